@@ -1,0 +1,86 @@
+"""Runtime settings, from command-line flags and environment variables."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+GIB = 1024**3
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def parse_bytes(text: str) -> int:
+    """'4GB', '512MiB', '1e9' -> bytes (powers of 1024 for the unit suffixes)."""
+    text = text.strip().upper().removesuffix("B").removesuffix("I")
+    units = {"K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+    if text and text[-1] in units:
+        return int(float(text[:-1]) * units[text[-1]])
+    return int(float(text))
+
+
+@dataclass
+class Settings:
+    models_dir: Path | None = None
+    device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
+    dtype: str = "auto"  # auto | float32 | bfloat16 | float16
+    memory_budget: int = 6 * GIB
+    allow_custom_models: bool = True  # typing arbitrary Hub ids; also gates cache deletion
+    host: str = "127.0.0.1"
+    port: int = 7860
+    share: bool = False
+    max_input_chars: int = 5000
+    max_new_tokens_cap: int = 512
+    queue_size: int = 64
+
+    @property
+    def public(self) -> bool:
+        """Public deployments lock down custom models and destructive cache actions."""
+        return not self.allow_custom_models
+
+
+def build_parser() -> argparse.ArgumentParser:
+    on_spaces = bool(os.environ.get("SPACE_ID"))
+    p = argparse.ArgumentParser(description="LLM Playground: see how transformer language models work.")
+    p.add_argument("--models-dir", default=os.environ.get("PLAYGROUND_MODELS_DIR"),
+                   help="folder of local model folders, each registered by its folder name")
+    p.add_argument("--device", default=os.environ.get("PLAYGROUND_DEVICE", "auto"),
+                   help="auto (cuda > mps > cpu), cpu, cuda, cuda:N or mps")
+    p.add_argument("--dtype", default=os.environ.get("PLAYGROUND_DTYPE", "auto"),
+                   choices=["auto", "float32", "bfloat16", "float16"],
+                   help="default weight dtype (auto: float32 on CPU, 16-bit on GPU)")
+    p.add_argument("--memory-budget", default=os.environ.get("PLAYGROUND_MEMORY_BUDGET", "6GiB"),
+                   help="bytes of weights kept loaded before least-recently-used models are evicted")
+    custom = p.add_mutually_exclusive_group()
+    custom.add_argument("--no-custom-models", dest="custom", action="store_false", default=None,
+                        help="only catalogue/local models; no arbitrary Hub ids, no cache deletion")
+    custom.add_argument("--custom-models", dest="custom", action="store_true",
+                        help="allow arbitrary Hub ids even on Spaces")
+    p.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME",
+                                                    "0.0.0.0" if on_spaces else "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
+    p.add_argument("--share", action="store_true", help="create a public Gradio share link")
+    return p
+
+
+def settings_from_args(argv: list[str] | None = None) -> Settings:
+    args = build_parser().parse_args(argv)
+    # Public Spaces default to the locked-down mode: nobody should make them download anything.
+    default_custom = _env_bool("PLAYGROUND_CUSTOM_MODELS", not os.environ.get("SPACE_ID"))
+    return Settings(
+        models_dir=Path(args.models_dir).resolve() if args.models_dir else None,
+        device=args.device,
+        dtype=args.dtype,
+        memory_budget=parse_bytes(args.memory_budget),
+        allow_custom_models=default_custom if args.custom is None else args.custom,
+        host=args.host,
+        port=args.port,
+        share=args.share,
+    )

@@ -1,0 +1,77 @@
+"""Device and dtype choice, and a quick Hub reachability probe."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from urllib.parse import urlparse
+
+import torch
+
+from .errors import InvalidInput
+
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+def resolve_device(requested: str = "auto") -> str:
+    """'auto' picks CUDA, then Apple MPS, then CPU; explicit choices are validated."""
+    requested = (requested or "auto").lower()
+    if requested == "auto":
+        if torch.cuda.is_available():
+            return "cuda"
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            return "mps"
+        return "cpu"
+    if requested.startswith("cuda") and not torch.cuda.is_available():
+        raise InvalidInput(f"Device '{requested}' was requested but CUDA is not available.")
+    if requested == "mps" and not torch.backends.mps.is_available():
+        raise InvalidInput("Device 'mps' was requested but Apple MPS is not available.")
+    if requested not in {"cpu", "mps"} and not requested.startswith("cuda"):
+        raise InvalidInput(f"Unknown device '{requested}' (use auto, cpu, cuda, cuda:N or mps).")
+    return requested
+
+
+def resolve_dtype(requested: str | None, device: str) -> torch.dtype:
+    """'auto': float32 on CPU (exact, matches plain transformers), 16-bit on accelerators."""
+    requested = (requested or "auto").lower()
+    if requested != "auto":
+        if requested not in DTYPES:
+            raise InvalidInput(f"Unknown dtype '{requested}' (use auto, {', '.join(DTYPES)}).")
+        return DTYPES[requested]
+    if device.startswith("cuda"):
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    if device == "mps":
+        return torch.float16
+    return torch.float32
+
+
+def dtype_name(dtype: torch.dtype) -> str:
+    return str(dtype).removeprefix("torch.")
+
+
+_probe_cache: dict[str, tuple[float, bool]] = {}
+
+
+def hub_reachable(timeout: float = 2.0, ttl: float = 60.0) -> bool:
+    """Can we open a TCP connection to the Hub? Cached for `ttl` seconds.
+
+    Without this, from_pretrained retries an unreachable Hub for ~30 s before failing; with it,
+    an offline machine goes straight to the local cache and fails fast with a clear message.
+    """
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE or os.environ.get("TRANSFORMERS_OFFLINE") == "1":
+        return False
+    url = urlparse(constants.ENDPOINT)
+    host, port = url.hostname or "huggingface.co", url.port or (443 if url.scheme == "https" else 80)
+    cached = _probe_cache.get(host)
+    if cached and time.monotonic() - cached[0] < ttl:
+        return cached[1]
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+        ok = True
+    except OSError:
+        ok = False
+    _probe_cache[host] = (time.monotonic(), ok)
+    return ok

@@ -1,0 +1,63 @@
+"""Shared UI glue: error translation, model pickers, progress adapters."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+
+import gradio as gr
+
+from ..errors import PlaygroundError
+
+log = logging.getLogger("llm_playground")
+
+INTERNAL = "Something went wrong on the server ({}). The error was logged; please try again."
+
+
+def _as_gr_error(exc: Exception) -> gr.Error:
+    if isinstance(exc, gr.Error):
+        return exc
+    if isinstance(exc, PlaygroundError):
+        return gr.Error(str(exc), print_exception=False)
+    log.exception("unexpected error")
+    return gr.Error(INTERNAL.format(type(exc).__name__), print_exception=False)
+
+
+def user_errors(fn):
+    """Show PlaygroundErrors as friendly gr.Errors and never a traceback (sync and generator fns)."""
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def gen_wrapper(*args, **kwargs):
+            try:
+                yield from fn(*args, **kwargs)
+            except Exception as exc:  # noqa: BLE001
+                raise _as_gr_error(exc) from None
+        return gen_wrapper
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001
+            raise _as_gr_error(exc) from None
+    return wrapper
+
+
+def model_picker(manager, task: str, label: str = "Model", elem_id: str | None = None) -> gr.Dropdown:
+    custom = manager.settings.allow_custom_models
+    info = "Pick a model" + (" or type any Hugging Face model id" if custom else "")
+    return gr.Dropdown(choices=manager.catalog.names(task), value=manager.catalog.default(task), label=label,
+                       allow_custom_value=custom, info=info, filterable=True, elem_id=elem_id)
+
+
+def progress_callback(progress: gr.Progress):
+    return lambda fraction, message: progress(fraction, desc=message)
+
+
+def human_bytes(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if abs(n) < 1024 or unit == "GB":
+            return f"{n:,.1f} {unit}" if unit != "B" else f"{int(n)} B"
+        n /= 1024
+    return f"{n:.1f} GB"

@@ -1,0 +1,97 @@
+"""Shared fixtures: an offline models dir, a model manager, a launched app, a headless browser."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never touch the network
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+from llm_playground.config import Settings  # noqa: E402
+from llm_playground.manager import ModelManager  # noqa: E402
+
+from .fixtures import SHARED_MODELS, build_models_dir  # noqa: E402
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def pytest_sessionstart(session):
+    if not SHARED_MODELS.is_dir():
+        raise pytest.UsageError(f"{SHARED_MODELS} is missing: tests need ../shared/models beside the repo.")
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory) -> Path:
+    return build_models_dir(tmp_path_factory.mktemp("models"))
+
+
+@pytest.fixture
+def manager(models_dir) -> ModelManager:
+    """A fresh manager per test (no state shared between tests), offline."""
+    return ModelManager(Settings(models_dir=models_dir), hub_probe=lambda: False)
+
+
+@pytest.fixture(scope="session")
+def shared_manager(models_dir) -> ModelManager:
+    """One manager for read-only tests that only need loaded models (saves load time)."""
+    return ModelManager(Settings(models_dir=models_dir), hub_probe=lambda: False)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_server(models_dir):
+    """The real app, launched in-process on a free loopback port: (url, manager)."""
+    from llm_playground.ui.app import build_app, launch
+
+    manager = ModelManager(Settings(models_dir=models_dir, port=free_port()), hub_probe=lambda: False)
+    app = build_app(manager)
+    _, url, _ = launch(app, manager, prevent_thread_lock=True, quiet=True)
+    yield url, manager
+    app.close()
+
+
+@pytest.fixture(scope="session")
+def client(app_server):
+    from gradio_client import Client
+
+    return Client(app_server[0], verbose=False)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, app_server):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    pg = ctx.new_page()
+    pg.set_default_timeout(30_000)
+    pg.goto(app_server[0])
+    pg.wait_for_selector("gradio-app .tabs", state="attached")
+    yield pg
+    ctx.close()
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
