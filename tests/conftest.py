@@ -95,3 +95,12 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def choose_model(page, elem_id: str, name: str) -> None:
+    """Pick `name` in the gr.Dropdown with elem_id (type to filter, click the option)."""
+    box = page.locator(f"#{elem_id} input")
+    box.click()
+    box.fill(name)
+    page.locator(f"ul[role='listbox'] li[role='option'][aria-label='{name}']").first.click()
+    assert box.input_value() == name

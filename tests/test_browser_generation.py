@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .conftest import screenshot
+from .conftest import choose_model, screenshot
 
 # Records every distinct value the output box takes, to prove the text streams in.
 WATCH_OUTPUT = """
@@ -14,14 +14,6 @@ const tick = () => {
 };
 tick();
 """
-
-
-def choose_model(page, elem_id: str, name: str) -> None:
-    box = page.locator(f"#{elem_id} input")
-    box.click()
-    box.fill(name)
-    page.locator(f"ul[role='listbox'] li[role='option'][aria-label='{name}']").first.click()
-    assert box.input_value() == name
 
 
 def test_generation_streams_with_probabilities(page, shared_manager):
