@@ -47,6 +47,11 @@ class LoadedModel:
     def name(self) -> str:
         return self.entry.name
 
+    @property
+    def float32_bytes(self) -> int:
+        """What the same weights take in float32: shows what 16-bit saves."""
+        return self.nbytes * 4 // self.dtype.itemsize
+
     def require(self, task: str) -> None:
         if task not in self.tasks:
             raise TaskNotSupported(

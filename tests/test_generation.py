@@ -144,3 +144,33 @@ def test_context_limit(shared_manager):
     loaded = shared_manager.get("tiny-gpt2", GENERATION)  # n_positions = 128
     with pytest.raises(InvalidInput, match="context"):
         generate(loaded, "Hello world " * 60, GenerationParams(max_new_tokens=100))
+
+
+def test_background_stream_stops_producer_when_closed(shared_manager):
+    """Closing the consumer (Stop button / client disconnect) ends the generation thread."""
+    from llm_playground.tasks.streaming import latest_in_background
+
+    loaded = shared_manager.get("stories260K", GENERATION)
+    produced = []
+
+    def produce(stop):
+        for state in stream_generate(loaded, "Once upon a time", GenerationParams(max_new_tokens=400), stop=stop):
+            produced.append(state.new_tokens)
+            yield state
+
+    stream = latest_in_background(produce)
+    next(stream)
+    stream.close()
+    assert not [t for t in threading.enumerate() if t.name == "playground-stream"]
+    assert produced[-1] < 400
+
+
+def test_background_stream_reraises_errors():
+    from llm_playground.tasks.streaming import latest_in_background
+
+    def produce(stop):
+        yield 1
+        raise InvalidInput("boom")
+
+    with pytest.raises(InvalidInput, match="boom"):
+        list(latest_in_background(produce))

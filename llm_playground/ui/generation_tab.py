@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import gradio as gr
 
 from ..catalog import GENERATION
 from ..devices import dtype_name
 from ..plots.generation import TABLE_HEADERS, probability_figure, token_html, token_table
 from ..tasks.generation import GenerationParams, stream_generate
+from ..tasks.streaming import latest_in_background
 from .common import human_bytes, model_picker, progress_callback, user_errors
 
 EXAMPLES = [
@@ -17,11 +20,18 @@ EXAMPLES = [
 ]
 
 
+def weights_note(loaded) -> str:
+    note = f"{human_bytes(loaded.nbytes)} of weights"
+    if loaded.nbytes < loaded.float32_bytes:
+        note += f", vs {human_bytes(loaded.float32_bytes)} in float32"
+    return note
+
+
 def _stats(state, loaded) -> str:
     flag = " — stopped" if state.stopped else ("" if state.done else " — generating…")
     return (f"**{state.new_tokens} tokens** in {state.seconds:.2f} s ({state.tokens_per_second:.1f} tokens/s) · "
             f"{loaded.name} on `{loaded.device}` in {dtype_name(loaded.dtype)} "
-            f"({human_bytes(loaded.nbytes)} of weights) · seed {state.params.seed}{flag}")
+            f"({weights_note(loaded)}) · seed {state.params.seed}{flag}")
 
 
 def build(manager) -> None:
@@ -68,9 +78,10 @@ def build(manager) -> None:
         params.validated(manager.settings.max_new_tokens_cap)
         loaded = manager.get(model_name, GENERATION, None if dtype_ == "auto" else dtype_,
                              progress=progress_callback(progress))
-        state = None
-        for state in stream_generate(loaded, text, params, manager.settings.max_new_tokens_cap):
-            tokens = [t.__dict__ | {"top": [a.__dict__ for a in t.top]} for t in state.sequences[0].tokens]
+        cap = manager.settings.max_new_tokens_cap
+        states = latest_in_background(lambda stop: stream_generate(loaded, text, params, cap, stop=stop))
+        for state in states:
+            tokens = [asdict(t) for t in list(state.sequences[0].tokens)]  # list(): an atomic snapshot
             texts = "\n\n---\n\n".join(text + s.completion for s in state.sequences)
             yield texts, token_html(text, tokens), _stats(state, loaded), gr.skip(), gr.skip()
         yield (gr.skip(), gr.skip(), _stats(state, loaded), probability_figure(tokens), token_table(tokens))
