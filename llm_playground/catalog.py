@@ -160,5 +160,9 @@ class Catalog:
         if not HUB_ID_RE.match(name) or ".." in name:
             raise InvalidInput(f"'{shown}' is not a valid Hugging Face model id "
                                "(expected 'name' or 'owner/name'; paths and URLs are not accepted).")
+        if Path(name).exists():
+            # from_pretrained would read a folder relative to the working directory: only
+            # --models-dir may provide local models.
+            raise InvalidInput(f"'{shown}' is not a known model; local folders are only served from --models-dir.")
         # Unknown checkpoint: allow every task, the manager checks the heads once it is loaded.
         return ModelEntry(name, name, frozenset(TASKS), description="custom Hub model")

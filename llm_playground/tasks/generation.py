@@ -18,7 +18,7 @@ from transformers import (LogitsProcessorList, NoRepeatNGramLogitsProcessor, Rep
                           TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper)
 
 from ..errors import InvalidInput
-from .validation import clean_text, number
+from .validation import clean_text, number, out_of_memory_as_error
 
 TOP_N = 5
 
@@ -192,7 +192,7 @@ def stream_generate(loaded, prompt: str, params: GenerationParams, max_new_cap: 
         if stop is not None and stop.is_set():
             state.stopped = True
             break
-        with loaded.lock, torch.inference_mode():
+        with loaded.lock, torch.inference_mode(), out_of_memory_as_error(loaded.name):
             out = model(input_ids=ids if cache is None else ids[:, -1:], past_key_values=cache, use_cache=True)
         cache = out.past_key_values
         logits = out.logits[:, -1, :].float()

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import math
 
-from ..errors import InvalidInput
+import torch
+
+from ..errors import InvalidInput, PlaygroundError
 
 MAX_TEXT_CHARS = 5000
 
@@ -37,3 +41,16 @@ def number(value, name: str, low: float, high: float, *, integer: bool = False,
         bracket = "(" if low_open else "["
         raise InvalidInput(f"{name} must be in {bracket}{low:g}, {high:g}], got {value!r}.")
     return int(x) if integer else x
+
+
+@contextlib.contextmanager
+def out_of_memory_as_error(model_name: str):
+    """Turn an out-of-memory during a forward pass into a clear error, after freeing what we can."""
+    try:
+        yield
+    except (torch.OutOfMemoryError, MemoryError):
+        gc.collect()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        raise PlaygroundError(f"Ran out of memory while running '{model_name}'. Try a shorter text, fewer "
+                              "tokens or sequences, or a 16-bit dtype.") from None
