@@ -196,7 +196,8 @@ def stream_generate(loaded, prompt: str, params: GenerationParams, max_new_cap: 
             out = model(input_ids=ids if cache is None else ids[:, -1:], past_key_values=cache, use_cache=True)
         cache = out.past_key_values
         logits = out.logits[:, -1, :].float()
-        next_ids = _pick(procs(ids, logits.clone()), params.do_sample, gen)
+        scores = procs(ids, logits.clone()) if procs else logits  # processors edit in place
+        next_ids = _pick(scores, params.do_sample, gen)
         probs = torch.softmax(logits, dim=-1).cpu()
         top_p, top_i = probs.topk(TOP_N, dim=-1)
         for row, seq in enumerate(state.sequences):

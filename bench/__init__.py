@@ -1,0 +1,1 @@
+"""Benchmarks: the playground against plain transformers, side by side in one run."""

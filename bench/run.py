@@ -1,0 +1,92 @@
+"""python -m bench.run [--quick] [--out FILE]
+
+Launches the app in-process on a loopback port, drives it through its public API with
+gradio_client, measures the same work with plain transformers in the same run, and prints one
+JSON object of figures and app/raw ratios (medians over repeats). Not a test: no assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import socket
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+
+import torch
+
+from . import figures, models
+from .timing import ms, timed  # noqa: F401
+
+GEN_PROMPT = "Once upon a time, in a land far away"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def launch(models_dir: Path):
+    from llm_playground.config import Settings
+    from llm_playground.manager import ModelManager
+    from llm_playground.ui.app import build_app, launch as launch_app
+
+    manager = ModelManager(Settings(models_dir=models_dir, port=free_port(), memory_budget=16 * 1024**3),
+                           hub_probe=lambda: False)
+    app = build_app(manager)
+    _, url, _ = launch_app(app, manager, prevent_thread_lock=True, quiet=True)
+    return app, url, manager
+
+
+def machine() -> dict:
+    import gradio
+    import transformers
+
+    flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    return {"date": date.today().isoformat(), "python": platform.python_version(), "torch": torch.__version__,
+            "transformers": transformers.__version__, "gradio": gradio.__version__,
+            "cpu": platform.processor() or platform.machine(), "cores": torch.get_num_threads(),
+            "avx512_bf16": "avx512_bf16" in flags, "cuda": torch.cuda.is_available()}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny configs, few repeats (smoke run)")
+    parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--out", type=Path, help="also write the JSON here")
+    args = parser.parse_args(argv)
+    repeats = args.repeats or (2 if args.quick else 5)
+    from gradio_client import Client
+
+    with tempfile.TemporaryDirectory() as tmp:
+        models_dir = models.build(Path(tmp), quick=args.quick)
+        app, url, manager = launch(models_dir)
+        try:
+            client = Client(url, verbose=False)
+            ctx = figures.Context(client=client, manager=manager, models_dir=models_dir, repeats=repeats,
+                                  quick=args.quick, url=url)
+            report = {"machine": machine(), "quick": args.quick, "repeats": repeats}
+            for name, fn in figures.ALL:
+                start = time.perf_counter()
+                try:
+                    report[name] = fn(ctx)
+                except Exception as exc:  # noqa: BLE001 - a failing figure is reported, not fatal
+                    report[name] = {"error": f"{type(exc).__name__}: {exc}"}
+                report[name]["bench_seconds"] = round(time.perf_counter() - start, 1)
+        finally:
+            app.close()
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.out:
+        args.out.write_text(text)
+    return report
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
