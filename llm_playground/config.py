@@ -39,6 +39,7 @@ class Settings:
     max_input_chars: int = 5000
     max_new_tokens_cap: int = 512
     queue_size: int = 64
+    rate_limit: int = 0  # requests per minute per client; 0 = off
 
     @property
     def public(self) -> bool:
@@ -67,6 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
                                                     "0.0.0.0" if on_spaces else "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
     p.add_argument("--share", action="store_true", help="create a public Gradio share link")
+    p.add_argument("--rate-limit", type=int, default=int(os.environ.get("PLAYGROUND_RATE_LIMIT",
+                                                                         "60" if on_spaces else "0")),
+                   help="requests per minute per client (0 = off; 60 by default on Spaces)")
+    p.add_argument("--queue-size", type=int, default=int(os.environ.get("PLAYGROUND_QUEUE_SIZE", "64")),
+                   help="requests waiting beyond this are refused with 'queue full'")
     return p
 
 
@@ -83,4 +89,6 @@ def settings_from_args(argv: list[str] | None = None) -> Settings:
         host=args.host,
         port=args.port,
         share=args.share,
+        rate_limit=args.rate_limit,
+        queue_size=args.queue_size,
     )

@@ -9,8 +9,23 @@ import logging
 import gradio as gr
 
 from ..errors import PlaygroundError
+from ..ratelimit import RateLimiter
 
 log = logging.getLogger("llm_playground")
+
+# Set by build_app from --rate-limit; every wrapped event and API call counts against it.
+RATE_LIMITER = RateLimiter(0)
+
+
+def client_key() -> str:
+    """Who is asking: the first forwarded address behind a proxy (Spaces), else the peer address."""
+    from gradio.context import LocalContext
+
+    request = LocalContext.request.get(None)
+    if request is None:
+        return "local"
+    forwarded = (request.headers.get("x-forwarded-for") or "").split(",")[0].strip()
+    return forwarded or (request.client.host if request.client else "unknown")
 
 INTERNAL = "Something went wrong on the server ({}). The error was logged; please try again."
 
@@ -30,6 +45,7 @@ def user_errors(fn):
         @functools.wraps(fn)
         def gen_wrapper(*args, **kwargs):
             try:
+                RATE_LIMITER.check(client_key())
                 yield from fn(*args, **kwargs)
             except Exception as exc:  # noqa: BLE001
                 raise _as_gr_error(exc) from None
@@ -38,6 +54,7 @@ def user_errors(fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
+            RATE_LIMITER.check(client_key())
             return fn(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001
             raise _as_gr_error(exc) from None

@@ -1,0 +1,49 @@
+"""Per-client rate limit: counted per key, window slides, off when 0."""
+
+import pytest
+
+from llm_playground.ratelimit import RateLimited, RateLimiter
+
+
+def test_limit_per_key_and_window_slides():
+    now = [0.0]
+    limiter = RateLimiter(3, window=60, clock=lambda: now[0])
+    for _ in range(3):
+        limiter.check("a")
+    with pytest.raises(RateLimited, match="3 per minute"):
+        limiter.check("a")
+    limiter.check("b")  # other clients are unaffected
+    now[0] = 60.0
+    limiter.check("a")  # the window moved on
+
+
+def test_zero_means_off():
+    limiter = RateLimiter(0)
+    for _ in range(1000):
+        limiter.check("a")
+
+
+def test_rate_limit_through_the_api(models_dir):
+    """A launched app with --rate-limit 2 refuses the third call with a clear message."""
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    from llm_playground.config import Settings
+    from llm_playground.manager import ModelManager
+    from llm_playground.ui.app import build_app, launch
+
+    from .conftest import free_port
+
+    manager = ModelManager(Settings(models_dir=models_dir, port=free_port(), rate_limit=2), hub_probe=lambda: False)
+    app = build_app(manager)
+    try:
+        _, url, _ = launch(app, manager, prevent_thread_lock=True, quiet=True)
+        client = Client(url, verbose=False)
+        client.predict(api_name="/models")
+        client.predict(api_name="/models")
+        with pytest.raises(AppError, match="Too many requests"):
+            client.predict(api_name="/models")
+    finally:
+        app.close()
+        from llm_playground.ui import common
+        common.RATE_LIMITER = RateLimiter(0)
