@@ -5,19 +5,17 @@ from __future__ import annotations
 import gc
 import json
 import statistics
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-from .timing import ms, percentile, rss, timed
+from . import load
+from .load import MASK_TEXT, PAIR, TOK_TEXT
+from .timing import ms, rss, timed
 
 GEN_PROMPT = "Once upon a time, in a land far away"
-MASK_TEXT = "I played [MASK] with my friends at school yesterday."
-PAIR = ("What is baseball ?", "It is a game of hitting the ball with the bat.")
-TOK_TEXT = "Unbelievable! The bank raised the interest rate. 羽田空港に到着、東京の街は 😀"
 
 
 @dataclass
@@ -192,41 +190,9 @@ def manager_figures(ctx: Context) -> dict:
 
 
 def concurrency(ctx: Context, clients: int = 8) -> dict:
-    from gradio_client import Client
-
-    calls = [
-        dict(model="stories260K", prompt="Once upon a time", max_new_tokens=16, api_name="/generate"),
-        dict(model="bert-base", text=MASK_TEXT, top_k=5, api_name="/fill_mask"),
-        dict(model="bert-base", sentence_a=PAIR[0], sentence_b=PAIR[1], api_name="/next_sentence"),
-        dict(tokenizers=["gpt2-small", "bert-base"], text=TOK_TEXT, api_name="/tokenize"),
-        dict(model="stories260K", text="Once upon a time there was a girl", layer=1, head=-1, api_name="/attention"),
-    ]
-    per_client = 5 if ctx.quick else 15
-    latencies, errors, lock = [], [], threading.Lock()
-
-    def worker(i: int) -> None:
-        client = Client(ctx.url, verbose=False)
-        for j in range(per_client):
-            call = calls[(i + j) % len(calls)]
-            start = time.perf_counter()
-            try:
-                client.predict(**call)
-                with lock:
-                    latencies.append(time.perf_counter() - start)
-            except Exception as exc:  # noqa: BLE001
-                with lock:
-                    errors.append(f"{call['api_name']}: {exc}")
-
-    start = time.perf_counter()
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - start
-    return {"clients": clients, "requests": len(latencies) + len(errors), "errors": len(errors),
-            "error_samples": errors[:3], "requests_per_s": round(len(latencies) / wall, 2),
-            "p50_ms": ms(percentile(latencies, 50)), "p95_ms": ms(percentile(latencies, 95))}
+    calls = load.mixed_calls("stories260K", "bert-base", ["gpt2-small", "bert-base"])
+    result = load.run_clients(ctx.url, calls, clients, per_client=5 if ctx.quick else 15)
+    return result.summary(clients)
 
 
 def bfloat16(ctx: Context) -> dict:
