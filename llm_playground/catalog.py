@@ -38,6 +38,13 @@ class ModelEntry:
     description: str = ""
 
 
+# Why a model lacks a task, said in the refusal (the tab names alone do not tell users what is missing).
+MISSING_HEAD = {
+    FILL_MASK: ": it has no masked-language-model (MLM) head",
+    NEXT_SENTENCE: (": it has no next-sentence-prediction (NSP) head; only BERT checkpoints saved with their "
+                    "NSP weights have one, not RoBERTa, DistilBERT or most fine-tuned BERTs"),
+}
+
 _LM = frozenset({GENERATION, TOKENIZER, ATTENTION})
 _BERT = frozenset({FILL_MASK, NEXT_SENTENCE, TOKENIZER, ATTENTION})
 _MLM = frozenset({FILL_MASK, TOKENIZER, ATTENTION})
@@ -88,6 +95,8 @@ def tasks_for_config(config: dict, weight_keys: set[str] | None = None) -> set[s
             tasks.discard(NEXT_SENTENCE)
         if any(k.startswith("cls.predictions") for k in names):
             tasks.add(FILL_MASK)
+        elif config.get("model_type") == "bert":  # BERT's MLM head is always cls.predictions
+            tasks.discard(FILL_MASK)
     return tasks
 
 
@@ -149,7 +158,8 @@ class Catalog:
             entry = self._custom_entry(name)
         if task not in entry.tasks:
             can = ", ".join(sorted(entry.tasks)) or "nothing"
-            raise TaskNotSupported(f"Model '{name}' cannot be used for {task} (it supports: {can}).")
+            why = MISSING_HEAD.get(task, "")
+            raise TaskNotSupported(f"Model '{name}' cannot be used for {task}{why} (it supports: {can}).")
         return entry
 
     def _custom_entry(self, name: str) -> ModelEntry:

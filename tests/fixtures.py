@@ -61,15 +61,54 @@ def save_tiny_gpt2(folder: Path, seed: int = 0) -> None:
 
 def save_tiny_bert(folder: Path, seed: int = 0, heads: bool = True) -> None:
     """Random BertForPreTraining (MLM + NSP heads) with the real bert-base-uncased WordPiece vocab."""
-    from transformers import BertConfig, BertForPreTraining, BertModel, BertTokenizerFast
+    from transformers import BertConfig, BertForPreTraining, BertModel, BertTokenizer
 
     folder.mkdir(parents=True, exist_ok=True)
-    tok = BertTokenizerFast(vocab_file=str(bert_vocab_file()), do_lower_case=True)
+    # transformers 5 takes `vocab=`; the old `vocab_file=` is silently ignored (a 5-token vocab).
+    tok = BertTokenizer(vocab=str(bert_vocab_file()), do_lower_case=True)
+    assert tok.vocab_size == 30522, tok.vocab_size
     tok.save_pretrained(folder)
     torch.manual_seed(seed)
     config = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
                         intermediate_size=64, max_position_embeddings=128)
     (BertForPreTraining if heads else BertModel)(config).save_pretrained(folder)
+
+
+def save_tiny_roberta(folder: Path, seed: int = 0) -> None:
+    """Random RobertaForMaskedLM with a byte-level BPE trained here; `<mask>` eats the space before it."""
+    from tokenizers import AddedToken, ByteLevelBPETokenizer
+    from transformers import RobertaConfig, RobertaForMaskedLM, RobertaTokenizer
+
+    folder.mkdir(parents=True, exist_ok=True)
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator(CORPUS_EN, vocab_size=500, min_frequency=1,
+                            special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"])
+    bpe.save_model(str(folder))
+    mask = AddedToken("<mask>", lstrip=True, rstrip=False, special=True, normalized=False)  # as roberta-base
+    tok = RobertaTokenizer(vocab=str(folder / "vocab.json"), merges=str(folder / "merges.txt"), mask_token=mask,
+                           model_max_length=128)
+    tok.save_pretrained(folder)
+    torch.manual_seed(seed)
+    config = RobertaConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                           intermediate_size=64, max_position_embeddings=130, pad_token_id=tok.pad_token_id,
+                           bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id)
+    RobertaForMaskedLM(config).save_pretrained(folder)
+
+
+def drop_weights(folder: Path, prefix: str, as_bin: bool = False) -> None:
+    """Remove the tensors named `prefix*` from a saved checkpoint (config.json still names the head).
+
+    as_bin rewrites it as pytorch_model.bin, whose header the catalogue cannot read without loading.
+    """
+    from safetensors.torch import load_file, save_file
+
+    file = folder / "model.safetensors"
+    kept = {k: v for k, v in load_file(file).items() if not k.startswith(prefix)}
+    if as_bin:
+        file.unlink()
+        torch.save(kept, folder / "pytorch_model.bin")
+    else:
+        save_file(kept, file, metadata={"format": "pt"})
 
 
 def train_sentencepiece(prefix: Path) -> Path:
@@ -102,10 +141,14 @@ def save_tiny_t5tok_gpt2(folder: Path, seed: int = 0) -> None:
 
 
 def build_models_dir(root: Path) -> Path:
-    """tiny-gpt2, tiny-bert, tiny-bert-base (no heads), tiny-ja-gpt2, plus links to the real assets."""
+    """tiny-gpt2, tiny-bert, tiny-bert-base (no heads), tiny-bert-no-nsp, tiny-roberta, tiny-ja-gpt2, plus
+    links to the real assets."""
     save_tiny_gpt2(root / "tiny-gpt2")
     save_tiny_bert(root / "tiny-bert")
     save_tiny_bert(root / "tiny-bert-base", heads=False)
+    save_tiny_bert(root / "tiny-bert-no-nsp")  # config says BertForPreTraining; NSP weights removed
+    drop_weights(root / "tiny-bert-no-nsp", "cls.seq_relationship")
+    save_tiny_roberta(root / "tiny-roberta")
     save_tiny_t5tok_gpt2(root / "tiny-ja-gpt2")
     for name in ("stories260K", "gpt2-tokenizer"):
         os.symlink(SHARED_MODELS / name, root / name)

@@ -6,7 +6,8 @@ import gradio as gr
 
 from ..api import PlaygroundAPI
 from ..manager import ModelManager
-from . import generation_tab, models_tab
+from ..ratelimit import RateLimiter
+from . import attention_tab, common, fill_mask_tab, generation_tab, models_tab, next_sentence_tab, tokenizer_tab
 from .common import user_errors
 
 CSS = """
@@ -21,16 +22,23 @@ INTRO = ("# LLM Playground\nSee how transformer language models work: generate t
          "by every tab.")
 
 # (tab label, module with build(manager)); later tabs plug in here.
-TABS = [("Generate", generation_tab)]
+TABS = [("Generate", generation_tab), ("Fill-mask", fill_mask_tab), ("Next sentence", next_sentence_tab),
+        ("Attention", attention_tab), ("Tokenizer", tokenizer_tab)]
 
 
 def register_api(api: PlaygroundAPI) -> None:
     """Public JSON endpoints (documented in README)."""
     gr.api(user_errors(api.generate), api_name="generate", concurrency_id="generate")
     gr.api(user_errors(api.models), api_name="models", concurrency_limit=None)
+    gr.api(user_errors(api.fill_mask), api_name="fill_mask", concurrency_id="fill_mask")
+    gr.api(user_errors(api.next_sentence), api_name="next_sentence", concurrency_id="next_sentence")
+    gr.api(user_errors(api.attention), api_name="attention", concurrency_id="attention")
+    gr.api(user_errors(api.tokenize), api_name="tokenize", concurrency_id="tokenize")
+    gr.api(user_errors(api.detokenize), api_name="detokenize", concurrency_id="tokenize")
 
 
 def build_app(manager: ModelManager) -> gr.Blocks:
+    common.RATE_LIMITER = RateLimiter(manager.settings.rate_limit)
     with gr.Blocks(title="LLM Playground") as app:
         gr.Markdown(INTRO)
         with gr.Tabs():

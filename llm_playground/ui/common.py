@@ -39,13 +39,24 @@ def _as_gr_error(exc: Exception) -> gr.Error:
     return gr.Error(INTERNAL.format(type(exc).__name__), print_exception=False)
 
 
-def user_errors(fn):
-    """Show PlaygroundErrors as friendly gr.Errors and never a traceback (sync and generator fns)."""
+def user_errors(fn=None, *, rate_limited: bool = True):
+    """Show PlaygroundErrors as friendly gr.Errors and never a traceback (sync and generator fns).
+
+    Every call counts against the per-client rate limit, except handlers marked
+    rate_limited=False (cheap re-plots of data already computed).
+    """
+    if fn is None:
+        return functools.partial(user_errors, rate_limited=rate_limited)
+
+    def check_rate() -> None:
+        if rate_limited:
+            RATE_LIMITER.check(client_key())
+
     if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)
         def gen_wrapper(*args, **kwargs):
             try:
-                RATE_LIMITER.check(client_key())
+                check_rate()
                 yield from fn(*args, **kwargs)
             except Exception as exc:  # noqa: BLE001
                 raise _as_gr_error(exc) from None
@@ -54,7 +65,7 @@ def user_errors(fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
-            RATE_LIMITER.check(client_key())
+            check_rate()
             return fn(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001
             raise _as_gr_error(exc) from None

@@ -1,0 +1,38 @@
+"""Shared plumbing for encoder (BERT-style) tasks: encode within the model's limit, one locked forward."""
+
+from __future__ import annotations
+
+import torch
+
+from ..errors import InvalidInput
+
+# These families number positions from padding_idx + 1, so max_position_embeddings overstates the limit.
+_OFFSET_POSITIONS = {"roberta", "xlm-roberta", "camembert", "longformer"}
+
+
+def token_limit(loaded) -> int:
+    """How many tokens (special tokens included) the model can take in one pass."""
+    config, tok = loaded.model.config, loaded.tokenizer
+    limit = getattr(config, "max_position_embeddings", None) or 512
+    if getattr(config, "model_type", "") in _OFFSET_POSITIONS:
+        limit -= (config.pad_token_id or 0) + 1
+    tok_max = getattr(tok, "model_max_length", None)
+    if tok_max and tok_max < 1_000_000:  # tokenizers without a limit report a huge sentinel
+        limit = min(limit, tok_max)
+    return limit
+
+
+def encode(loaded, text: str, pair: str | None = None):
+    """Tokenize `text` (and `pair`, as BERT's segment B) as the model will see it; refuse over-long input."""
+    enc = loaded.tokenizer(text, pair, return_tensors="pt")
+    n, limit = enc["input_ids"].shape[1], token_limit(loaded)
+    if n > limit:
+        raise InvalidInput(f"The text is {n} tokens long; {loaded.name} reads at most {limit} tokens "
+                           "(special tokens included). Shorten it.")
+    return enc
+
+
+def forward(loaded, enc):
+    """One forward pass, holding the model's lock (other tabs share the same weights)."""
+    with loaded.lock, torch.inference_mode():
+        return loaded.model(**enc.to(loaded.device))

@@ -1,0 +1,128 @@
+"""Fill-mask: the model's top-k tokens for every [MASK] in a text, from one forward pass.
+
+Each mask is scored independently, as the MLM head gives it: the softmax of that position's logits
+with the other masks still in place (how BERT was trained, and how transformers' fill-mask pipeline
+scores). Users write [MASK] for every model; it becomes the model's own mask token (<mask> for
+RoBERTa) before tokenizing, so the same text works everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+import torch
+
+from ..catalog import FILL_MASK
+from ..errors import InvalidInput, TaskNotSupported
+from .encoder import encode, forward
+from .validation import clean_text, number
+
+USER_MASK = "[MASK]"
+MAX_MASKS = 20
+MAX_TOP_K = 50
+_USER_MASK_RE = re.compile(re.escape(USER_MASK), re.IGNORECASE)
+
+
+@dataclass
+class Prediction:
+    token: str  # the predicted token as text ("basketball", "##ed")
+    id: int
+    score: float  # its probability at this mask position
+    sequence: str  # the text with this mask filled in (any other masks left in place)
+
+
+@dataclass
+class MaskPredictions:
+    position: int  # index of the mask in `tokens`
+    predictions: list[Prediction]
+
+
+@dataclass
+class FillMaskResult:
+    text: str  # the text as the model got it, with its own mask token
+    tokens: list[str]  # what the model saw, special tokens included ("play", "##ed")
+    input_ids: list[int]
+    masks: list[MaskPredictions]
+
+    def to_dict(self, model: str) -> dict:
+        return {"model": model, "text": self.text, "tokens": self.tokens, "input_ids": self.input_ids,
+                "masks": [asdict(m) for m in self.masks]}
+
+
+def validated_top_k(top_k) -> int:
+    return number(top_k, "top_k", 1, MAX_TOP_K, integer=True)
+
+
+def with_model_mask(text: str, tokenizer) -> str:
+    """The text with every [MASK] (any case) replaced by the tokenizer's own mask token."""
+    if not tokenizer.mask_token:
+        raise TaskNotSupported("This model's tokenizer has no mask token, so it cannot fill masks.")
+    return _USER_MASK_RE.sub(lambda _: tokenizer.mask_token, text)
+
+
+def _mask_positions(ids: list[int], tokenizer) -> list[int]:
+    positions = [i for i, t in enumerate(ids) if t == tokenizer.mask_token_id]
+    if not positions:
+        own = "" if tokenizer.mask_token == USER_MASK else f" (or the model's own {tokenizer.mask_token})"
+        raise InvalidInput(f"The text has no {USER_MASK}{own}. Put {USER_MASK} where a word should be "
+                           f"predicted, e.g. 'I played {USER_MASK} with my friends at school yesterday'.")
+    if len(positions) > MAX_MASKS:
+        raise InvalidInput(f"The text has {len(positions)} masks; the limit is {MAX_MASKS}.")
+    return positions
+
+
+def mlm_logits(outputs) -> torch.Tensor:
+    """BertForPreTraining names its MLM output prediction_logits; *ForMaskedLM models call it logits."""
+    logits = getattr(outputs, "prediction_logits", None)
+    return logits if logits is not None else outputs.logits
+
+
+def fill_mask(loaded, text: str, top_k: int = 5) -> FillMaskResult:
+    loaded.require(FILL_MASK)  # never read a randomly initialised head
+    k = validated_top_k(top_k)
+    tok = loaded.tokenizer
+    text = with_model_mask(clean_text(text), tok)
+    enc = encode(loaded, text)
+    ids = enc["input_ids"][0].tolist()
+    positions = _mask_positions(ids, tok)
+    logits = mlm_logits(forward(loaded, enc))[0, positions].float()
+    probs = torch.softmax(logits, dim=-1).cpu()
+    top = probs.topk(min(k, probs.shape[-1]), dim=-1)
+    masks = []
+    for row, position in enumerate(positions):
+        preds = [Prediction(_token_text(tok, i), i, float(p), _sequence(tok, ids, text, position, i))
+                 for p, i in zip(top.values[row].tolist(), top.indices[row].tolist())]
+        masks.append(MaskPredictions(position, preds))
+    return FillMaskResult(text, tok.convert_ids_to_tokens(ids), ids, masks)
+
+
+def _token_text(tok, token_id: int) -> str:
+    return tok.decode([token_id]).strip() or tok.convert_ids_to_tokens(token_id)
+
+
+def _sequence(tok, ids: list[int], text: str, position: int, candidate: int) -> str:
+    """Decode the ids with one mask filled, without [CLS]/[SEP]/<s>… but keeping the other masks."""
+    filled = ids.copy()
+    filled[position] = candidate
+    hidden = set(tok.all_special_ids) - {tok.mask_token_id}
+    decoded = tok.decode([i for i in filled if i not in hidden]).strip()
+    return _respace_masks(decoded, tok, text, skip=ids[:position].count(tok.mask_token_id))
+
+
+def _respace_masks(decoded: str, tok, text: str, skip: int) -> str:
+    """Put back the space before a left-stripping mask token (RoBERTa's <mask>), which decode drops."""
+    mask = tok.mask_token
+    added = getattr(tok, "added_tokens_decoder", {}).get(tok.mask_token_id)
+    if not getattr(added, "lstrip", False):
+        return decoded
+    spaced = [m.start() > 0 and text[m.start() - 1].isspace() for m in re.finditer(re.escape(mask), text)]
+    if skip < len(spaced):
+        del spaced[skip]  # the mask being filled is no longer in `decoded`
+    flags = iter(spaced)
+
+    def put_back(m: re.Match) -> str:
+        before = m.start() > 0 and not decoded[m.start() - 1].isspace()
+        return (" " if next(flags, False) and before else "") + mask
+
+    return re.sub(re.escape(mask), put_back, decoded)

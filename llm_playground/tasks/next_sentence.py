@@ -1,0 +1,46 @@
+"""Next-sentence prediction: does sentence B follow sentence A? (BERT's NSP head).
+
+The input is what BERT was pre-trained on: [CLS] A [SEP] B [SEP], with token_type_ids 0 for
+segment A and 1 for segment B. The NSP head gives two logits, index 0 = IsNext, 1 = NotNext;
+their softmax is the probability shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+
+from ..catalog import NEXT_SENTENCE
+from .encoder import encode, forward
+from .validation import clean_text
+
+LABELS = ("IsNext", "NotNext")  # the order of BERT's seq_relationship logits
+
+
+@dataclass
+class NextSentenceResult:
+    is_next: float  # P(IsNext)
+    not_next: float  # P(NotNext) = 1 - P(IsNext)
+    logits: list[float]  # raw NSP logits, [IsNext, NotNext]
+    tokens: list[str]
+    input_ids: list[int]
+    token_type_ids: list[int]  # 0 = segment A (with [CLS] and the first [SEP]), 1 = segment B
+    attention_mask: list[int]
+
+    def to_dict(self, model: str) -> dict:
+        return {"model": model, **asdict(self)}
+
+
+def next_sentence(loaded, sentence_a: str, sentence_b: str) -> NextSentenceResult:
+    loaded.require(NEXT_SENTENCE)  # a checkpoint saved without NSP weights would give random output
+    a = clean_text(sentence_a, "sentence A")
+    b = clean_text(sentence_b, "sentence B")
+    enc = encode(loaded, a, b)
+    ids = enc["input_ids"][0].tolist()
+    type_ids = enc["token_type_ids"][0].tolist() if "token_type_ids" in enc else [0] * len(ids)
+    mask = enc["attention_mask"][0].tolist() if "attention_mask" in enc else [1] * len(ids)
+    logits = forward(loaded, enc).seq_relationship_logits[0].float().cpu()
+    is_next, not_next = torch.softmax(logits, dim=-1).tolist()
+    return NextSentenceResult(is_next, not_next, logits.tolist(), loaded.tokenizer.convert_ids_to_tokens(ids),
+                              ids, type_ids, mask)

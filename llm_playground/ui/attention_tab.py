@@ -1,0 +1,136 @@
+"""Attention tab: one forward pass per text, then any layer, head or view re-plotted from the cache."""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+from gradio.components.plot import PlotData
+
+from ..catalog import ATTENTION
+from ..plots.attention import heatmap_figure, model_view_figure, token_view_figure
+from ..tasks.attention import HEAD_MAX, HEAD_MEAN, MAX_TOKENS, AttentionResult
+from ..tasks.attention_cache import attention_cache
+from ..tasks.attention_views import HEATMAP, MODEL_VIEW, TOKEN_VIEW, VIEWS, ViewData, export_json, view_data
+from .common import model_picker, progress_callback, user_errors
+
+EXAMPLES = [
+    ["The bank raised the interest rate.", "", "minilm"],
+    ["The animal didn't cross the street because it was too tired.", "", "minilm"],
+    ["The bank raised the interest rate.", "The river bank was flooded.", "bert-base-uncased"],
+    ["Once upon a time, there was a little girl named Lily.", "", "stories260K"],
+]
+HELP = (f"Up to **{MAX_TOKENS} tokens** (fewer for models with fewer positions): beyond that a heatmap has more "
+        "cells than pixels. The model runs once per text; layer, head, view and token re-plot the stored "
+        "weights. **PNG**: the camera icon in the chart's toolbar (hover the chart).")
+_EXPORTS = Path(tempfile.mkdtemp(prefix="playground-attention-"))
+
+
+def figure(result: AttentionResult, data: ViewData):
+    if data.view == MODEL_VIEW:
+        return model_view_figure(data.weights, result.labels, data.title, data.block)
+    if data.view == TOKEN_VIEW:
+        return token_view_figure(data.weights, result.labels, data.token, data.title, data.layer)
+    return heatmap_figure(data.weights, result.labels, data.title, result.causal, result.pair_start)
+
+
+def file_name(result: AttentionResult, data: ViewData) -> str:
+    """e.g. attention-stories260K-heatmap-layer3-head5 (no extension; safe on every file system)."""
+    head = data.head if data.head in (HEAD_MEAN, HEAD_MAX) else f"head{data.head}"
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", f"attention-{result.model}-{data.view}-layer{data.layer}-{head}")
+
+
+def plot_payload(result: AttentionResult, data: ViewData) -> PlotData:
+    """The figure, plus a plotly config naming the PNG that the toolbar's camera button downloads."""
+    spec = json.loads(figure(result, data).to_json())
+    spec["config"] = {"toImageButtonOptions": {"format": "png", "filename": file_name(result, data), "scale": 2},
+                      "displaylogo": False}
+    return PlotData(type="plotly", plot=json.dumps(spec))
+
+
+def summary(result: AttentionResult) -> str:
+    kv = (f" (grouped KV: {result.kv_heads} key/value heads shared by {result.num_heads} query heads; "
+          "shown per query head)" if result.kv_heads and result.kv_heads < result.num_heads else "")
+    kind = "causal: each token sees only earlier tokens" if result.causal else "bidirectional"
+    return (f"**{len(result.ids)} tokens** · {result.num_layers} layers × {result.num_heads} heads{kv} · {kind} · "
+            f"{result.model}")
+
+
+def head_choices(result: AttentionResult) -> list[tuple[str, str]]:
+    return [("mean over heads", HEAD_MEAN), ("max over heads", HEAD_MAX)] + [
+        (f"head {h}", str(h)) for h in range(result.num_heads)]
+
+
+def build(manager) -> None:
+    cache = attention_cache(manager)
+    with gr.Row():
+        with gr.Column(scale=2, min_width=340):  # controls beside the chart: switch layers without scrolling
+            model = model_picker(manager, ATTENTION, elem_id="att-model")
+            text = gr.Textbox(label="Text", lines=3, max_lines=8, value=EXAMPLES[0][0],
+                              max_length=manager.settings.max_input_chars, elem_id="att-text")
+            pair = gr.Textbox(label="Sentence B (optional; BERT-style models read [CLS] A [SEP] B [SEP])",
+                              max_length=manager.settings.max_input_chars, elem_id="att-text-b")
+            run = gr.Button("Show attention", variant="primary", elem_id="att-run")
+            info = gr.Markdown(elem_id="att-info")
+            view = gr.Radio(list(VIEWS), value=HEATMAP, label="View", elem_id="att-view",
+                            info="heatmap: one layer · model view: all heads · rollout: flow through layers · "
+                                 "token view: one token across layers")
+            layer = gr.Slider(0, 1, value=0, step=1, label="Layer", elem_id="att-layer")
+            head = gr.Dropdown([("mean over heads", HEAD_MEAN), ("max over heads", HEAD_MAX)], value=HEAD_MEAN,
+                               label="Head", elem_id="att-head", info="one head, or all heads of the layer combined")
+            token = gr.Dropdown([], label="Token (token view)", elem_id="att-token", filterable=True)
+            export = gr.Button("Export weights of this view (JSON)", elem_id="att-export")
+            exported = gr.File(label="Exported weights", elem_id="att-json", interactive=False, visible=False)
+        with gr.Column(scale=5):
+            plot = gr.Plot(elem_id="att-plot", show_label=False)
+            gr.Markdown(HELP)
+    gr.Examples(EXAMPLES, inputs=[text, pair, model], label="Examples")
+    key = gr.State(None)  # what to look up in the cache (model, text, pair) — never the weights themselves
+
+    def cached(key_: dict) -> AttentionResult:
+        if not key_:
+            raise gr.Error("Press “Show attention” first.")
+        return cache.get(manager, key_["model"], key_["text"], key_["pair"])
+
+    @user_errors
+    def run_attention(model_, text_, pair_, view_, layer_, head_, token_, progress=gr.Progress()):
+        result = cache.get(manager, model_, text_, pair_, progress_callback(progress))
+        layer_ = min(int(layer_ or 0), result.num_layers - 1)
+        head_ = head_ if head_ in [value for _, value in head_choices(result)] else HEAD_MEAN
+        # a causal model's last token sees the whole text; for BERT any token does, the middle one will do
+        default_token = len(result.ids) - 1 if result.causal else len(result.ids) // 2
+        token_ = token_ if isinstance(token_, int) and token_ < len(result.ids) else default_token
+        tokens = [(f"{i}: {label}", i) for i, label in enumerate(result.labels)]
+        data = view_data(result, view_, layer_, head_, token_)
+        return ({"model": model_, "text": text_, "pair": pair_}, gr.update(maximum=result.num_layers - 1, value=layer_),
+                gr.update(choices=head_choices(result), value=head_), gr.update(choices=tokens, value=token_),
+                plot_payload(result, data), summary(result), gr.update(value=None, visible=False))
+
+    @user_errors(rate_limited=False)  # re-plots cached weights: no model run
+    def replot(key_, view_, layer_, head_, token_):
+        if not key_:
+            return gr.skip()
+        result = cached(key_)
+        return plot_payload(result, view_data(result, view_, layer_, head_, token_ or 0))
+
+    @user_errors(rate_limited=False)
+    def export_view(key_, view_, layer_, head_, token_):
+        result = cached(key_)
+        data = view_data(result, view_, layer_, head_, token_ or 0)
+        path = Path(tempfile.mkdtemp(dir=_EXPORTS)) / f"{file_name(result, data)}.json"  # one folder per export
+        path.write_text(json.dumps(export_json(result, data)))
+        return gr.update(value=str(path), visible=True)
+
+    inputs = [model, text, pair, view, layer, head, token]
+    outputs = [key, layer, head, token, plot, info, exported]
+    for trigger in (run.click, text.submit):
+        trigger(run_attention, inputs, outputs, api_visibility="private")
+    selection = [key, view, layer, head, token]
+    # .input: user changes only (typing, dragging, arrow keys), not the values a run sets; always_last
+    # skips the intermediate positions of a drag.
+    gr.on([view.input, layer.input, head.input, token.input], replot, selection, plot,
+          trigger_mode="always_last", api_visibility="private", show_progress="minimal")
+    export.click(export_view, selection, exported, api_visibility="private")
