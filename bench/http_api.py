@@ -16,19 +16,35 @@ class HttpApi:
     def __init__(self, url: str):
         self.base = url.rstrip("/") + "/gradio_api/call/"
         self.http = httpx.Client(timeout=120)
+        info = self.http.get(url.rstrip("/") + "/gradio_api/info").json()["named_endpoints"]
+        # Plain HTTP calls must send every parameter: fill the trailing ones with their defaults.
+        self.defaults = {name.strip("/"): [p.get("parameter_default") for p in spec["parameters"]]
+                         for name, spec in info.items()}
 
-    def call(self, api_name: str, *data):
-        event = self.http.post(self.base + api_name.strip("/"), json={"data": list(data)}).json()["event_id"]
+    def _full(self, name: str, data: tuple) -> list:
+        defaults = self.defaults.get(name, [])
+        return list(data) + defaults[len(data):]
+
+    def events(self, api_name: str, *data):
+        """Yield (event kind, payload) for one call: 'generating' updates, then 'complete' or 'error'."""
+        name = api_name.strip("/")
+        event = self.http.post(self.base + name, json={"data": self._full(name, data)}).json()["event_id"]
         kind = None
-        with self.http.stream("GET", f"{self.base}{api_name.strip('/')}/{event}") as stream:
+        with self.http.stream("GET", f"{self.base}{name}/{event}") as stream:
             for line in stream.iter_lines():
                 if line.startswith("event:"):
                     kind = line.split(":", 1)[1].strip()
-                elif line.startswith("data:") and kind in ("complete", "error"):
-                    payload = json.loads(line[5:].strip() or "null")
-                    if kind == "error":
-                        raise RuntimeError(f"{api_name}: {payload}")
-                    return payload[0] if isinstance(payload, list) and len(payload) == 1 else payload
+                elif line.startswith("data:") and kind in ("generating", "complete", "error"):
+                    yield kind, json.loads(line[5:].strip() or "null")
+                    if kind != "generating":
+                        return
+
+    def call(self, api_name: str, *data):
+        for kind, payload in self.events(api_name, *data):
+            if kind == "error":
+                raise RuntimeError(f"{api_name}: {payload}")
+            if kind == "complete":
+                return payload[0] if isinstance(payload, list) and len(payload) == 1 else payload
         raise RuntimeError(f"{api_name}: stream ended without a result")
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ JSON object of figures and app/raw ratios (medians over repeats). Not a test: no
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import platform
 import socket
@@ -21,10 +22,7 @@ from pathlib import Path
 import torch
 
 from . import figures, models
-from .timing import ms, timed  # noqa: F401
-
-GEN_PROMPT = "Once upon a time, in a land far away"
-
+from .http_api import HttpApi
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -64,13 +62,14 @@ def main(argv: list[str] | None = None) -> dict:
     repeats = args.repeats or (2 if args.quick else 5)
     from gradio_client import Client
 
-    with tempfile.TemporaryDirectory() as tmp:
+    # Gradio and transformers print progress to stdout: keep stdout for the one JSON object.
+    with contextlib.redirect_stdout(sys.stderr), tempfile.TemporaryDirectory() as tmp:
         models_dir = models.build(Path(tmp), quick=args.quick)
         app, url, manager = launch(models_dir)
         try:
             client = Client(url, verbose=False)
-            ctx = figures.Context(client=client, manager=manager, models_dir=models_dir, repeats=repeats,
-                                  quick=args.quick, url=url)
+            ctx = figures.Context(client=client, http=HttpApi(url), manager=manager, models_dir=models_dir,
+                                  repeats=repeats, quick=args.quick, url=url)
             report = {"machine": machine(), "quick": args.quick, "repeats": repeats}
             for name, fn in figures.ALL:
                 start = time.perf_counter()
