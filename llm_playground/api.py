@@ -17,7 +17,7 @@ from .tasks.generation import GenerationParams, generate
 from .tasks.next_sentence import next_sentence
 from .tasks.detokenize import decode_ids
 from .tasks.tokenize import resolve, tokenize_all
-from .tasks.validation import clean_text
+from .tasks.validation import clean_text, flag
 
 
 class PlaygroundAPI:
@@ -63,7 +63,7 @@ class PlaygroundAPI:
     def tokenize(self, tokenizers: list[str], text: str, add_special_tokens: bool = True) -> dict:
         """Each tokenizer's tokens for `text` (token, id, start, end, special, unknown; text[start:end] is what
         a token covers), its counts and whether decode(encode(text)) == text. Loads tokenizers only."""
-        results = tokenize_all(tokenizers, text, self._tokenizer, add_special_tokens is not False)
+        results = tokenize_all(tokenizers, text, self._tokenizer, flag(add_special_tokens, "add_special_tokens"))
         return {"text": results[0].text, "results": [r.to_dict() for r in results]}
 
     def detokenize(self, tokenizer: str, ids: list[int]) -> dict:

@@ -150,6 +150,8 @@ class Catalog:
 
     def resolve(self, name: str, task: str) -> ModelEntry:
         """The entry for a user-supplied model name, or a specific error."""
+        if name is not None and not isinstance(name, str):
+            raise InvalidInput(f"The model must be given by its name (a string), got {type(name).__name__}.")
         name = (name or "").strip()
         if not name:
             raise InvalidInput("Choose a model.")

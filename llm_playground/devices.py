@@ -34,6 +34,8 @@ def resolve_device(requested: str = "auto") -> str:
 
 def resolve_dtype(requested: str | None, device: str) -> torch.dtype:
     """'auto': float32 on CPU (exact, matches plain transformers), 16-bit on accelerators."""
+    if requested is not None and not isinstance(requested, str):
+        raise InvalidInput(f"Unknown dtype {requested!r} (use auto, {', '.join(DTYPES)}).")
     requested = (requested or "auto").lower()
     if requested != "auto":
         if requested not in DTYPES:

@@ -47,3 +47,25 @@ def test_rate_limit_through_the_api(models_dir):
         app.close()
         from llm_playground.ui import common
         common.RATE_LIMITER = RateLimiter(0)
+
+
+@pytest.mark.parametrize("peer,forwarded,key", [
+    ("8.8.8.8", "1.2.3.4", "8.8.8.8"),  # a public peer is the client itself: its header is not believed
+    ("10.16.3.80", "1.2.3.4, 10.0.0.1", "1.2.3.4"),  # behind the Spaces proxy: the forwarded client
+    ("127.0.0.1", "", "127.0.0.1"),
+    ("127.0.0.1", "5.6.7.8", "5.6.7.8"),  # a local reverse proxy
+])
+def test_client_key_trusts_forwarded_for_only_behind_a_proxy(peer, forwarded, key):
+    from types import SimpleNamespace
+
+    from gradio.context import LocalContext
+
+    from llm_playground.ui.common import client_key
+
+    request = SimpleNamespace(headers={"x-forwarded-for": forwarded} if forwarded else {},
+                              client=SimpleNamespace(host=peer))
+    token = LocalContext.request.set(request)
+    try:
+        assert client_key() == key
+    finally:
+        LocalContext.request.reset(token)

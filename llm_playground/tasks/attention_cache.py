@@ -13,6 +13,7 @@ from collections import OrderedDict
 
 from ..catalog import ATTENTION
 from ..devices import dtype_name
+from ..errors import InvalidInput
 from .attention import AttentionResult, compute_attention
 from .validation import clean_text
 
@@ -33,6 +34,8 @@ class AttentionCache:
         """The attention of `text` (+ sentence B) under model `name`, computed at most once."""
         max_chars = manager.settings.max_input_chars
         text = clean_text(text, "text", max_chars)
+        if pair is not None and not isinstance(pair, str):
+            raise InvalidInput(f"The sentence B must be a string, got {type(pair).__name__}.")
         pair = pair if pair and pair.strip() else ""
         # The key names the weights without loading them: catalogue source + the dtype the tab loads.
         key = (manager.catalog.resolve(name, ATTENTION).source, dtype_name(manager.default_dtype), text, pair)

@@ -18,7 +18,7 @@ from transformers import (LogitsProcessorList, NoRepeatNGramLogitsProcessor, Rep
                           TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper)
 
 from ..errors import InvalidInput
-from .validation import clean_text, number, out_of_memory_as_error
+from .validation import clean_text, flag, number, out_of_memory_as_error
 
 TOP_N = 5
 
@@ -36,10 +36,11 @@ class GenerationParams:
     num_sequences: int = 1
 
     def validated(self, max_new_cap: int = 512) -> "GenerationParams":
+        do_sample = flag(self.do_sample, "do_sample")
         p = GenerationParams(
             max_new_tokens=number(self.max_new_tokens, "max_new_tokens", 1, max_new_cap, integer=True),
-            do_sample=bool(self.do_sample),
-            temperature=number(self.temperature, "temperature", 0, 100, low_open=bool(self.do_sample)),
+            do_sample=do_sample,
+            temperature=number(self.temperature, "temperature", 0, 100, low_open=do_sample),
             top_k=number(self.top_k, "top_k", 0, 1_000_000, integer=True),
             top_p=number(self.top_p, "top_p", 0, 1, low_open=True),
             repetition_penalty=number(self.repetition_penalty, "repetition_penalty", 0, 10, low_open=True),

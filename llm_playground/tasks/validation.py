@@ -14,33 +14,67 @@ MAX_TEXT_CHARS = 5000
 
 
 def clean_text(text: str | None, what: str = "text", max_chars: int = MAX_TEXT_CHARS) -> str:
-    """Reject empty/oversized text and characters no tokenizer can encode (lone surrogates, NULs)."""
-    if text is None or not str(text).strip():
+    """Reject empty/oversized text and characters no tokenizer can encode (lone surrogates); drop NULs."""
+    if text is not None and not isinstance(text, str):
+        raise InvalidInput(f"The {what} must be a string, got {type(text).__name__}.")
+    text = (text or "").replace("\x00", "")
+    if not text.strip():
         raise InvalidInput(f"The {what} is empty. Type something first.")
-    text = str(text)
     if len(text) > max_chars:
         raise InvalidInput(f"The {what} has {len(text):,} characters; the limit is {max_chars:,}.")
     if any(0xD800 <= ord(c) <= 0xDFFF for c in text):
         raise InvalidInput(f"The {what} contains invalid Unicode (a lone surrogate); please re-type it.")
-    return text.replace("\x00", "")
+    return text
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _bound(x: float | int) -> str:
+    return str(int(x)) if isinstance(x, int) or (x.is_integer() and abs(x) < 1e15) else f"{x:g}"
 
 
 def number(value, name: str, low: float, high: float, *, integer: bool = False,
            low_open: bool = False) -> float | int:
-    """A finite number in [low, high] (or (low, high] with low_open), else a specific error."""
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{name} must be a number, got {value!r}.") from None
-    if not math.isfinite(x):
-        raise InvalidInput(f"{name} must be a finite number, got {value!r}.")
-    if integer and x != int(x):
-        raise InvalidInput(f"{name} must be a whole number, got {value!r}.")
+    """A finite number in [low, high] (or (low, high] with low_open), else a specific error.
+
+    Integers (and integer strings) are compared exactly, so 2**63 - 1 is not rounded up by float.
+    """
+    x = value
+    if isinstance(value, str):
+        try:
+            x = int(value.strip())
+        except ValueError:
+            x = value
+    if not isinstance(x, int):
+        try:
+            x = float(x)
+        except (TypeError, ValueError):
+            raise InvalidInput(f"{name} must be a number, got {_short(value)}.") from None
+        if not math.isfinite(x):
+            raise InvalidInput(f"{name} must be a finite number, got {_short(value)}.")
+        if integer:
+            if x != int(x):
+                raise InvalidInput(f"{name} must be a whole number, got {_short(value)}.")
+            x = int(x)
     below = x <= low if low_open else x < low
     if below or x > high:
         bracket = "(" if low_open else "["
-        raise InvalidInput(f"{name} must be in {bracket}{low:g}, {high:g}], got {value!r}.")
-    return int(x) if integer else x
+        raise InvalidInput(f"{name} must be in {bracket}{_bound(low)}, {_bound(high)}], got {_short(value)}.")
+    return int(x) if integer else float(x)
+
+
+def flag(value, name: str) -> bool:
+    """A boolean parameter: true/false (JSON), 0/1, or the strings "true"/"false"."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise InvalidInput(f"{name} must be true or false, got {_short(value)}.")
 
 
 @contextlib.contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import ipaddress
 import logging
 
 import gradio as gr
@@ -17,15 +18,29 @@ log = logging.getLogger("llm_playground")
 RATE_LIMITER = RateLimiter(0)
 
 
+def _behind_proxy(peer: str) -> bool:
+    """A private or loopback peer is a proxy (Spaces, a local reverse proxy); a public one is the client."""
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    return address.is_private or address.is_loopback
+
+
 def client_key() -> str:
-    """Who is asking: the first forwarded address behind a proxy (Spaces), else the peer address."""
+    """Who is asking: the first forwarded address behind a proxy (Spaces), else the peer address.
+
+    X-Forwarded-For is only believed when the peer itself is a private/loopback address: a client
+    that reaches a public server directly cannot dodge the rate limit by sending the header.
+    """
     from gradio.context import LocalContext
 
     request = LocalContext.request.get(None)
     if request is None:
         return "local"
+    peer = request.client.host if request.client else "unknown"
     forwarded = (request.headers.get("x-forwarded-for") or "").split(",")[0].strip()
-    return forwarded or (request.client.host if request.client else "unknown")
+    return forwarded if forwarded and _behind_proxy(peer) else peer
 
 INTERNAL = "Something went wrong on the server ({}). The error was logged; please try again."
 

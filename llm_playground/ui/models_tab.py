@@ -6,7 +6,9 @@ import gradio as gr
 
 from .. import hub_cache
 from ..devices import dtype_name
+from . import share
 from .common import human_bytes, user_errors
+from .i18n import t
 
 LOADED_HEADERS = ["model", "device", "dtype", "weights", "tasks", "load time (s)"]
 CACHE_HEADERS = ["repo", "type", "size", "revisions"]
@@ -30,20 +32,20 @@ def cache_rows() -> list[list]:
 
 def build(manager) -> None:
     public = manager.settings.public
+    share.guide("guide_models", "models-guide")
     info = gr.Markdown(summary(manager), elem_id="models-summary")
-    loaded = gr.Dataframe(headers=LOADED_HEADERS, value=loaded_rows(manager), label="Loaded models",
+    loaded = gr.Dataframe(headers=LOADED_HEADERS, value=loaded_rows(manager), label=t("models_loaded"),
                           interactive=False, elem_id="models-loaded")
     with gr.Row():
-        refresh = gr.Button("Refresh")
-        unload_name = gr.Dropdown(choices=[], label="Unload a model", allow_custom_value=True)
-        unload = gr.Button("Unload")
-    gr.Markdown("### Local Hugging Face cache\nDownloaded checkpoints stay on disk until deleted "
-                "(the same as `hf cache ls` / `hf cache rm`)." + (" Deleting is disabled on this public deployment."
-                                                                   if public else ""))
-    cache = gr.Dataframe(headers=CACHE_HEADERS, label="Cached repos", interactive=False, elem_id="models-cache")
+        refresh = gr.Button(t("models_refresh"))
+        unload_name = gr.Dropdown(choices=[], label=t("models_unload_name"), allow_custom_value=True)
+        unload = gr.Button(t("models_unload"))
+    gr.Markdown(t("models_cache_public" if public else "models_cache"))
+    cache = gr.Dataframe(headers=CACHE_HEADERS, label=t("models_cache_table"), interactive=False,
+                         elem_id="models-cache")
     with gr.Row(visible=not public):
-        repo = gr.Dropdown(choices=[], label="Delete a cached repo", allow_custom_value=True)
-        delete = gr.Button("Delete from disk", variant="stop")
+        repo = gr.Dropdown(choices=[], label=t("models_delete_name"), allow_custom_value=True)
+        delete = gr.Button(t("models_delete"), variant="stop")
 
     def refresh_all():
         names = sorted({m.name for m in manager.loaded()})

@@ -1,0 +1,206 @@
+"""Deep links: a tab and its inputs in the page URL, parsed and checked on the server (no gradio here).
+
+`?tab=generate&model=stories260K&prompt=Once+upon+a+time&max_new_tokens=20&run=1` restores the Generate
+tab with those inputs and presses Generate. Parameter names are the public API's; a parameter equal to
+its default may be left out. Every value is validated: numbers are clamped to the control's range, an
+unknown model, view or dtype is replaced by the default, over-long text is cut; each such change is
+reported in `Restored.problems` (the UI shows them as one warning). Unknown parameters are ignored.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+
+TABS = ("generate", "fill-mask", "next-sentence", "attention", "tokenizer", "models")
+TRUE, FALSE = ("1", "true", "yes", "on", "sampling"), ("0", "false", "no", "off", "greedy")
+MAX_NAME = 200  # a model or tokenizer name longer than this is not a name
+
+
+@dataclass(frozen=True)
+class Param:
+    """One URL parameter. kind: text, int, float, bool, choice, model, models (a comma-separated list)."""
+    name: str
+    kind: str
+    default: Any = None
+    low: float | None = None
+    high: float | None = None
+    choices: tuple = ()
+    special: tuple = ()  # extra accepted strings for an int (attention head: mean / max)
+
+
+@dataclass
+class Restored:
+    tab: str | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    run: bool = False
+    problems: list[str] = field(default_factory=list)
+
+
+def specs(max_new_tokens: int = 256, max_chars: int = 5000, dtypes: Iterable[str] = ("auto", "float32", "bfloat16",
+          "float16"), views: Iterable[str] = ("heatmap", "model view", "rollout", "token view"),
+          max_top_k: int = 50, max_tokenizers: int = 6, max_tokens: int = 512) -> dict[str, tuple[Param, ...]]:
+    """The parameters of every tab, with the ranges of the tab's own controls."""
+    text = dict(kind="text", high=max_chars)
+    return {
+        "generate": (
+            Param("model", "model"), Param("prompt", **text), Param("do_sample", "bool", False),
+            Param("max_new_tokens", "int", 40, 1, max_new_tokens), Param("temperature", "float", 1.0, 0.05, 2.0),
+            Param("top_k", "int", 50, 0, 200), Param("top_p", "float", 1.0, 0.05, 1.0),
+            Param("repetition_penalty", "float", 1.0, 1.0, 2.0), Param("no_repeat_ngram_size", "int", 0, 0, 10),
+            Param("seed", "int", 0, -1, 2**53 - 1), Param("num_sequences", "int", 1, 1, 4),
+            Param("dtype", "choice", "auto", choices=tuple(dtypes))),
+        "fill-mask": (Param("model", "model"), Param("text", **text), Param("top_k", "int", 5, 1, max_top_k)),
+        "next-sentence": (Param("model", "model"), Param("sentence_a", **text), Param("sentence_b", **text)),
+        "attention": (
+            Param("model", "model"), Param("text", **text), Param("text_pair", **text),
+            Param("view", "choice", "heatmap", choices=tuple(views)), Param("layer", "int", 0, 0, 255),
+            Param("head", "int", "mean", 0, 255, special=("mean", "max")),
+            Param("token", "int", None, 0, max_tokens - 1)),
+        "tokenizer": (Param("tokenizers", "models", high=max_tokenizers), Param("text", **text),
+                      Param("add_special_tokens", "bool", True)),
+        "models": (),
+    }
+
+
+def _short(value: str, n: int = 40) -> str:
+    return repr(value if len(value) <= n else value[:n - 3] + "...")
+
+
+def _number(raw: str, p: Param, problems: list[str]):
+    """The value of a numeric parameter, clamped to [low, high]; None when it is not a number."""
+    raw = raw.strip()
+    if raw.lower() in p.special:
+        return raw.lower()
+    try:
+        x = float(raw)
+    except ValueError:
+        x = math.nan
+    if not math.isfinite(x) or (p.kind == "int" and x != int(x)):
+        what = "a whole number" if p.kind == "int" else "a number"
+        also = f" or {' / '.join(p.special)}" if p.special else ""
+        problems.append(f"{p.name}={_short(raw)} is not {what}{also}; ignored.")
+        return None
+    clamped = min(max(x, p.low), p.high)
+    if clamped != x:
+        problems.append(f"{p.name}={raw} is outside {_fmt(p.low)}–{_fmt(p.high)}; using {_fmt(clamped)}.")
+    return int(clamped) if p.kind == "int" else float(clamped)
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def _text(raw: str, p: Param, problems: list[str]) -> str:
+    text = raw.replace("\x00", "")
+    if p.high is not None and len(text) > p.high:
+        problems.append(f"{p.name} has {len(text):,} characters; cut to the limit of {int(p.high):,}.")
+        text = text[:int(p.high)]
+    return text
+
+
+def _model(raw: str, p: Param, known: Callable[[str], bool], problems: list[str]) -> str | None:
+    name = raw.strip()
+    if name and len(name) <= MAX_NAME and known(name):
+        return name
+    problems.append(f"{p.name}={_short(name)} is not available here; kept the default.")
+    return None
+
+
+def _models(raws: list[str], p: Param, known: Callable[[str], bool], problems: list[str]) -> list[str] | None:
+    names = [n.strip() for raw in raws for n in raw.split(",") if n.strip()]
+    names = list(dict.fromkeys(names))
+    good = [n for n in names if len(n) <= MAX_NAME and known(n)]
+    if len(good) < len(names):
+        bad = ", ".join(_short(n) for n in names if n not in good)
+        problems.append(f"{p.name}: {bad} not available here; left out.")
+    if p.high is not None and len(good) > p.high:
+        problems.append(f"{p.name}: at most {int(p.high)}; kept the first {int(p.high)}.")
+        good = good[:int(p.high)]
+    return good or None
+
+
+def _one(raw: str, p: Param, known: Callable[[str], bool], problems: list[str]):
+    if p.kind == "text":
+        return _text(raw, p, problems)
+    if p.kind in ("int", "float"):
+        return _number(raw, p, problems)
+    if p.kind == "bool":
+        word = raw.strip().lower()
+        if word in TRUE or word in FALSE:
+            return word in TRUE
+        problems.append(f"{p.name}={_short(raw)} is not true or false; ignored.")
+        return None
+    if p.kind == "choice":
+        word = raw.strip().lower().replace("_", " ").replace("-", " ")
+        match = next((c for c in p.choices if c.lower().replace("-", " ") == word), None)
+        if match is None:
+            problems.append(f"{p.name}={_short(raw)} is not one of {', '.join(p.choices)}; ignored.")
+        return match
+    return _model(raw, p, known, problems)
+
+
+def parse(query: Mapping[str, str] | Iterable[tuple[str, str]], tab_specs: Mapping[str, tuple[Param, ...]],
+          known: Mapping[str, Callable[[str], bool]] | None = None) -> Restored:
+    """Read a query string's (key, value) pairs. `known[tab]` says whether a model name may be used there
+    (a catalogue name, or any id where custom models are allowed). Never raises."""
+    pairs = list(query.multi_items() if hasattr(query, "multi_items") else
+                 query.items() if isinstance(query, Mapping) else query)
+    multi: dict[str, list[str]] = {}
+    for key, value in pairs:
+        multi.setdefault(str(key), []).append(str(value))
+    out = Restored()
+    if not multi:
+        return out
+    if "tab" not in multi and not any(p.name in multi for p in tab_specs.get("generate", ())):
+        return out  # e.g. gradio's own ?view=api or ?__theme=dark: not a link to a tab
+    tab = (multi.get("tab") or ["generate"])[-1].strip().lower().replace("_", "-").replace(" ", "-")
+    if tab not in tab_specs:
+        out.problems.append(f"tab={_short(tab)} is not a tab ({', '.join(tab_specs)}); ignored.")
+        return out
+    out.tab = tab
+    check = (known or {}).get(tab) or (lambda name: False)
+    for p in tab_specs[tab]:
+        if p.name not in multi:
+            continue
+        raws = multi[p.name]
+        value = _models(raws, p, check, out.problems) if p.kind == "models" else _one(raws[-1], p, check, out.problems)
+        if value is not None:
+            out.values[p.name] = value
+    run = (multi.get("run") or ["0"])[-1].strip().lower()
+    out.run = run in TRUE and tab != "models"
+    if out.run and any(p.kind == "model" and p.name in multi and p.name not in out.values for p in tab_specs[tab]):
+        out.run = False  # the model asked for cannot be used: do not run another one on the visitor's text
+        out.problems.append("The link's model is not available, so it was not run.")
+    return out
+
+
+def query(tab: str, values: Mapping[str, Any], tab_specs: Mapping[str, tuple[Param, ...]], run: bool = True) -> str:
+    """The query string (without '?') for a tab's values; parameters at their default are left out.
+    The browser builds the same string (ui/share.py LINK_JS); this is the reference and is what tests use."""
+    from urllib.parse import urlencode
+
+    pairs = [("tab", tab)]
+    for p in tab_specs[tab]:
+        v = values.get(p.name)
+        if v is None or v == "" or v == [] or (p.default is not None and _same(v, p.default)):
+            continue
+        if isinstance(v, bool):
+            v = "true" if v else "false"
+        elif isinstance(v, (list, tuple)):
+            v = ",".join(map(str, v))
+        elif isinstance(v, float) and v.is_integer():
+            v = int(v)
+        pairs.append((p.name, str(v)))
+    if run and tab != "models":
+        pairs.append(("run", "1"))
+    return urlencode(pairs)
+
+
+def _same(value, default) -> bool:
+    if isinstance(value, bool) or isinstance(default, bool):
+        return value is default or (isinstance(value, bool) and value == default)
+    if isinstance(value, (int, float)) and isinstance(default, (int, float)):
+        return float(value) == float(default)
+    return str(value) == str(default)

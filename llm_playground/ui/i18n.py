@@ -1,0 +1,178 @@
+"""UI language: English and Japanese, chosen by the browser (Gradio i18n; passed to launch(i18n=I18N)).
+
+`t("key")` gives a gr.I18nData the browser translates: use it for labels, infos, button texts, tab and
+accordion labels, Radio choice labels and Markdown. Results computed on the server (summaries, tables,
+error messages) stay in English. Long texts (the learner guides) live in guide.py.
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from ..tasks.attention import MAX_TOKENS
+from ..tasks.fill_mask import MAX_MASKS
+from . import guide
+
+# key: (English, Japanese). The English texts are the labels the app always had (tests find them).
+LABELS: dict[str, tuple[str, str]] = {
+    "intro": ("# LLM Playground\nSee how transformer language models work: generate text token by token with each "
+              "token's probability, and inspect what the model computes. Models load on first use and are shared "
+              "by every tab.",
+              "# LLM Playground\nTransformer 言語モデルの仕組みを目で見て確かめましょう。テキストを1トークンずつ生成して"
+              "各トークンの確率を表示し、モデルが内部で何を計算しているかを調べられます。モデルは最初に使うときに"
+              "読み込まれ、すべてのタブで共有されます。"),
+    "tab_generate": ("Generate", "生成"),
+    "tab_fill_mask": ("Fill-mask", "穴埋め"),
+    "tab_next_sentence": ("Next sentence", "次文予測"),
+    "tab_attention": ("Attention", "アテンション"),
+    "tab_tokenizer": ("Tokenizer", "トークナイザー"),
+    "tab_models": ("Models", "モデル"),
+    "guide_title": ("📘 Guide: what the model does, what the controls change",
+                    "📘 ガイド：モデルがしていること・各設定の効果"),
+    "model": ("Model", "モデル"),
+    "model_info": ("Pick a model", "モデルを選択"),
+    "model_info_custom": ("Pick a model or type any Hugging Face model id",
+                          "モデルを選択するか、Hugging Face のモデル ID を入力"),
+    "examples": ("Examples", "例"),
+    "examples_course": ("Examples from the course notes", "講義ノートの例"),
+    "text": ("Text", "テキスト"),
+    # share panel
+    "copy_link": ("🔗 Copy link", "🔗 リンクをコピー"),
+    "link": ("Link to this view", "この画面へのリンク"),
+    "link_placeholder": ("Press 🔗 Copy link: a link that restores this tab and its inputs appears here and in the "
+                         "clipboard", "🔗 リンクをコピー を押すと、このタブと入力を再現するリンクがここ（とクリップボード）に"
+                         "表示されます"),
+    "python": ("Copy as Python", "Python コードとしてコピー"),
+    "python_info": ("The plain `transformers` code that gives this result outside the app (filled after each run).",
+                    "このアプリを使わずに同じ結果を得る、素の `transformers` のコードです（実行するたびに更新されます）。"),
+    "json": ("⬇ Result as JSON", "⬇ 結果を JSON で保存"),
+    # Generate
+    "gen_prompt": ("Prompt", "プロンプト"),
+    "gen_run": ("Generate", "生成"),
+    "gen_stop": ("Stop", "停止"),
+    "gen_output": ("Generated text (streams token by token)", "生成されたテキスト（1トークンずつ表示）"),
+    "gen_decoding": ("Decoding", "デコーディング"),
+    "gen_decoding_info": ("greedy always picks the most likely token; sampling draws from the distribution",
+                          "貪欲法は常に最も確率の高いトークンを選び、サンプリングは確率分布に従ってランダムに選びます"),
+    "gen_greedy": ("greedy", "貪欲法"),
+    "gen_sampling": ("sampling", "サンプリング"),
+    "gen_max_new": ("Max new tokens", "最大生成トークン数"),
+    "gen_temperature": ("Temperature (sampling)", "温度（サンプリング時）"),
+    "gen_temperature_info": ("<1 sharpens, >1 flattens the distribution",
+                             "1未満で分布が鋭く、1より大きいと平らになります"),
+    "gen_top_k": ("Top-k (sampling, 0 = off)", "Top-k（サンプリング時、0 = 無効）"),
+    "gen_top_p": ("Top-p / nucleus (sampling)", "Top-p / nucleus（サンプリング時）"),
+    "gen_rep": ("Repetition penalty", "繰り返しペナルティ"),
+    "gen_rep_info": (">1 discourages repeating tokens (fixes loops)",
+                     "1より大きいと同じトークンの繰り返しを抑えます（ループ対策）"),
+    "gen_ngram": ("No-repeat n-gram size (0 = off)", "n-gram の繰り返し禁止（0 = 無効）"),
+    "gen_seed": ("Seed (-1 = random)", "シード（-1 = ランダム）"),
+    "gen_nseq": ("Sequences", "生成する系列数"),
+    "gen_dtype": ("Weights dtype", "重みのデータ型"),
+    "gen_dtype_info": ("16-bit halves the memory; bfloat16 is also faster on recent CPUs",
+                       "16ビットにするとメモリが半分になります。最近の CPU では bfloat16 の方が高速です"),
+    "gen_view_tokens": ("Token probabilities", "トークンの確率"),
+    "gen_view_chart": ("Chart", "グラフ"),
+    "gen_view_table": ("Table", "表"),
+    # Fill-mask
+    "fm_text": ("Text with [MASK]", "[MASK] を含むテキスト"),
+    "fm_run": ("Predict masked words", "マスクされた単語を予測"),
+    "fm_top_k": ("Top-k predictions per mask", "マスクごとに表示する予測の数（Top-k）"),
+    "fm_help": (f"Write **[MASK]** where a word is missing (up to {MAX_MASKS}). It is mapped to the model's own mask "
+                "token, e.g. `<mask>` for RoBERTa. With several masks, each one is predicted on its own, with the "
+                "others still masked.",
+                f"単語が欠けている位置に **[MASK]** と書きます（最大 {MAX_MASKS} 個）。モデル固有のマスクトークン"
+                "（RoBERTa なら `<mask>`）に置き換えられます。マスクが複数あるときは、他のマスクを隠したまま"
+                "それぞれを別々に予測します。"),
+    "fm_chips": ("Tokens the model saw", "モデルが見たトークン"),
+    "fm_tokens": ("Tokens, ids and mask positions", "トークン・ID・マスクの位置"),
+    "fm_predictions": ("Predictions and completed texts", "予測と補完されたテキスト"),
+    # Next sentence
+    "nsp_a": ("Sentence A", "文 A"),
+    "nsp_b": ("Sentence B (does it follow A?)", "文 B（A の次に続く文か？）"),
+    "nsp_run": ("Predict", "予測"),
+    "nsp_swap": ("Swap A ⇄ B", "A ⇄ B を入れ替え"),
+    "nsp_help": ("BERT reads `[CLS] A [SEP] B [SEP]`: `token_type_ids` mark segment A (0) and B (1). Its NSP head "
+                 "gives two logits (IsNext, NotNext); their softmax is the probability that B really follows A.",
+                 "BERT は `[CLS] A [SEP] B [SEP]` と読み、`token_type_ids` で文 A（0）と文 B（1）を区別します。"
+                 "NSP ヘッドは 2つのロジット（IsNext、NotNext）を出力し、そのソフトマックスが「B が本当に A の"
+                 "次に続く」確率です。"),
+    "nsp_tokens": ("What the model sees, per token", "モデルが見ている入力（トークンごと）"),
+    "nsp_encoding": ("Encoding as the seed notebook prints it", "ノートブックで表示したときのエンコード結果"),
+    # Attention
+    "att_pair": ("Sentence B (optional; BERT-style models read [CLS] A [SEP] B [SEP])",
+                 "文 B（任意。BERT 系のモデルは [CLS] A [SEP] B [SEP] として読みます）"),
+    "att_run": ("Show attention", "アテンションを表示"),
+    "att_view": ("View", "表示"),
+    "att_view_info": ("heatmap: one layer · model view: all heads · rollout: flow through layers · "
+                      "token view: one token across layers",
+                      "ヒートマップ：1つの層 · モデルビュー：全ヘッド · ロールアウト：層を通じた情報の流れ · "
+                      "トークンビュー：1つのトークンを全層で"),
+    "att_heatmap": ("heatmap", "ヒートマップ"),
+    "att_model_view": ("model view", "モデルビュー"),
+    "att_rollout": ("rollout", "ロールアウト"),
+    "att_token_view": ("token view", "トークンビュー"),
+    "att_layer": ("Layer", "層（レイヤー）"),
+    "att_head": ("Head", "ヘッド"),
+    "att_head_info": ("one head, or all heads of the layer combined", "1つのヘッド、または層の全ヘッドをまとめたもの"),
+    "att_head_n": ("head", "ヘッド"),
+    "att_mean": ("mean over heads", "全ヘッドの平均"),
+    "att_max": ("max over heads", "全ヘッドの最大値"),
+    "att_token": ("Token (token view)", "トークン（トークンビュー用）"),
+    "att_export": ("Export weights of this view (JSON)", "この表示の重みを書き出す（JSON）"),
+    "att_exported": ("Exported weights", "書き出した重み"),
+    "att_help": (f"Up to **{MAX_TOKENS} tokens** (fewer for models with fewer positions): beyond that a heatmap has "
+                 "more cells than pixels. The model runs once per text; layer, head, view and token re-plot the "
+                 "stored weights. **PNG**: the camera icon in the chart's toolbar (hover the chart).",
+                 f"最大 **{MAX_TOKENS} トークン**（位置埋め込みが少ないモデルではそれ以下）。それを超えるとヒートマップの"
+                 "セルが画素より多くなります。モデルはテキストごとに 1回だけ実行され、層・ヘッド・表示・トークンを"
+                 "変えると保存済みの重みを描き直します。**PNG**：グラフにマウスを重ねると出るツールバーのカメラ"
+                 "アイコンから保存できます。"),
+    # Tokenizer
+    "tok_tokenizers": ("Tokenizers to compare", "比較するトークナイザー"),
+    "tok_tokenizers_info": ("Only the tokenizer loads (no model weights)",
+                            "読み込むのはトークナイザーだけです（モデルの重みは不要）"),
+    "tok_specials": ("Add the model's special tokens ([CLS]/[SEP], BOS/EOS)",
+                     "モデルの特殊トークンを追加（[CLS]/[SEP]、BOS/EOS）"),
+    "tok_run": ("Tokenize", "トークン化"),
+    "tok_try": ("Try", "試す"),
+    "tok_explainer": ("How tokenizers work", "トークナイザーの仕組み"),
+    "tok_decode_box": ("Ids → text", "ID → テキスト"),
+    "tok_decode_model": ("Tokenizer", "トークナイザー"),
+    "tok_ids": ("Token ids", "トークン ID"),
+    "tok_decode": ("Decode", "デコード"),
+    "tok_decoded": ("Decoded text", "デコードされたテキスト"),
+    # Models
+    "models_loaded": ("Loaded models", "読み込み済みのモデル"),
+    "models_refresh": ("Refresh", "更新"),
+    "models_unload_name": ("Unload a model", "アンロードするモデル"),
+    "models_unload": ("Unload", "アンロード"),
+    "models_cache": ("### Local Hugging Face cache\nDownloaded checkpoints stay on disk until deleted "
+                     "(the same as `hf cache ls` / `hf cache rm`).",
+                     "### ローカルの Hugging Face キャッシュ\nダウンロードしたチェックポイントは削除するまでディスクに"
+                     "残ります（`hf cache ls` / `hf cache rm` と同じです）。"),
+    "models_cache_public": ("### Local Hugging Face cache\nDownloaded checkpoints stay on disk until deleted "
+                            "(the same as `hf cache ls` / `hf cache rm`). Deleting is disabled on this public "
+                            "deployment.",
+                            "### ローカルの Hugging Face キャッシュ\nダウンロードしたチェックポイントは削除するまで"
+                            "ディスクに残ります（`hf cache ls` / `hf cache rm` と同じです）。この公開環境では削除"
+                            "できません。"),
+    "models_cache_table": ("Cached repos", "キャッシュ済みのリポジトリ"),
+    "models_delete_name": ("Delete a cached repo", "削除するキャッシュ"),
+    "models_delete": ("Delete from disk", "ディスクから削除"),
+}
+
+TEXTS = {**{k: v for k, v in LABELS.items()}, **guide.TEXTS}
+I18N = gr.I18n(en={k: en for k, (en, _) in TEXTS.items()}, ja={k: ja for k, (_, ja) in TEXTS.items()})
+
+
+def t(key: str) -> gr.i18n.I18nData:
+    """A translated text (KeyError for a key that has no translation: caught by the tests at import)."""
+    if key not in TEXTS:
+        raise KeyError(f"no translation for {key!r}")
+    return I18N(key)
+
+
+def en(key: str) -> str:
+    """The English text of a key (for server-side strings that must match a translated label)."""
+    return TEXTS[key][0]
