@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--quick", action="store_true", help="tiny configs, few repeats (smoke run)")
     parser.add_argument("--repeats", type=int, default=None)
     parser.add_argument("--out", type=Path, help="also write the JSON here")
+    parser.add_argument("--only", nargs="*", help="run only these figures (names as in the JSON)")
     args = parser.parse_args(argv)
     repeats = args.repeats or (2 if args.quick else 5)
     from gradio_client import Client
@@ -72,6 +73,8 @@ def main(argv: list[str] | None = None) -> dict:
                                   repeats=repeats, quick=args.quick, url=url)
             report = {"machine": machine(), "quick": args.quick, "repeats": repeats}
             for name, fn in figures.ALL:
+                if args.only and name not in args.only:
+                    continue
                 start = time.perf_counter()
                 try:
                     report[name] = fn(ctx)

@@ -36,3 +36,16 @@ def rss() -> int:
 
 def ms(seconds: float) -> float:
     return round(seconds * 1000, 2)
+
+
+def interleaved(fns: dict[str, Callable], repeats: int, warmup: int = 1) -> tuple[dict[str, float], dict]:
+    """Median seconds per named call, the calls alternating round by round so that drift in the
+    machine's speed (other processes, thermal) hits every side alike. Also the last results."""
+    results = {name: fn() for name, fn in fns.items() for _ in range(warmup)}
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            results[name] = fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}, results

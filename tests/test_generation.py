@@ -161,7 +161,9 @@ def test_background_stream_stops_producer_when_closed(shared_manager):
     stream = latest_in_background(produce)
     next(stream)
     stream.close()
-    assert not [t for t in threading.enumerate() if t.name == "playground-stream"]
+    from llm_playground.tasks.streaming import active_producers
+
+    assert active_producers() == 0
     assert produced[-1] < 400
 
 

@@ -25,8 +25,11 @@ STREAM_THREAD = "playground-stream"
 UI_ARGS = ["tiny-gpt2", "Hello", "greedy", 120, 1.0, 50, 1.0, 1.0, 0, 0, 1, "auto"]
 
 
-def stream_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == STREAM_THREAD and t.is_alive()]
+def stream_threads() -> int:
+    """Generation producers still running (they run on pooled threads named STREAM_THREAD)."""
+    from llm_playground.tasks.streaming import active_producers
+
+    return active_producers()
 
 
 def wait_until(condition, timeout: float) -> bool:

@@ -11,6 +11,7 @@ import gradio as gr
 
 from ..errors import PlaygroundError
 from ..ratelimit import RateLimiter
+from ..tasks.streaming import run_on_model_thread
 
 log = logging.getLogger("llm_playground")
 
@@ -81,7 +82,7 @@ def user_errors(fn=None, *, rate_limited: bool = True):
     def wrapper(*args, **kwargs):
         try:
             check_rate()
-            return fn(*args, **kwargs)
+            return run_on_model_thread(fn, *args, **kwargs)
         except Exception as exc:  # noqa: BLE001
             raise _as_gr_error(exc) from None
     return wrapper
