@@ -16,23 +16,24 @@ class CachedRepo:
     last_accessed: float
 
 
-def scan() -> list[CachedRepo]:
+def scan(cache_dir: str | None = None) -> list[CachedRepo]:
+    """Cached repos, largest first (cache_dir: the HF hub cache, by default HF_HUB_CACHE)."""
     from huggingface_hub import scan_cache_dir
     from huggingface_hub.errors import CacheNotFound
 
     try:
-        info = scan_cache_dir()
+        info = scan_cache_dir(cache_dir)
     except CacheNotFound:
         return []
     return sorted((CachedRepo(r.repo_id, r.repo_type, r.size_on_disk, len(r.revisions), r.last_accessed or 0)
                    for r in info.repos), key=lambda r: -r.size_on_disk)
 
 
-def delete(repo_id: str) -> int:
+def delete(repo_id: str, cache_dir: str | None = None) -> int:
     """Delete every cached revision of a model repo; returns the bytes freed."""
     from huggingface_hub import scan_cache_dir
 
-    info = scan_cache_dir()
+    info = scan_cache_dir(cache_dir)
     repos = [r for r in info.repos if r.repo_id == repo_id]
     if not repos:
         raise InvalidInput(f"'{repo_id}' is not in the local Hugging Face cache.")

@@ -37,9 +37,10 @@ def build(manager) -> None:
     loaded = gr.Dataframe(headers=LOADED_HEADERS, value=loaded_rows(manager), label=t("models_loaded"),
                           interactive=False, elem_id="models-loaded")
     with gr.Row():
-        refresh = gr.Button(t("models_refresh"))
-        unload_name = gr.Dropdown(choices=[], label=t("models_unload_name"), allow_custom_value=True)
-        unload = gr.Button(t("models_unload"))
+        refresh = gr.Button(t("models_refresh"), elem_id="models-refresh")
+        unload_name = gr.Dropdown(choices=[], label=t("models_unload_name"), allow_custom_value=True,
+                                  elem_id="models-unload-name")
+        unload = gr.Button(t("models_unload"), elem_id="models-unload")
     gr.Markdown(t("models_cache_public" if public else "models_cache"))
     cache = gr.Dataframe(headers=CACHE_HEADERS, label=t("models_cache_table"), interactive=False,
                          elem_id="models-cache")
