@@ -20,6 +20,7 @@ from typing import Mapping
 
 from .errors import InvalidInput
 from .tasks.baselines import CHARACTERS, WORDS
+from .tasks.validation import number
 
 DTYPES = ("float32", "bfloat16", "float16")
 TOP_N = 5  # alternatives per generated token, as the Generate tab shows
@@ -34,23 +35,11 @@ def _text(value, what: str = "text") -> str:
 
 
 def _int(value, name: str) -> int:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{name} must be a number, got {value!r}.") from None
-    if not math.isfinite(x) or x != int(x):
-        raise InvalidInput(f"{name} must be a whole number, got {value!r}.")
-    return int(x)
+    return number(value, name, -math.inf, math.inf, integer=True)
 
 
 def _float(value, name: str) -> float:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{name} must be a number, got {value!r}.") from None
-    if not math.isfinite(x):
-        raise InvalidInput(f"{name} must be a finite number, got {value!r}.")
-    return x
+    return number(value, name, -math.inf, math.inf)
 
 
 def _dtype(dtype) -> tuple[str, str]:

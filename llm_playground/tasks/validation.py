@@ -6,8 +6,6 @@ import contextlib
 import gc
 import math
 
-import torch
-
 from ..errors import InvalidInput, PlaygroundError
 
 MAX_TEXT_CHARS = 5000
@@ -80,6 +78,8 @@ def flag(value, name: str) -> bool:
 @contextlib.contextmanager
 def out_of_memory_as_error(model_name: str):
     """Turn an out-of-memory during a forward pass into a clear error, after freeing what we can."""
+    import torch  # here, not at the top: codegen uses this module's checks without torch
+
     try:
         yield
     except (torch.OutOfMemoryError, MemoryError):
