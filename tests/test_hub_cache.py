@@ -1,5 +1,6 @@
 """The Models view's Hugging Face cache listing and deletion, on a cache laid out in a temp dir."""
 
+import hashlib
 import os
 
 import pytest
@@ -8,13 +9,16 @@ from llm_playground import hub_cache
 from llm_playground.errors import InvalidInput
 
 
-def fake_repo(cache, repo_id: str, payload: bytes, commit: str = "a" * 40) -> None:
-    """The layout huggingface_hub writes: blobs, snapshot symlinks to them, refs/main."""
+def fake_repo(cache, repo_id: str, payload: bytes) -> None:
+    """The layout huggingface_hub writes: blobs, snapshot symlinks to them, refs/main.
+
+    Commit hashes are unique per repo, as real ones are (deletion selects revisions by commit hash)."""
+    commit = hashlib.sha1(repo_id.encode()).hexdigest()
     root = cache / ("models--" + repo_id.replace("/", "--"))
     (root / "blobs").mkdir(parents=True)
     (root / "refs").mkdir()
     (root / "snapshots" / commit).mkdir(parents=True)
-    blob = root / "blobs" / ("b" * 40)
+    blob = root / "blobs" / hashlib.sha1(payload).hexdigest()
     blob.write_bytes(payload)
     os.symlink(os.path.relpath(blob, root / "snapshots" / commit), root / "snapshots" / commit / "model.safetensors")
     (root / "refs" / "main").write_text(commit)
