@@ -247,3 +247,25 @@ def test_heatmap_escapes_tokens_and_saturates_sink_columns():
     assert len(fig.layout.xaxis.tickvals) <= 32  # long inputs: a readable subset of labels
     short = heatmap_figure(np.eye(3, dtype=np.float32), ["a", "b", "c"], "t")
     assert short.data[0].zmax == 10_000 and "saturate" not in short.layout.title.text
+
+
+def test_position_limit_counts_roberta_offset(shared_manager):
+    """RoBERTa numbers positions from pad_token_id + 1: 130 embeddings hold 128 tokens. The last
+    two must be refused with a message, not crash inside the model."""
+    from llm_playground.tasks.attention import compute_attention
+
+    loaded = shared_manager.get("tiny-roberta", "attention")
+    assert loaded.model.config.max_position_embeddings == 130
+
+    def text_of(n_tokens: int) -> str:
+        """The repeated word whose encoding (with <s> and </s>) is exactly n_tokens long."""
+        for words in range(n_tokens, 0, -1):
+            text = " ".join(["the"] * words)
+            if len(loaded.tokenizer(text)["input_ids"]) == n_tokens:
+                return text
+        raise AssertionError(f"no text of {n_tokens} tokens")
+
+    assert len(compute_attention(loaded, text_of(128)).tokens) == 128
+    for n in (129, 130):
+        with pytest.raises(InvalidInput, match="at most 128"):
+            compute_attention(loaded, text_of(n))

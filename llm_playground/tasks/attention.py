@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from ..errors import InvalidInput, TaskNotSupported
+from .encoder import usable_positions
 from .generation import encode_prompt
 from .validation import clean_text, number
 
@@ -55,10 +56,9 @@ def is_causal_lm(model) -> bool:
 
 def token_limit(loaded) -> tuple[int, str]:
     """(the most tokens this model can show, why)."""
-    config = loaded.model.config
-    positions = getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None)
+    positions = usable_positions(loaded.model.config)
     if positions and positions < MAX_TOKENS:
-        return positions, f"{loaded.name} only has {positions} positions (max_position_embeddings)"
+        return positions, f"{loaded.name} only has {positions} positions"
     return MAX_TOKENS, (f"the attention view stops at {MAX_TOKENS} tokens: a {MAX_TOKENS}×{MAX_TOKENS} "
                         "matrix per head is already one pixel per cell, and bigger ones slow the browser")
 

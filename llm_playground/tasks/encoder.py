@@ -10,13 +10,20 @@ from ..errors import InvalidInput
 _OFFSET_POSITIONS = {"roberta", "xlm-roberta", "camembert", "longformer"}
 
 
+def usable_positions(config) -> int | None:
+    """How many token positions the model really has (None when its config does not say).
+
+    The one reading of the position limit for every task: generation, fill-mask/NSP and attention."""
+    limit = getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None)
+    if limit and getattr(config, "model_type", "") in _OFFSET_POSITIONS:
+        limit -= (config.pad_token_id or 0) + 1
+    return limit
+
+
 def token_limit(loaded) -> int:
     """How many tokens (special tokens included) the model can take in one pass."""
-    config, tok = loaded.model.config, loaded.tokenizer
-    limit = getattr(config, "max_position_embeddings", None) or 512
-    if getattr(config, "model_type", "") in _OFFSET_POSITIONS:
-        limit -= (config.pad_token_id or 0) + 1
-    tok_max = getattr(tok, "model_max_length", None)
+    limit = usable_positions(loaded.model.config) or 512
+    tok_max = getattr(loaded.tokenizer, "model_max_length", None)
     if tok_max and tok_max < 1_000_000:  # tokenizers without a limit report a huge sentinel
         limit = min(limit, tok_max)
     return limit

@@ -20,6 +20,7 @@ from transformers import (LogitsProcessorList, NoRepeatNGramLogitsProcessor, Rep
                           TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper)
 
 from ..errors import InvalidInput
+from .encoder import usable_positions
 from .validation import clean_text, flag, number, out_of_memory_as_error
 
 TOP_N = 5
@@ -168,10 +169,6 @@ def encode_prompt(tokenizer, prompt: str) -> torch.Tensor:
     return ids
 
 
-def _context_limit(config) -> int | None:
-    return getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None)
-
-
 def stream_generate(loaded, prompt: str, params: GenerationParams, max_new_cap: int = 512,
                     stop: threading.Event | None = None) -> Iterator[GenerationState]:
     """Yield the state after every generated token; the caller may stop pulling at any time."""
@@ -179,7 +176,7 @@ def stream_generate(loaded, prompt: str, params: GenerationParams, max_new_cap: 
     params = params.validated(max_new_cap)
     model, tok = loaded.model, loaded.tokenizer
     prompt_ids = encode_prompt(tok, prompt)
-    limit = _context_limit(model.config)
+    limit = usable_positions(model.config)
     if limit and prompt_ids.shape[1] + params.max_new_tokens > limit:
         raise InvalidInput(f"The prompt is {prompt_ids.shape[1]} tokens; with max_new_tokens="
                            f"{params.max_new_tokens} it exceeds {loaded.name}'s context of {limit} tokens.")
