@@ -271,7 +271,7 @@ def test_only_gradio_cache_files_are_served(app_server, models_dir):
     import httpx
 
     from llm_playground.ui import app as app_module
-    from llm_playground.ui import attention_tab
+    from llm_playground.ui import exports
 
     from .fixtures import ROOT
 
@@ -297,6 +297,6 @@ def test_only_gradio_cache_files_are_served(app_server, models_dir):
     temp = Path(tempfile.gettempdir()).resolve()
     export_dirs = [module._EXPORTS for info in pkgutil.iter_modules(ui.__path__)
                    if hasattr(module := importlib.import_module(f"llm_playground.ui.{info.name}"), "_EXPORTS")]
-    assert attention_tab._EXPORTS in export_dirs
+    assert exports._EXPORTS in export_dirs  # every tab (attention too) exports there
     for folder in export_dirs:  # JSON exports: written under the temp dir, served from gradio's cache
         assert Path(folder).resolve().is_relative_to(temp), folder

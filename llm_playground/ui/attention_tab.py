@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import re
-import tempfile
-from pathlib import Path
-
 import gradio as gr
 from gradio.components.plot import PlotData
 
@@ -28,7 +23,6 @@ EXAMPLES = [
     ["The bank raised the interest rate.", "The river bank was flooded.", "bert-base-uncased"],
     ["Once upon a time, there was a little girl named Lily.", "", "stories260K"],
 ]
-_EXPORTS = Path(tempfile.mkdtemp(prefix="playground-attention-"))
 
 
 def figure(result: AttentionResult, data: ViewData):
@@ -42,7 +36,7 @@ def figure(result: AttentionResult, data: ViewData):
 def file_name(result: AttentionResult, data: ViewData) -> str:
     """e.g. attention-stories260K-heatmap-layer3-head5 (no extension; safe on every file system)."""
     head = data.head if data.head in (HEAD_MEAN, HEAD_MAX) else f"head{data.head}"
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", f"attention-{result.model}-{data.view}-layer{data.layer}-{head}")
+    return exports.safe_name(f"attention-{result.model}-{data.view}-layer{data.layer}-{head}")
 
 
 def plot_payload(result: AttentionResult, data: ViewData) -> PlotData:
@@ -131,9 +125,7 @@ def build(manager) -> TabLink:
     def export_view(key_, view_, layer_, head_, token_):
         result = cached(key_)
         data = view_data(result, view_, layer_, head_, token_ or 0)
-        path = Path(tempfile.mkdtemp(dir=_EXPORTS)) / f"{file_name(result, data)}.json"  # one folder per export
-        path.write_text(json.dumps(export_json(result, data)))
-        return gr.update(value=str(path), visible=True)
+        return exports.json_download(file_name(result, data), export_json(result, data), indent=None)
 
     inputs = [model, text, pair, view, layer, head, token]
     outputs = [key, layer, head, token, plot, info, exported, panel.code]

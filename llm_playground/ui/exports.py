@@ -24,8 +24,10 @@ def safe_name(*parts) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", "-".join(str(p) for p in parts if p not in (None, ""))).strip("-.")[:120]
 
 
-def json_download(stem: str, data: dict):
-    """The DownloadButton update for `data` written as <stem>.json (one folder per export; old ones pruned)."""
+def json_download(stem: str, data: dict, indent: int | None = 1):
+    """The DownloadButton update for `data` written as <stem>.json (one folder per export; old ones pruned).
+
+    indent=None writes compact JSON, for big matrices (a 512 x 512 attention view)."""
     now = time.time()
     for old in _EXPORTS.glob("*/*.json"):
         try:
@@ -35,7 +37,7 @@ def json_download(stem: str, data: dict):
         except OSError:
             pass
     path = Path(tempfile.mkdtemp(dir=_EXPORTS)) / f"{safe_name(stem) or 'result'}.json"
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=indent), encoding="utf-8")
     return gr.update(value=str(path), visible=True)
 
 
