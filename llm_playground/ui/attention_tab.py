@@ -18,8 +18,8 @@ from .i18n import t
 from .share import Field, TabLink
 
 EXAMPLES = [
-    ["The bank raised the interest rate.", "", "minilm"],
-    ["The animal didn't cross the street because it was too tired.", "", "minilm"],
+    ["The bank raised the interest rate.", "", "bert-base-uncased"],
+    ["The animal didn't cross the street because it was too tired.", "", "bert-base-uncased"],
     ["The bank raised the interest rate.", "The river bank was flooded.", "bert-base-uncased"],
     ["Once upon a time, there was a little girl named Lily.", "", "stories260K"],
 ]
