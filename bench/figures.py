@@ -23,6 +23,7 @@ class Context:
     client: object  # gradio_client.Client
     http: object  # HttpApi: the same endpoints over plain HTTP/SSE, as curl and the browser call them
     manager: object
+    service: object
     models_dir: Path
     repeats: int
     quick: bool
@@ -170,7 +171,6 @@ def request_latency(ctx: Context) -> dict:
 def attention_payload(ctx: Context) -> dict:
     """Bytes of one attention view: what the browser receives (the tab's plotly payload, per view) and
     what the JSON API returns (full-precision T x T floats)."""
-    from llm_playground.tasks.attention_cache import attention_cache
     from llm_playground.tasks.attention_views import VIEWS, view_data
     from llm_playground.ui.attention_tab import plot_payload
 
@@ -178,7 +178,7 @@ def attention_payload(ctx: Context) -> dict:
     for n in (128, 512):
         text = " ".join(["word"] * (n - 2))  # + [CLS] [SEP] = n tokens for BERT's WordPiece
         api = ctx.http.call("/attention", "bert-base", text, 0, 0)
-        result = attention_cache(ctx.manager).get(ctx.manager, "bert-base", text)
+        result = ctx.service.attention("bert-base", text).result
         browser = {view: len(plot_payload(result, view_data(result, view, 0, 0, n // 2)).plot) for view in VIEWS}
         out[f"{n}_tokens"] = {"tokens": len(api["tokens"]), "browser_bytes_per_view": browser,
                               "api_json_bytes": len(json.dumps(api))}

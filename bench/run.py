@@ -15,7 +15,6 @@ import socket
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -32,14 +31,14 @@ def free_port() -> int:
 
 def launch(models_dir: Path):
     from llm_playground.config import Settings
-    from llm_playground.manager import ModelManager
+    from llm_playground.service import PlaygroundService
     from llm_playground.ui.app import build_app, launch as launch_app
 
-    manager = ModelManager(Settings(models_dir=models_dir, port=free_port(), memory_budget=16 * 1024**3),
+    service = PlaygroundService(Settings(models_dir=models_dir, port=free_port(), memory_budget=16 * 1024**3),
                            hub_probe=lambda: False)
-    app = build_app(manager)
-    _, url, _ = launch_app(app, manager, prevent_thread_lock=True, quiet=True)
-    return app, url, manager
+    app = build_app(service)
+    _, url, _ = launch_app(app, service, prevent_thread_lock=True, quiet=True)
+    return app, url, service
 
 
 def machine() -> dict:
@@ -66,10 +65,10 @@ def main(argv: list[str] | None = None) -> dict:
     # Gradio and transformers print progress to stdout: keep stdout for the one JSON object.
     with contextlib.redirect_stdout(sys.stderr), tempfile.TemporaryDirectory() as tmp:
         models_dir = models.build(Path(tmp), quick=args.quick)
-        app, url, manager = launch(models_dir)
+        app, url, service = launch(models_dir)
         try:
             client = Client(url, verbose=False)
-            ctx = figures.Context(client=client, http=HttpApi(url), manager=manager, models_dir=models_dir,
+            ctx = figures.Context(client=client, http=HttpApi(url), manager=service.manager, service=service, models_dir=models_dir,
                                   repeats=repeats, quick=args.quick, url=url)
             report = {"machine": machine(), "quick": args.quick, "repeats": repeats}
             for name, fn in figures.ALL:

@@ -1,89 +1,96 @@
-"""Public JSON API: thin functions over the tasks, registered with gr.api by the UI.
+"""The public JSON API: one endpoint per task spec, each a thin call to the service (no gradio here).
 
-Each returns plain JSON-able dicts and raises PlaygroundError for bad requests (the UI layer turns
-those into gr.Error, which gradio_client raises as AppError with the same message).
+`endpoints(service)` gives, per API name, a plain function whose named parameters, types, defaults and
+docstring come from the task's spec (specs.py) and which returns JSON-able data. ui/app.py registers
+them with gr.api (so gradio_client and `/?view=api` see them); other front doors can mount the same
+functions. Errors are PlaygroundErrors with a message written for the caller.
 """
 
 from __future__ import annotations
 
-from .catalog import FILL_MASK, GENERATION, NEXT_SENTENCE
-from .devices import dtype_name
-from .errors import InvalidInput
-from .manager import ModelManager
+import inspect
+from typing import Any, Callable
+
+from .specs import IDS, MODEL, MODELS, TEXT, TaskSpec
 from .tasks.attention import HEAD_MEAN, check_head, head_matrix
-from .tasks.attention_cache import attention_cache
-from .tasks.fill_mask import fill_mask, validated_top_k
-from .tasks.generation import GenerationParams, generate
-from .tasks.next_sentence import next_sentence
-from .tasks.detokenize import decode_ids
-from .tasks.tokenize import resolve, tokenize_all
-from .tasks.validation import clean_text, flag
 
 
-class PlaygroundAPI:
-    def __init__(self, manager: ModelManager):
-        self.manager = manager
+def _generate(service, **kw) -> dict:
+    out = service.generate(**kw)
+    return {**out.result.to_dict(out.model.name, out.model.device), "dtype": out.model.dtype}
 
-    def generate(self, model: str, prompt: str, max_new_tokens: int = 40, do_sample: bool = False,
-                 temperature: float = 1.0, top_k: int = 50, top_p: float = 1.0,
-                 repetition_penalty: float = 1.0, seed: int = 0, no_repeat_ngram_size: int = 0,
-                 num_sequences: int = 1, dtype: str = "auto") -> dict:
-        """Generate a continuation of `prompt`, with each new token's probability and top-5 alternatives."""
-        params = GenerationParams(max_new_tokens, do_sample, temperature, top_k, top_p, repetition_penalty,
-                                  no_repeat_ngram_size, seed, num_sequences)
-        params.validated(self.manager.settings.max_new_tokens_cap)  # fail before any model loads
-        loaded = self.manager.get(model, GENERATION, None if dtype == "auto" else dtype)
-        state = generate(loaded, prompt, params, self.manager.settings.max_new_tokens_cap)
-        return {**state.to_dict(loaded.name, loaded.device), "dtype": dtype_name(loaded.dtype)}
 
-    def fill_mask(self, model: str, text: str, top_k: int = 5) -> dict:
-        """Top-k predictions (token, id, probability, completed text) for every [MASK] in `text`."""
-        clean_text(text)  # fail on bad input before any model loads
-        validated_top_k(top_k)
-        loaded = self.manager.get(model, FILL_MASK)
-        return fill_mask(loaded, text, top_k).to_dict(loaded.name)
+def _next_token(service, **kw) -> dict:
+    out = service.next_token(**kw)
+    return out.result.to_dict(out.model.name)
 
-    def next_sentence(self, model: str, sentence_a: str, sentence_b: str) -> dict:
-        """P(IsNext) / P(NotNext) that sentence B follows sentence A (BERT's NSP head), and its encoding."""
-        clean_text(sentence_a, "sentence A")
-        clean_text(sentence_b, "sentence B")
-        loaded = self.manager.get(model, NEXT_SENTENCE)
-        return next_sentence(loaded, sentence_a, sentence_b).to_dict(loaded.name)
 
-    def attention(self, model: str, text: str, layer: int = 0, head: int = -1, text_pair: str = "") -> dict:
-        """Attention weights of one layer for `text` (rows = query tokens, each summing to 1); head=-1 is
-        the mean over heads. `text_pair` adds a sentence B for BERT-style models."""
-        result = attention_cache(self.manager).get(self.manager, model, text, text_pair)
-        head = check_head(result, head)
-        weights = head_matrix(result, layer, head)
-        return {"model": result.model, "tokens": result.tokens, "num_layers": result.num_layers,
-                "num_heads": result.num_heads, "layer": int(layer), "head": -1 if head == HEAD_MEAN else head,
-                "causal": result.causal, "weights": weights.tolist()}
+def _fill_mask(service, **kw) -> dict:
+    out = service.fill_mask(**kw)
+    return out.result.to_dict(out.model.name)
 
-    def tokenize(self, tokenizers: list[str], text: str, add_special_tokens: bool = True) -> dict:
-        """Each tokenizer's tokens for `text` (token, id, start, end, special, unknown; text[start:end] is what
-        a token covers), its counts and whether decode(encode(text)) == text. Loads tokenizers only."""
-        results = tokenize_all(tokenizers, text, self._tokenizer, flag(add_special_tokens, "add_special_tokens"))
-        return {"text": results[0].text, "results": [r.to_dict() for r in results]}
 
-    def detokenize(self, tokenizer: str, ids: list[int]) -> dict:
-        """The text for token `ids`, and each id's vocabulary entry."""
-        if not isinstance(tokenizer, str):
-            raise InvalidInput("`tokenizer` must be one tokenizer (model) name.")
-        text, tokens = decode_ids(resolve(tokenizer.strip(), self._tokenizer), ids)
-        return {"tokenizer": tokenizer.strip(), "text": text,
-                "tokens": [{"id": t.id, "token": t.token, "special": t.special} for t in tokens]}
+def _next_sentence(service, **kw) -> dict:
+    out = service.next_sentence(**kw)
+    return out.result.to_dict(out.model.name)
 
-    def _tokenizer(self, name: str):
-        return self.manager.tokenizer(name)[1]
 
-    def models(self) -> dict:
-        """The model catalogue per task, and what is loaded now (device, dtype, bytes)."""
-        m = self.manager
-        return {
-            "tasks": m.catalog.by_task(),
-            "loaded": [{"model": x.name, "device": x.device, "dtype": dtype_name(x.dtype), "bytes": x.nbytes,
-                        "tasks": sorted(x.tasks), "load_seconds": round(x.load_seconds, 3)} for x in m.loaded()],
-            "device": m.device, "default_dtype": dtype_name(m.default_dtype),
-            "memory_budget": m.settings.memory_budget, "custom_models": m.settings.allow_custom_models,
-        }
+def _attention(service, model, text, layer, head, text_pair) -> dict:
+    result = service.attention(model, text, text_pair).result
+    head = check_head(result, head)
+    weights = head_matrix(result, layer, head)
+    return {"model": result.model, "tokens": result.tokens, "num_layers": result.num_layers,
+            "num_heads": result.num_heads, "layer": int(layer), "head": -1 if head == HEAD_MEAN else head,
+            "causal": result.causal, "weights": weights.tolist()}
+
+
+def _tokenize(service, **kw) -> dict:
+    results = service.tokenize(**kw).result
+    return {"text": results[0].text, "results": [r.to_dict() for r in results]}
+
+
+def _detokenize(service, tokenizer, ids) -> dict:
+    out = service.detokenize(tokenizer, ids)
+    text, tokens = out.result
+    return {"tokenizer": out.values["tokenizer"], "text": text,
+            "tokens": [{"id": t.id, "token": t.token, "special": t.special} for t in tokens]}
+
+
+def _models(service) -> dict:
+    return service.models()
+
+
+BODIES: dict[str, Callable[..., dict]] = {
+    "generate": _generate, "next_token": _next_token, "fill_mask": _fill_mask, "next_sentence": _next_sentence,
+    "attention": _attention, "tokenize": _tokenize, "detokenize": _detokenize, "models": _models}
+
+
+def signature(spec: TaskSpec) -> inspect.Signature:
+    """The endpoint's parameters: required texts and names first, as the spec orders them."""
+    params = []
+    for p in spec.api_params():
+        required = p.default is None and p.kind in (TEXT, MODEL, MODELS, IDS) and not p.optional
+        params.append(inspect.Parameter(p.name, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                        default=inspect.Parameter.empty if required else p.default,
+                                        annotation=p.python_type))
+    return inspect.Signature(params, return_annotation=dict)
+
+
+def endpoint(service, spec: TaskSpec) -> Callable[..., dict]:
+    sig, body = signature(spec), BODIES[spec.api_name]
+
+    def call(*args, **kwargs) -> Any:
+        bound = sig.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return body(service, **bound.arguments)
+
+    call.__name__ = call.__qualname__ = spec.api_name
+    call.__doc__ = spec.doc
+    call.__signature__ = sig
+    call.__annotations__ = {p.name: p.annotation for p in sig.parameters.values()} | {"return": dict}
+    return call
+
+
+def endpoints(service) -> dict[str, tuple[Callable[..., dict], TaskSpec]]:
+    """API name -> (function, spec), in tab order."""
+    return {spec.api_name: (endpoint(service, spec), spec) for spec in service.specs.values() if spec.api_name}

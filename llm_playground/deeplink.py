@@ -1,7 +1,8 @@
 """Deep links: a tab and its inputs in the page URL, parsed and checked on the server (no gradio here).
 
 `?tab=generate&model=stories260K&prompt=Once+upon+a+time&max_new_tokens=20&run=1` restores the Generate
-tab with those inputs and presses Generate. Parameter names are the public API's; a parameter equal to
+tab with those inputs and presses Generate. The parameters of each tab are its spec's link parameters
+(specs.link_params), with the ranges of the tab's own controls; names are the public API's; a parameter equal to
 its default may be left out. Every value is validated: numbers are clamped to the control's range, an
 unknown model, view or dtype is replaced by the default, over-long text is cut; each such change is
 reported in `Restored.problems` (the UI shows them as one warning). Unknown parameters are ignored.
@@ -13,21 +14,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
-TABS = ("generate", "fill-mask", "next-sentence", "attention", "tokenizer", "models")
+from .specs import Param
+
 TRUE, FALSE = ("1", "true", "yes", "on", "sampling"), ("0", "false", "no", "off", "greedy")
 MAX_NAME = 200  # a model or tokenizer name longer than this is not a name
-
-
-@dataclass(frozen=True)
-class Param:
-    """One URL parameter. kind: text, int, float, bool, choice, model, models (a comma-separated list)."""
-    name: str
-    kind: str
-    default: Any = None
-    low: float | None = None
-    high: float | None = None
-    choices: tuple = ()
-    special: tuple = ()  # extra accepted strings for an int (attention head: mean / max)
 
 
 @dataclass
@@ -36,32 +26,6 @@ class Restored:
     values: dict[str, Any] = field(default_factory=dict)
     run: bool = False
     problems: list[str] = field(default_factory=list)
-
-
-def specs(max_new_tokens: int = 256, max_chars: int = 5000, dtypes: Iterable[str] = ("auto", "float32", "bfloat16",
-          "float16"), views: Iterable[str] = ("heatmap", "model view", "rollout", "token view"),
-          max_top_k: int = 50, max_tokenizers: int = 6, max_tokens: int = 512) -> dict[str, tuple[Param, ...]]:
-    """The parameters of every tab, with the ranges of the tab's own controls."""
-    text = dict(kind="text", high=max_chars)
-    return {
-        "generate": (
-            Param("model", "model"), Param("prompt", **text), Param("do_sample", "bool", False),
-            Param("max_new_tokens", "int", 40, 1, max_new_tokens), Param("temperature", "float", 1.0, 0.05, 2.0),
-            Param("top_k", "int", 50, 0, 200), Param("top_p", "float", 1.0, 0.05, 1.0),
-            Param("repetition_penalty", "float", 1.0, 1.0, 2.0), Param("no_repeat_ngram_size", "int", 0, 0, 10),
-            Param("seed", "int", 0, -1, 2**53 - 1), Param("num_sequences", "int", 1, 1, 4),
-            Param("dtype", "choice", "auto", choices=tuple(dtypes))),
-        "fill-mask": (Param("model", "model"), Param("text", **text), Param("top_k", "int", 5, 1, max_top_k)),
-        "next-sentence": (Param("model", "model"), Param("sentence_a", **text), Param("sentence_b", **text)),
-        "attention": (
-            Param("model", "model"), Param("text", **text), Param("text_pair", **text),
-            Param("view", "choice", "heatmap", choices=tuple(views)), Param("layer", "int", 0, 0, 255),
-            Param("head", "int", "mean", 0, 255, special=("mean", "max")),
-            Param("token", "int", None, 0, max_tokens - 1)),
-        "tokenizer": (Param("tokenizers", "models", high=max_tokenizers), Param("text", **text),
-                      Param("add_special_tokens", "bool", True)),
-        "models": (),
-    }
 
 
 def _short(value: str, n: int = 40) -> str:

@@ -52,28 +52,31 @@ def dtype_name(dtype: torch.dtype) -> str:
     return str(dtype).removeprefix("torch.")
 
 
-_probe_cache: dict[str, tuple[float, bool]] = {}
+class HubProbe:
+    """Can we open a TCP connection to the Hub? The answer is kept for `ttl` seconds (one probe per manager).
 
-
-def hub_reachable(timeout: float = 2.0, ttl: float = 60.0) -> bool:
-    """Can we open a TCP connection to the Hub? Cached for `ttl` seconds.
-
-    Without this, from_pretrained retries an unreachable Hub for ~30 s before failing; with it,
-    an offline machine goes straight to the local cache and fails fast with a clear message.
+    Without this, from_pretrained retries an unreachable Hub for ~30 s before failing; with it, an
+    offline machine goes straight to the local cache and fails fast with a clear message.
     """
-    from huggingface_hub import constants
 
-    if constants.HF_HUB_OFFLINE or os.environ.get("TRANSFORMERS_OFFLINE") == "1":
-        return False
-    url = urlparse(constants.ENDPOINT)
-    host, port = url.hostname or "huggingface.co", url.port or (443 if url.scheme == "https" else 80)
-    cached = _probe_cache.get(host)
-    if cached and time.monotonic() - cached[0] < ttl:
-        return cached[1]
-    try:
-        socket.create_connection((host, port), timeout=timeout).close()
-        ok = True
-    except OSError:
-        ok = False
-    _probe_cache[host] = (time.monotonic(), ok)
-    return ok
+    def __init__(self, timeout: float = 2.0, ttl: float = 60.0):
+        self.timeout, self.ttl = timeout, ttl
+        self._cache: dict[str, tuple[float, bool]] = {}
+
+    def __call__(self) -> bool:
+        from huggingface_hub import constants
+
+        if constants.HF_HUB_OFFLINE or os.environ.get("TRANSFORMERS_OFFLINE") == "1":
+            return False
+        url = urlparse(constants.ENDPOINT)
+        host, port = url.hostname or "huggingface.co", url.port or (443 if url.scheme == "https" else 80)
+        cached = self._cache.get(host)
+        if cached and time.monotonic() - cached[0] < self.ttl:
+            return cached[1]
+        try:
+            socket.create_connection((host, port), timeout=self.timeout).close()
+            ok = True
+        except OSError:
+            ok = False
+        self._cache[host] = (time.monotonic(), ok)
+        return ok

@@ -23,7 +23,7 @@ import torch
 from . import loading
 from .catalog import TOKENIZER, Catalog, ModelEntry
 from .config import Settings
-from .devices import dtype_name, hub_reachable, resolve_device, resolve_dtype
+from .devices import HubProbe, dtype_name, resolve_device, resolve_dtype
 from .errors import TaskNotSupported
 
 Progress = Callable[[float, str], None]
@@ -78,12 +78,12 @@ def model_bytes(model) -> int:
 
 class ModelManager:
     def __init__(self, settings: Settings | None = None, catalog: Catalog | None = None,
-                 hub_probe: Callable[[], bool] = hub_reachable):
+                 hub_probe: Callable[[], bool] | None = None):
         self.settings = settings or Settings()
         self.catalog = catalog or Catalog(self.settings.models_dir, self.settings.allow_custom_models)
         self.device = resolve_device(self.settings.device)
         self.default_dtype = resolve_dtype(self.settings.dtype, self.device)
-        self.hub_probe = hub_probe
+        self.hub_probe = hub_probe or HubProbe()
         self._lock = threading.Lock()
         self._models: OrderedDict[tuple[str, str], LoadedModel] = OrderedDict()
         self._tokenizers: dict[str, Any] = {}

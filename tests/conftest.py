@@ -13,6 +13,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 from llm_playground.config import Settings  # noqa: E402
 from llm_playground.manager import ModelManager  # noqa: E402
+from llm_playground.service import PlaygroundService  # noqa: E402
 
 from .fixtures import SHARED_MODELS, build_models_dir  # noqa: E402
 
@@ -44,6 +45,18 @@ def shared_manager(models_dir) -> ModelManager:
     return ModelManager(Settings(models_dir=models_dir), hub_probe=lambda: False)
 
 
+@pytest.fixture
+def service(manager) -> PlaygroundService:
+    """A fresh service (own caches, limiter, exports) over a fresh manager."""
+    yield (svc := PlaygroundService(manager=manager))
+    svc.close()
+
+
+@pytest.fixture(scope="session")
+def shared_service(shared_manager) -> PlaygroundService:
+    return PlaygroundService(manager=shared_manager)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -52,14 +65,22 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def app_server(models_dir):
-    """The real app, launched in-process on a free loopback port: (url, manager)."""
+    """The real app, launched in-process on a free loopback port: (url, service)."""
+    yield from launched(Settings(models_dir=models_dir, port=free_port()))
+
+
+def launched(settings: Settings):
+    """Build and launch an app in this process; yields (url, service), closes both afterwards."""
     from llm_playground.ui.app import build_app, launch
 
-    manager = ModelManager(Settings(models_dir=models_dir, port=free_port()), hub_probe=lambda: False)
-    app = build_app(manager)
-    _, url, _ = launch(app, manager, prevent_thread_lock=True, quiet=True)
-    yield url, manager
-    app.close()
+    service = PlaygroundService(settings, hub_probe=lambda: False)
+    app = build_app(service)
+    _, url, _ = launch(app, service, prevent_thread_lock=True, quiet=True)
+    try:
+        yield url, service
+    finally:
+        app.close()
+        service.close()
 
 
 @pytest.fixture(scope="session")

@@ -44,7 +44,7 @@ def test_next_sentence_endpoint(client, shared_manager):
 def test_both_tabs_share_one_copy(client, app_server):
     client.predict(model="tiny-bert", text=SEED, top_k=2, api_name="/fill_mask")
     client.predict(model="tiny-bert", sentence_a="a", sentence_b="b", api_name="/next_sentence")
-    manager = app_server[1]
+    manager = app_server[1].manager
     source = manager.catalog.entries["tiny-bert"].source
     assert manager.load_counts[source] == 1
     assert [m.name for m in manager.loaded()].count("tiny-bert") == 1

@@ -14,9 +14,9 @@ from llm_playground.errors import InvalidInput
 from llm_playground.plots.attention import heatmap_figure, model_view_figure, token_view_figure
 from llm_playground.tasks.attention import (HEAD_MAX, HEAD_MEAN, compute_attention, head_matrix, rollout,
                                             token_attention)
-from llm_playground.tasks.attention_cache import attention_cache
 from llm_playground.tasks.attention_views import VIEWS, export_json, pool_max, view_data
-from llm_playground.tasks.generation import GenerationParams, generate
+from llm_playground.backends.local import generate
+from llm_playground.tasks.generation import GenerationParams
 
 from .test_generation import raw_greedy
 
@@ -39,8 +39,8 @@ def plain_attentions(folder, cls, text, pair):
 
 
 @pytest.mark.parametrize("name,cls,text,pair", CASES)
-def test_weights_equal_plain_transformers(shared_manager, models_dir, name, cls, text, pair):
-    result = attention_cache(shared_manager).get(shared_manager, name, text, pair)
+def test_weights_equal_plain_transformers(shared_manager, shared_service, models_dir, name, cls, text, pair):
+    result = shared_service.attention(name, text, pair).result
     ids, expected = plain_attentions(models_dir / name, cls, text, pair)
     assert result.ids == ids
     assert result.attentions.dtype == np.float32 and result.attentions.shape == expected.shape
@@ -49,26 +49,26 @@ def test_weights_equal_plain_transformers(shared_manager, models_dir, name, cls,
     assert len(result.tokens) == len(result.labels) == len(ids)
 
 
-def test_causal_model_masks_future_tokens(shared_manager):
-    result = attention_cache(shared_manager).get(shared_manager, "stories260K", "Once upon a time, there was")
+def test_causal_model_masks_future_tokens(shared_manager, shared_service):
+    result = shared_service.attention("stories260K", "Once upon a time, there was").result
     upper = np.triu(np.ones(result.attentions.shape[-2:], dtype=bool), k=1)
     assert result.causal and (result.attentions[..., upper] == 0).all()
     assert (result.attentions[..., ~upper] > 0).all()  # softmax: every earlier token gets some weight
-    bert = attention_cache(shared_manager).get(shared_manager, "minilm", BANK)
+    bert = shared_service.attention("minilm", BANK).result
     assert not bert.causal and (bert.attentions > 0).all()  # bidirectional: every token sees every token
 
 
-def test_grouped_kv_heads_are_reported_per_query_head(shared_manager):
+def test_grouped_kv_heads_are_reported_per_query_head(shared_manager, shared_service):
     loaded = shared_manager.get("stories260K", ATTENTION)
     assert loaded.model.config.num_key_value_heads == 4
-    result = attention_cache(shared_manager).get(shared_manager, "stories260K", "Once upon a time")
+    result = shared_service.attention("stories260K", "Once upon a time").result
     assert (result.num_layers, result.num_heads, result.kv_heads) == (5, 8, 4)
     # query heads 0 and 1 share key/value head 0 but have their own queries: different patterns
     assert not np.allclose(result.attentions[:, 0], result.attentions[:, 1])
 
 
-def test_sentence_pair_marks_sentence_b(shared_manager):
-    result = attention_cache(shared_manager).get(shared_manager, "minilm", BANK, "The river bank was flooded.")
+def test_sentence_pair_marks_sentence_b(shared_manager, shared_service):
+    result = shared_service.attention("minilm", BANK, "The river bank was flooded.").result
     assert result.tokens[result.pair_start - 1] == "[SEP]" and result.tokens[result.pair_start] == "the"
     assert result.tokens.count("[SEP]") == 2
 
@@ -83,8 +83,8 @@ def numpy_rollout(att: np.ndarray, upto: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize("name", ["minilm", "stories260K"])
-def test_head_aggregation_and_rollout_equal_numpy(shared_manager, name):
-    result = attention_cache(shared_manager).get(shared_manager, name, BANK)
+def test_head_aggregation_and_rollout_equal_numpy(shared_manager, shared_service, name):
+    result = shared_service.attention(name, BANK).result
     att = result.attentions
     np.testing.assert_allclose(head_matrix(result, 2, HEAD_MEAN), att[2].mean(0), atol=1e-7)
     np.testing.assert_allclose(head_matrix(result, 2, HEAD_MAX), att[2].max(0), atol=0)
@@ -115,27 +115,27 @@ def count_forward_passes(loaded) -> list:
     return calls
 
 
-def test_switching_layer_head_view_does_not_rerun_the_model(manager):
-    loaded = manager.get("minilm", ATTENTION)
+def test_switching_layer_head_view_does_not_rerun_the_model(service):
+    loaded = service.manager.get("minilm", ATTENTION)
     calls = count_forward_passes(loaded)
-    cache = attention_cache(manager)
-    result = cache.get(manager, "minilm", BANK)
+    cache = service.attention_cache
+    result = service.attention("minilm", BANK).result
     for view in VIEWS:
         for layer in range(result.num_layers):
             for head in (HEAD_MEAN, HEAD_MAX, 0, 11):
-                again = cache.get(manager, "minilm", BANK)  # what every re-plot does
+                again = service.attention("minilm", BANK).result  # what every re-plot does
                 assert again is result
                 view_data(again, view, layer, head, token=3)
     assert cache.runs == 1 and len(calls) == 1
-    cache.get(manager, "minilm", BANK, "A second sentence.")  # a new input is a new pass
+    service.attention("minilm", BANK, "A second sentence.")  # a new input is a new pass
     assert cache.runs == 2 and len(calls) == 2
 
 
-def test_cache_is_bounded_by_bytes(manager):
-    cache = attention_cache(manager)
+def test_cache_is_bounded_by_bytes(service):
+    cache = service.attention_cache
     cache.budget = 1  # smaller than any result: only the newest one stays
     for text in ("one", "two", "three"):
-        cache.get(manager, "tiny-bert", text)
+        service.attention("tiny-bert", text)
     assert len(cache) == 1 and cache.runs == 3
 
 
@@ -157,10 +157,10 @@ def test_shared_model_keeps_its_attention_and_generation(shared_manager):
     ("stories260K", BANK, "A second sentence.", "Sentence B is for BERT-style models"),
     ("minilm", "x" * 6000, None, "6,000 characters"),
 ])
-def test_bad_input_is_refused_clearly(manager, name, text, pair, message):
+def test_bad_input_is_refused_clearly(service, name, text, pair, message):
     with pytest.raises(InvalidInput, match=message):
-        attention_cache(manager).get(manager, name, text, pair)
-    assert attention_cache(manager).runs == 0
+        service.attention(name, text, pair)
+    assert service.attention_cache.runs == 0
 
 
 @pytest.mark.parametrize("layer,head,token,message", [
@@ -171,14 +171,14 @@ def test_bad_input_is_refused_clearly(manager, name, text, pair, message):
     (0, "x", 0, "head must be a number"),
     (0, HEAD_MEAN, 99, r"token must be in \[0, 8\]"),
 ])
-def test_bad_selection_is_refused_clearly(shared_manager, layer, head, token, message):
-    result = attention_cache(shared_manager).get(shared_manager, "minilm", BANK)
+def test_bad_selection_is_refused_clearly(shared_manager, shared_service, layer, head, token, message):
+    result = shared_service.attention("minilm", BANK).result
     with pytest.raises(InvalidInput, match=message):
         view_data(result, "token view", layer, head, token)
 
 
-def test_export_is_the_displayed_matrix(shared_manager):
-    result = attention_cache(shared_manager).get(shared_manager, "stories260K", "Once upon a time")
+def test_export_is_the_displayed_matrix(shared_manager, shared_service):
+    result = shared_service.attention("stories260K", "Once upon a time").result
     data = json.loads(json.dumps(export_json(result, view_data(result, "heatmap", 3, 5))))
     assert (data["model"], data["layer"], data["head"], data["causal"]) == ("stories260K", 3, 5, True)
     np.testing.assert_allclose(data["weights"], result.attentions[3, 5], atol=1e-6)
@@ -214,9 +214,9 @@ def text_of(tokenizer, n: int) -> str:
 
 @pytest.mark.parametrize("name", ["minilm", "stories260K"])
 @pytest.mark.parametrize("tokens", [128, 512])
-def test_figure_payload_stays_small(shared_manager, name, tokens, capsys):
+def test_figure_payload_stays_small(shared_manager, shared_service, name, tokens, capsys):
     loaded = shared_manager.get(name, ATTENTION)
-    result = attention_cache(shared_manager).get(shared_manager, name, text_of(loaded.tokenizer, tokens))
+    result = shared_service.attention(name, text_of(loaded.tokenizer, tokens)).result
     assert tokens - 3 <= len(result.ids) <= tokens
     sizes = {view: len(fig.to_json()) for view, fig in figures(result).items()}
     with capsys.disabled():
@@ -224,8 +224,8 @@ def test_figure_payload_stays_small(shared_manager, name, tokens, capsys):
     assert max(sizes.values()) <= 1_000_000
 
 
-def test_heatmap_hover_and_causal_mask(shared_manager):
-    result = attention_cache(shared_manager).get(shared_manager, "stories260K", "Once upon a time, the bank")
+def test_heatmap_hover_and_causal_mask(shared_manager, shared_service):
+    result = shared_service.attention("stories260K", "Once upon a time, the bank").result
     fig = heatmap_figure(result.attentions[0, 0], result.labels, "t", causal=True)
     trace = fig.data[0]
     assert "query %{y}" in trace.hovertemplate and "key %{x}" in trace.hovertemplate

@@ -7,7 +7,6 @@ import pytest
 from gradio_client.exceptions import AppError
 from transformers import AutoModel, AutoModelForCausalLM
 
-from llm_playground.tasks.attention_cache import attention_cache
 
 from .test_attention import BANK, plain_attentions
 
@@ -25,10 +24,10 @@ def test_attention_endpoint_mean_and_single_head(client, app_server, models_dir)
     np.testing.assert_allclose(weights.sum(1), 1.0, atol=1e-5)
     assert not np.triu(weights, k=1).any()  # causal
 
-    runs = attention_cache(app_server[1]).runs
+    runs = app_server[1].attention_cache.runs
     one = client.predict(model="stories260K", text=text, layer=4, head=7, api_name="/attention")
     np.testing.assert_allclose(one["weights"], expected[4, 7], atol=1e-6)
-    assert attention_cache(app_server[1]).runs == runs  # another layer/head of the same text: no new pass
+    assert app_server[1].attention_cache.runs == runs  # another layer/head of the same text: no new pass
 
 
 def test_attention_endpoint_bert_pair(client, models_dir):

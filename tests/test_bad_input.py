@@ -383,7 +383,7 @@ def test_bad_requests_do_not_disturb_concurrent_good_ones(app_server, client):
         t.join(timeout=300)
     assert not any(t.is_alive() for t in threads)
     assert failures == []
-    manager = app_server[1]
+    manager = app_server[1].manager
     assert all(not m.lock.locked() for m in manager.loaded())
 
 
@@ -396,7 +396,8 @@ def test_html_views_escape_user_text(shared_manager):
     from llm_playground.plots.generation import token_html
     from llm_playground.plots.tokens import chips_html, ids_html, round_trip_html, summary_html
     from llm_playground.tasks.baselines import BASELINES
-    from llm_playground.tasks.generation import GenerationParams, generate
+    from llm_playground.backends.local import generate
+    from llm_playground.tasks.generation import GenerationParams
     from llm_playground.tasks.tokenize import tokenize
 
     injection = '<script>alert(1)</script><img src=x onerror="alert(2)"> & </div>'

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from llm_playground.tasks.attention_cache import attention_cache
 
 from .conftest import choose_model, screenshot
 
@@ -43,7 +42,7 @@ def test_attention_tab_switches_layer_and_head_without_rerunning(page, app_serve
     assert "22 tokens" in page.locator("#att-info").inner_text()
     assert "grouped KV" in page.locator("#att-info").inner_text()
     assert "masked" in page.locator(TITLE).text_content()  # causal model: the masked triangle is explained
-    cache = attention_cache(app_server[1])
+    cache = app_server[1].attention_cache
     runs = cache.runs
 
     layer = page.locator("#att-layer input[type=number]")

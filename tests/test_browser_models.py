@@ -4,7 +4,7 @@ from .conftest import choose_model, screenshot
 
 
 def test_models_tab_lists_and_unloads(page, app_server):
-    manager = app_server[1]
+    manager = app_server[1].manager
     page.goto(app_server[0] + "?tab=generate&model=stories260K&prompt=Once+upon+a+time&max_new_tokens=5&run=1")
     page.wait_for_function("document.querySelector('#gen-stats')?.innerText.includes('5 tokens')")
     page.get_by_role("tab", name="Models").click()

@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 
 from llm_playground import codegen
-from llm_playground.api import PlaygroundAPI
+from types import SimpleNamespace
+
+from llm_playground.api import endpoints
 from llm_playground.catalog import ATTENTION, FILL_MASK, GENERATION, NEXT_SENTENCE, TOKENIZER
 from llm_playground.errors import InvalidInput
 
@@ -25,8 +27,10 @@ HOSTILE = ('He said "it\'s" \'\'\' """ \\ \\n \\\' \n\tnext line ) ] } # x = 1\n
 
 
 @pytest.fixture(scope="module")
-def api(shared_manager):
-    return PlaygroundAPI(shared_manager)
+def api(shared_service):
+    """The API endpoint functions, called directly (as gr.api calls them)."""
+    functions = {name: fn for name, (fn, _) in endpoints(shared_service).items()}
+    return SimpleNamespace(manager=shared_service.manager, **functions)
 
 
 def src(manager, name: str, task: str) -> str:
@@ -189,11 +193,10 @@ def test_attention_code_gives_the_apps_weights(api, name, text, layer, head, pai
     np.testing.assert_allclose(ns["weights"].numpy(), np.array(result["weights"]), atol=1e-5)
 
 
-def test_attention_code_max_over_heads(api, shared_manager):
+def test_attention_code_max_over_heads(api, shared_manager, shared_service):
     from llm_playground.tasks.attention import HEAD_MAX, head_matrix
-    from llm_playground.tasks.attention_cache import attention_cache
 
-    result = attention_cache(shared_manager).get(shared_manager, "tiny-bert", "Hello there.")
+    result = shared_service.attention("tiny-bert", "Hello there.").result
     ns = run(codegen.attention("tiny-bert", "Hello there.", 1, "max", source=src(shared_manager, "tiny-bert",
                                                                                       ATTENTION)))
     np.testing.assert_allclose(ns["weights"].numpy(), head_matrix(result, 1, HEAD_MAX), atol=1e-5)

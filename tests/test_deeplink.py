@@ -11,8 +11,9 @@ import pytest
 
 from llm_playground import deeplink
 from llm_playground.deeplink import parse, query
+from llm_playground.specs import build_specs, link_params
 
-SPECS = deeplink.specs(max_new_tokens=256, max_chars=5000)
+SPECS = link_params(build_specs(max_input_chars=5000, max_new_tokens_cap=256))
 MODELS = {"generate": {"stories260K", "tiny-gpt2"}, "fill-mask": {"tiny-bert"}, "next-sentence": {"tiny-bert"},
           "attention": {"stories260K", "tiny-bert"}, "tokenizer": {"gpt2-tokenizer", "characters (baseline)"}}
 KNOWN = {tab: (lambda names: lambda name: name in names)(names) for tab, names in MODELS.items()}
@@ -114,10 +115,10 @@ def test_hostile_queries_never_raise():
 # ---- the parameters match the app -----------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def app(shared_manager):
+def app(shared_service):
     from llm_playground.ui.app import build_app
 
-    return build_app(shared_manager)
+    return build_app(shared_service)
 
 
 def component(app, elem_id: str):
@@ -132,22 +133,22 @@ def component(app, elem_id: str):
     ("generate", "repetition_penalty", "gen-rep"),
     ("generate", "no_repeat_ngram_size", "gen-ngram"), ("generate", "num_sequences", "gen-nseq"),
     ("fill-mask", "top_k", "fm-top-k")])
-def test_link_ranges_are_the_controls_ranges(app, shared_manager, tab, name, elem_id):
+def test_link_ranges_are_the_controls_ranges(app, shared_service, tab, name, elem_id):
     from llm_playground.ui.share import tab_specs
 
-    param = next(p for p in tab_specs(shared_manager)[tab] if p.name == name)
+    param = next(p for p in tab_specs(shared_service)[tab] if p.name == name)
     slider = component(app, elem_id)
     assert (param.low, param.high, param.default) == (slider.minimum, slider.maximum, slider.value)
 
 
-def test_every_tab_has_a_link_and_the_copy_script_names_its_parameters(app, shared_manager):
+def test_every_tab_has_a_link_and_the_copy_script_names_its_parameters(app, shared_service):
     from llm_playground.ui.share import tab_specs
 
-    for tab, params in tab_specs(shared_manager).items():
+    for tab, params in tab_specs(shared_service).items():
         if tab == "models":
             continue
-        copy = component(app, {"generate": "gen", "fill-mask": "fm", "next-sentence": "nsp", "attention": "att",
-                               "tokenizer": "tok"}[tab] + "-copy-link")
+        copy = component(app, {"generate": "gen", "next-token": "nt", "fill-mask": "fm", "next-sentence": "nsp",
+                               "attention": "att", "tokenizer": "tok"}[tab] + "-copy-link")
         scripts = [fn.js for fn in app.fns.values() if fn.js and (copy._id, "click") in map(tuple, fn.targets)]
         assert scripts, tab
         for p in params:

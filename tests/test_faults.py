@@ -12,7 +12,8 @@ from llm_playground.catalog import GENERATION
 from llm_playground.config import Settings
 from llm_playground.errors import InvalidInput, ModelLoadError, PlaygroundError
 from llm_playground.manager import ModelManager
-from llm_playground.tasks.generation import GenerationParams, generate
+from llm_playground.backends.local import generate
+from llm_playground.tasks.generation import GenerationParams
 
 
 @pytest.fixture

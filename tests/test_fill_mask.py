@@ -101,9 +101,9 @@ def test_result_dict_is_the_api_shape(shared_manager):
     (SEED, "five", "top_k"),
     ("x" * 6000 + "[MASK]", 5, "limit is 5,000"),
 ])
-def test_bad_input_is_refused(shared_manager, text, top_k, message):
+def test_bad_input_is_refused(shared_service, text, top_k, message):
     with pytest.raises(InvalidInput, match=message):
-        fill_mask(shared_manager.get("tiny-bert", FILL_MASK), text, top_k)
+        shared_service.fill_mask("tiny-bert", text, top_k)
 
 
 def test_roberta_no_mask_names_its_token(shared_manager):

@@ -10,7 +10,9 @@ import torch
 
 from llm_playground.catalog import GENERATION
 from llm_playground.errors import InvalidInput
-from llm_playground.tasks.generation import GenerationParams, encode_prompt, generate, stream_generate
+from llm_playground.backends.local import generate, stream_generate
+from llm_playground.tasks.generation import GenerationParams, encode_prompt
+from llm_playground.workers import Workers
 
 
 def raw_greedy(loaded, prompt: str, n: int) -> list[int]:
@@ -126,18 +128,15 @@ def test_japanese_decoding_keeps_text(shared_manager):
     ("top_p", 0), ("top_p", 1.5), ("top_k", -1), ("repetition_penalty", 0), ("seed", 2**70),
     ("num_sequences", 0), ("no_repeat_ngram_size", -1),
 ])
-def test_bad_parameters_rejected(shared_manager, field, value):
-    loaded = shared_manager.get("stories260K", GENERATION)
-    params = GenerationParams(do_sample=True, **{field: value})
+def test_bad_parameters_rejected(shared_service, field, value):
     with pytest.raises(InvalidInput, match=field):
-        generate(loaded, "Once upon a time", params)
+        shared_service.generate("stories260K", "Once upon a time", do_sample=True, **{field: value})
 
 
 @pytest.mark.parametrize("prompt", ["", "   \n", "x" * 100_000, "bad \ud800 surrogate"])
-def test_bad_prompts_rejected(shared_manager, prompt):
-    loaded = shared_manager.get("stories260K", GENERATION)
+def test_bad_prompts_rejected(shared_service, prompt):
     with pytest.raises(InvalidInput):
-        generate(loaded, prompt, GenerationParams(max_new_tokens=5))
+        shared_service.generate("stories260K", prompt, max_new_tokens=5)
 
 
 def test_context_limit(shared_manager):
@@ -148,8 +147,7 @@ def test_context_limit(shared_manager):
 
 def test_background_stream_stops_producer_when_closed(shared_manager):
     """Closing the consumer (Stop button / client disconnect) ends the generation thread."""
-    from llm_playground.tasks.streaming import latest_in_background
-
+    workers = Workers()
     loaded = shared_manager.get("stories260K", GENERATION)
     produced = []
 
@@ -158,21 +156,17 @@ def test_background_stream_stops_producer_when_closed(shared_manager):
             produced.append(state.new_tokens)
             yield state
 
-    stream = latest_in_background(produce)
+    stream = workers.latest(produce)
     next(stream)
     stream.close()
-    from llm_playground.tasks.streaming import active_producers
-
-    assert active_producers() == 0
+    assert workers.active == 0
     assert produced[-1] < 400
 
 
 def test_background_stream_reraises_errors():
-    from llm_playground.tasks.streaming import latest_in_background
-
     def produce(stop):
         yield 1
         raise InvalidInput("boom")
 
     with pytest.raises(InvalidInput, match="boom"):
-        list(latest_in_background(produce))
+        list(Workers().latest(produce))

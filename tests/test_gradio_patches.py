@@ -21,3 +21,22 @@ def test_patch_active_and_snapshot_complete():
     assert any(c.get("props", {}).get("value") == "hello" for c in configs)
     state._update_value_in_config(box._id, "changed")  # gradio's per-event path still works
     assert state.config_values[box._id]["props"]["value"] == "changed"
+
+
+def test_installed_gradio_is_the_version_the_patches_were_written_for():
+    """The patches reach into gradio's internals: on another version they must be re-checked, not skipped."""
+    assert gr.__version__ == gradio_patches.PATCHED_VERSION, (
+        f"gradio {gr.__version__} is installed; ui/gradio_patches.py was written for "
+        f"{gradio_patches.PATCHED_VERSION}: re-check SessionState.__init__ and Queue analytics, then update it")
+
+
+def test_analytics_patch_is_per_app():
+    with gr.Blocks() as one:
+        gr.Textbox()
+    with gr.Blocks() as two:
+        gr.Textbox()
+    one.queue()
+    two.queue()
+    gradio_patches.fewer_analytics_summaries(one)
+    assert one._queue.ANAYLTICS_CACHE_FREQUENCY == gradio_patches.ANALYTICS_EVERY
+    assert two._queue.ANAYLTICS_CACHE_FREQUENCY == 1

@@ -61,9 +61,9 @@ def test_order_matters(shared_manager):
     (A, "word " * 200, "at most 128 tokens"),
     ("\ud800", B_NEXT, "invalid Unicode"),
 ])
-def test_bad_input_is_refused(shared_manager, a, b, message):
+def test_bad_input_is_refused(shared_service, a, b, message):
     with pytest.raises(InvalidInput, match=message):
-        next_sentence(shared_manager.get("tiny-bert", NEXT_SENTENCE), a, b)
+        shared_service.next_sentence("tiny-bert", a, b)
 
 
 @pytest.mark.parametrize("name", ["tiny-roberta", "tiny-bert-no-nsp", "tiny-bert-base", "stories260K"])

@@ -29,24 +29,15 @@ def test_rate_limit_through_the_api(models_dir):
     from gradio_client.exceptions import AppError
 
     from llm_playground.config import Settings
-    from llm_playground.manager import ModelManager
-    from llm_playground.ui.app import build_app, launch
 
-    from .conftest import free_port
+    from .conftest import free_port, launched
 
-    manager = ModelManager(Settings(models_dir=models_dir, port=free_port(), rate_limit=2), hub_probe=lambda: False)
-    app = build_app(manager)
-    try:
-        _, url, _ = launch(app, manager, prevent_thread_lock=True, quiet=True)
+    for url, _ in launched(Settings(models_dir=models_dir, port=free_port(), rate_limit=2)):
         client = Client(url, verbose=False)
         client.predict(api_name="/models")
         client.predict(api_name="/models")
         with pytest.raises(AppError, match="Too many requests"):
             client.predict(api_name="/models")
-    finally:
-        app.close()
-        from llm_playground.ui import common
-        common.RATE_LIMITER = RateLimiter(0)
 
 
 @pytest.mark.parametrize("peer,forwarded,key", [

@@ -15,6 +15,7 @@ import pytest
 from llm_playground.catalog import ATTENTION, FILL_MASK, GENERATION, NEXT_SENTENCE
 from llm_playground.config import Settings
 from llm_playground.manager import ModelManager
+from llm_playground.service import PlaygroundService
 
 from .conftest import free_port
 from .http_calls import HttpCaller
@@ -25,11 +26,9 @@ STREAM_THREAD = "playground-stream"
 UI_ARGS = ["tiny-gpt2", "Hello", "greedy", 120, 1.0, 50, 1.0, 1.0, 0, 0, 1, "auto"]
 
 
-def stream_threads() -> int:
-    """Generation producers still running (they run on pooled threads named STREAM_THREAD)."""
-    from llm_playground.tasks.streaming import active_producers
-
-    return active_producers()
+def stream_threads(app_server) -> int:
+    """Generation producers still running (they run on the service's pooled threads named STREAM_THREAD)."""
+    return app_server[1].workers.active
 
 
 def wait_until(condition, timeout: float) -> bool:
@@ -44,7 +43,7 @@ def wait_until(condition, timeout: float) -> bool:
 @pytest.fixture
 def slow_tiny_gpt2(app_server, monkeypatch):
     """The app's own tiny-gpt2, slowed to ~40 ms per forward pass so a 120-token stream lasts ~5 s."""
-    manager = app_server[1]
+    manager = app_server[1].manager
     loaded = manager.get("tiny-gpt2", GENERATION)
     real_forward = loaded.model.forward
     calls = []
@@ -55,7 +54,7 @@ def slow_tiny_gpt2(app_server, monkeypatch):
         return real_forward(*args, **kwargs)
 
     monkeypatch.setattr(loaded.model, "forward", slow_forward)
-    assert wait_until(lambda: not stream_threads(), 15), "a stream from an earlier test is still running"
+    assert wait_until(lambda: not stream_threads(app_server), 15), "a stream from an earlier test is still running"
     return loaded, calls
 
 
@@ -82,10 +81,10 @@ def test_client_disconnect_mid_stream_stops_generation(app_server, slow_tiny_gpt
     http = HttpCaller(app_server[0])
     with _open_stream(http, UI_ARGS) as stream:
         _read_until_generating(stream.iter_lines(), 3)
-        assert stream_threads(), "generation should be running in its worker thread"
+        assert stream_threads(app_server), "generation should be running in its worker thread"
     http.close()  # the client is gone
     disconnected = time.monotonic()
-    assert wait_until(lambda: not stream_threads(), 5), "generation thread still running after disconnect"
+    assert wait_until(lambda: not stream_threads(app_server), 5), "generation thread still running after disconnect"
     stopped_after = time.monotonic() - disconnected
     assert wait_until(lambda: not loaded.lock.locked(), 2)
     steps = len(calls)
@@ -103,9 +102,9 @@ def test_cancel_mid_stream_stops_generation(app_server, slow_tiny_gpt2):
     client = Client(app_server[0], verbose=False)
     job = client.submit(*UI_ARGS, api_name="/generate_ui")
     assert wait_until(lambda: len(calls) >= 3, 30)
-    assert stream_threads()
+    assert stream_threads(app_server)
     job.cancel()
-    assert wait_until(lambda: not stream_threads(), 5), "generation thread still running after cancel"
+    assert wait_until(lambda: not stream_threads(app_server), 5), "generation thread still running after cancel"
     assert wait_until(lambda: not loaded.lock.locked(), 2)
     assert len(calls) < 60
 
@@ -118,7 +117,7 @@ def test_finished_stream_leaves_no_thread(app_server):
         assert outcome.ok, outcome
     finally:
         http.close()
-    assert wait_until(lambda: not stream_threads(), 5)
+    assert wait_until(lambda: not stream_threads(app_server), 5)
 
 
 # ---- memory ----------------------------------------------------------------------------------------------------
@@ -199,9 +198,10 @@ def test_full_queue_is_refused_visibly(models_dir, monkeypatch):
         return real_forward(*args, **kwargs)
 
     monkeypatch.setattr(loaded.model, "forward", blocked_forward)
-    app = build_app(manager)
+    service = PlaygroundService(manager=manager)
+    app = build_app(service)
     try:
-        _, url, _ = launch(app, manager, prevent_thread_lock=True, quiet=True)
+        _, url, _ = launch(app, service, prevent_thread_lock=True, quiet=True)
         http = HttpCaller(url)
         body = json.dumps({"data": http.values("/generate", dict(model="tiny-gpt2", prompt="Hi",
                                                                   max_new_tokens=2))})
@@ -229,7 +229,8 @@ def test_concurrency_ids_are_per_task(manager):
     """The API endpoint and the UI event of one task share one concurrency id (one limit per task)."""
     from llm_playground.ui.app import build_app
 
-    app = build_app(manager)
+    service = PlaygroundService(manager=manager)
+    app = build_app(service)
     ids = {fn.api_name: fn.concurrency_id for fn in app.fns.values() if fn.api_name}
     limits = {fn.api_name: fn.concurrency_limit for fn in app.fns.values() if fn.api_name}
     assert limits["models"] is None  # a dictionary read: never waits behind model work
@@ -271,7 +272,6 @@ def test_only_gradio_cache_files_are_served(app_server, models_dir):
     import httpx
 
     from llm_playground.ui import app as app_module
-    from llm_playground.ui import exports
 
     from .fixtures import ROOT
 
@@ -289,14 +289,9 @@ def test_only_gradio_cache_files_are_served(app_server, models_dir):
     for file in [*package.rglob("*.py"), ROOT / "app.py"]:
         source = file.read_text()
         assert "allowed_paths=" not in source and "set_static_paths(" not in source, file
-    import importlib
-    import pkgutil
-
-    from llm_playground import ui
-
+    # JSON exports (attention's too: every tab writes through service.export_json) live under the temp dir,
+    # served from gradio's cache; nothing under ui/ keeps a folder of its own.
     temp = Path(tempfile.gettempdir()).resolve()
-    export_dirs = [module._EXPORTS for info in pkgutil.iter_modules(ui.__path__)
-                   if hasattr(module := importlib.import_module(f"llm_playground.ui.{info.name}"), "_EXPORTS")]
-    assert exports._EXPORTS in export_dirs  # every tab (attention too) exports there
-    for folder in export_dirs:  # JSON exports: written under the temp dir, served from gradio's cache
-        assert Path(folder).resolve().is_relative_to(temp), folder
+    assert app_server[1].exports.root.resolve().is_relative_to(temp)
+    for file in package.joinpath("ui").glob("*.py"):
+        assert "mkdtemp" not in file.read_text() and "write_text" not in file.read_text(), file

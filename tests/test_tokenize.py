@@ -182,9 +182,9 @@ def test_decode_ids(shared_manager):
     ([GPT2, "no/such-tokenizer"], "hi", "no/such-tokenizer"),
     ("tiny-gpt2, x", "hi", "not a valid"),
 ])
-def test_bad_requests_are_clear(manager, names, text, message):
+def test_bad_requests_are_clear(service, names, text, message):
     with pytest.raises(PlaygroundError, match=message):
-        tokenize_all(names, text, lambda n: load(manager, n))
+        service.tokenize(names, text)
 
 
 def test_only_tokenizers_load(manager):

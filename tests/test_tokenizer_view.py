@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from llm_playground.config import Settings
-from llm_playground.manager import ModelManager
+from llm_playground.service import PlaygroundService
 from llm_playground.plots.tokens import chips_html, comparison_html, summary_html, visible
 from llm_playground.tasks.baselines import CHARACTERS, WORDS
 from llm_playground.tasks.token_compare import cut_votes, disagreements
@@ -63,9 +63,9 @@ def test_round_trip_differences_are_shown(shared_manager):
 
 
 def test_default_trio_prefers_local_tokenizers(models_dir):
-    manager = ModelManager(Settings(models_dir=models_dir), hub_probe=lambda: False)
-    assert default_tokenizers(manager) == ["gpt2-tokenizer", "minilm", "stories260K"]
-    hub_only = ModelManager(Settings(models_dir=None), hub_probe=lambda: True)
+    local = PlaygroundService(Settings(models_dir=models_dir), hub_probe=lambda: False)
+    assert default_tokenizers(local) == ["gpt2-tokenizer", "minilm", "stories260K"]
+    hub_only = PlaygroundService(Settings(models_dir=None), hub_probe=lambda: True)
     assert default_tokenizers(hub_only) == ["gpt2", "bert-base-uncased", "rinna/japanese-gpt2-xsmall"]
-    offline = ModelManager(Settings(models_dir=None), hub_probe=lambda: False)
+    offline = PlaygroundService(Settings(models_dir=None), hub_probe=lambda: False)
     assert default_tokenizers(offline) == [WORDS, CHARACTERS]

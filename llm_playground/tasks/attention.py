@@ -15,13 +15,14 @@ import numpy as np
 import torch
 
 from ..errors import InvalidInput, TaskNotSupported
+from ..specs import MAX_ATTENTION_TOKENS
 from .encoder import usable_positions
 from .generation import encode_prompt
-from .validation import clean_text, number
+from .validation import number
 
 # A 512x512 matrix per head already draws ~1 pixel per cell; longer inputs make heatmaps unreadable,
 # the browser slow and the stored weights big (layers x heads x T^2 floats).
-MAX_TOKENS = 512
+MAX_TOKENS = MAX_ATTENTION_TOKENS
 HEAD_MEAN, HEAD_MAX = "mean", "max"
 
 
@@ -84,17 +85,19 @@ def readable(tokenizer, token_id: int) -> str:
     return text.replace("\n", "↵").strip() or "␣"
 
 
-def compute_attention(loaded, text: str, pair: str | None = None, max_chars: int = 5000) -> AttentionResult:
-    """Attention weights of `text` (and optional sentence B `pair`) from one eager forward pass."""
-    text = clean_text(text, "text", max_chars)
-    pair = clean_text(pair, "sentence B", max_chars) if pair and pair.strip() else None
+def preprocess(loaded, text: str, pair: str | None) -> dict[str, torch.Tensor]:
+    """Token ids within the view's limit, on the model's device."""
     inputs = encode(loaded, text, pair)
-    ids = inputs["input_ids"][0].tolist()
+    n = inputs["input_ids"].shape[1]
     limit, reason = token_limit(loaded)
-    if len(ids) > limit:
-        raise InvalidInput(f"The input is {len(ids)} tokens; at most {limit} can be shown, because {reason}. "
+    if n > limit:
+        raise InvalidInput(f"The input is {n} tokens; at most {limit} can be shown, because {reason}. "
                            "Shorten the text.")
-    inputs = {k: v.to(loaded.device) for k, v in inputs.items()}
+    return {k: v.to(loaded.device) for k, v in inputs.items()}
+
+
+def forward(loaded, inputs: dict[str, torch.Tensor]) -> np.ndarray:
+    """float32 [layers, heads, T, T] from one eager pass of the base model."""
     try:
         with loaded.eager_attention() as model, torch.inference_mode():
             # The base model skips the LM head: a vocabulary projection that attention does not need.
@@ -104,14 +107,25 @@ def compute_attention(loaded, text: str, pair: str | None = None, max_chars: int
                                f"({type(exc).__name__}).") from exc
     if not getattr(out, "attentions", None):
         raise TaskNotSupported(f"{loaded.name} returned no attention weights.")
-    attentions = torch.stack(out.attentions)[:, 0].float().cpu().numpy()
+    return torch.stack(out.attentions)[:, 0].float().cpu().numpy()
+
+
+def postprocess(loaded, inputs: dict[str, torch.Tensor], attentions: np.ndarray, paired: bool) -> AttentionResult:
+    ids = inputs["input_ids"][0].tolist()
     segments = inputs.get("token_type_ids")
-    pair_start = int(segments[0].argmax()) if pair is not None and segments is not None else None
+    pair_start = int(segments[0].argmax()) if paired and segments is not None else None
     return AttentionResult(
         model=loaded.name, ids=ids, tokens=loaded.tokenizer.convert_ids_to_tokens(ids),
         labels=[readable(loaded.tokenizer, i) for i in ids], attentions=attentions,
         causal=bool(len(ids) > 1 and not np.triu(attentions, k=1).any()), pair_start=pair_start,
         kv_heads=getattr(loaded.model.config, "num_key_value_heads", None))
+
+
+def compute_attention(loaded, text: str, pair: str | None = None) -> AttentionResult:
+    """Attention weights of `text` (and optional sentence B `pair`) from one eager forward pass."""
+    pair = pair if pair and pair.strip() else None
+    inputs = preprocess(loaded, text, pair)
+    return postprocess(loaded, inputs, forward(loaded, inputs), pair is not None)
 
 
 # ---- views of the stored weights (numpy only) --------------------------------------------------

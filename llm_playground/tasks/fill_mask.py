@@ -16,11 +16,9 @@ import torch
 from ..catalog import FILL_MASK
 from ..errors import InvalidInput, TaskNotSupported
 from .encoder import encode, forward
-from .validation import clean_text, number
 
 USER_MASK = "[MASK]"
 MAX_MASKS = 20
-MAX_TOP_K = 50
 _USER_MASK_RE = re.compile(re.escape(USER_MASK), re.IGNORECASE)
 
 
@@ -50,10 +48,6 @@ class FillMaskResult:
                 "masks": [asdict(m) for m in self.masks]}
 
 
-def validated_top_k(top_k) -> int:
-    return number(top_k, "top_k", 1, MAX_TOP_K, integer=True)
-
-
 def with_model_mask(text: str, tokenizer) -> str:
     """The text with every [MASK] (any case) replaced by the tokenizer's own mask token."""
     if not tokenizer.mask_token:
@@ -78,16 +72,16 @@ def mlm_logits(outputs) -> torch.Tensor:
     return logits if logits is not None else outputs.logits
 
 
-def fill_mask(loaded, text: str, top_k: int = 5) -> FillMaskResult:
+def preprocess(loaded, text: str):
+    """The text with the model's own mask token, its encoding, and where the masks are."""
     loaded.require(FILL_MASK)  # never read a randomly initialised head
-    k = validated_top_k(top_k)
-    tok = loaded.tokenizer
-    text = with_model_mask(clean_text(text), tok)
+    text = with_model_mask(text, loaded.tokenizer)
     enc = encode(loaded, text)
-    ids = enc["input_ids"][0].tolist()
-    positions = _mask_positions(ids, tok)
-    logits = mlm_logits(forward(loaded, enc))[0, positions].float()
-    probs = torch.softmax(logits, dim=-1).cpu()
+    return text, enc, _mask_positions(enc["input_ids"][0].tolist(), loaded.tokenizer)
+
+
+def postprocess(tok, text: str, ids: list[int], positions: list[int], logits: torch.Tensor, k: int) -> FillMaskResult:
+    probs = torch.softmax(logits.float(), dim=-1).cpu()
     top = probs.topk(min(k, probs.shape[-1]), dim=-1)
     masks = []
     for row, position in enumerate(positions):
@@ -95,6 +89,13 @@ def fill_mask(loaded, text: str, top_k: int = 5) -> FillMaskResult:
                  for p, i in zip(top.values[row].tolist(), top.indices[row].tolist())]
         masks.append(MaskPredictions(position, preds))
     return FillMaskResult(text, tok.convert_ids_to_tokens(ids), ids, masks)
+
+
+def fill_mask(loaded, text: str, top_k: int = 5) -> FillMaskResult:
+    """Each mask's top-k tokens from one forward pass (text and top_k already checked by the service)."""
+    text, enc, positions = preprocess(loaded, text)
+    logits = mlm_logits(forward(loaded, enc))[0, positions]
+    return postprocess(loaded.tokenizer, text, enc["input_ids"][0].tolist(), positions, logits, int(top_k))
 
 
 def _token_text(tok, token_id: int) -> str:

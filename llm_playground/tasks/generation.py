@@ -1,29 +1,26 @@
-"""Text generation with per-token probabilities, as a step-by-step stream.
+"""Text generation, the model-free parts: parameters, per-step state, prompt encoding, decoding pieces.
 
-The decode loop is written out (rather than calling model.generate) so that every step can be
-shown: the model's own next-token distribution (softmax of the raw logits, temperature 1, before
-any sampling filter), its top alternatives, and the token actually picked after the same logits
-processors transformers' generate() uses. Greedy output equals model.generate's greedy output.
+The decode loop itself (the forward) lives in a backend: backends/local.py runs the model in this
+process, an engine backend asks a server. Every backend yields the same GenerationState after each
+step: the model's own next-token distribution (softmax of the raw logits, temperature 1, before any
+sampling filter), its top alternatives, and the token actually picked.
 """
 
 from __future__ import annotations
 
-import functools
-import inspect
-import threading
-import time
-from dataclasses import asdict, dataclass, field
-from typing import Iterator
+from dataclasses import asdict, dataclass, field, replace
 
 import torch
 from transformers import (LogitsProcessorList, NoRepeatNGramLogitsProcessor, RepetitionPenaltyLogitsProcessor,
                           TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper)
 
 from ..errors import InvalidInput
-from .encoder import usable_positions
-from .validation import clean_text, flag, number, out_of_memory_as_error
+from .validation import flag
 
 TOP_N = 5
+# Below these the scaled logits overflow float32 (inf - inf = nan in the softmax): sampling would fail.
+MIN_TEMPERATURE = 0.01
+MIN_REPETITION_PENALTY = 0.001
 
 
 @dataclass
@@ -38,22 +35,34 @@ class GenerationParams:
     seed: int = 0
     num_sequences: int = 1
 
-    def validated(self, max_new_cap: int = 512) -> "GenerationParams":
+    def validated(self, spec=None) -> "GenerationParams":
+        """Each value checked against the generate spec's limits; seed -1 replaced by a drawn seed."""
+        from ..checks import check
+        from ..specs import DEFAULT_SPECS
+
+        spec = spec or DEFAULT_SPECS["generate"]
         do_sample = flag(self.do_sample, "do_sample")
-        p = GenerationParams(
-            max_new_tokens=number(self.max_new_tokens, "max_new_tokens", 1, max_new_cap, integer=True),
-            do_sample=do_sample,
-            temperature=number(self.temperature, "temperature", 0, 100, low_open=do_sample),
-            top_k=number(self.top_k, "top_k", 0, 1_000_000, integer=True),
-            top_p=number(self.top_p, "top_p", 0, 1, low_open=True),
-            repetition_penalty=number(self.repetition_penalty, "repetition_penalty", 0, 10, low_open=True),
-            no_repeat_ngram_size=number(self.no_repeat_ngram_size, "no_repeat_ngram_size", 0, 20, integer=True),
-            seed=number(self.seed, "seed", -1, 2**63 - 1, integer=True),
-            num_sequences=number(self.num_sequences, "num_sequences", 1, 8, integer=True),
-        )
+        values = {"do_sample": do_sample}
+        for name, value in asdict(self).items():
+            if name != "do_sample":
+                param = spec.param(name)
+                if name == "temperature":  # greedy ignores it: 0 is fine there
+                    param = replace(param, low_open=do_sample)
+                values[name] = check(param, value)
+        p = GenerationParams(**values)
+        p._check_domain()
         if p.seed == -1:  # -1 asks for a fresh random seed, reported back so it can be reused
             p.seed = int(torch.randint(0, 2**31 - 1, (1,)).item())
         return p
+
+    def _check_domain(self) -> None:
+        if self.do_sample and self.temperature < MIN_TEMPERATURE:
+            raise InvalidInput(f"temperature must be at least {MIN_TEMPERATURE} when sampling, got "
+                               f"{self.temperature:g}: smaller values overflow. For the most likely token every "
+                               "time, use greedy decoding.")
+        if self.repetition_penalty < MIN_REPETITION_PENALTY:
+            raise InvalidInput(f"repetition_penalty must be at least {MIN_REPETITION_PENALTY}, got "
+                               f"{self.repetition_penalty:g}: smaller values overflow (1 = no penalty).")
 
     def processors(self) -> LogitsProcessorList:
         """The same processors, in the same order, that generate() builds for these settings."""
@@ -123,7 +132,7 @@ class GenerationState:
         }
 
 
-class _Detokenizer:
+class Detokenizer:
     """Decodes a growing id list into text pieces that concatenate exactly to the completion.
 
     Decoding the whole sequence each step (not token by token) keeps sentencepiece spaces and
@@ -169,78 +178,37 @@ def encode_prompt(tokenizer, prompt: str) -> torch.Tensor:
     return ids
 
 
-def stream_generate(loaded, prompt: str, params: GenerationParams, max_new_cap: int = 512,
-                    stop: threading.Event | None = None) -> Iterator[GenerationState]:
-    """Yield the state after every generated token; the caller may stop pulling at any time."""
-    prompt = clean_text(prompt, "prompt")
-    params = params.validated(max_new_cap)
-    model, tok = loaded.model, loaded.tokenizer
-    prompt_ids = encode_prompt(tok, prompt)
-    limit = usable_positions(model.config)
-    if limit and prompt_ids.shape[1] + params.max_new_tokens > limit:
-        raise InvalidInput(f"The prompt is {prompt_ids.shape[1]} tokens; with max_new_tokens="
-                           f"{params.max_new_tokens} it exceeds {loaded.name}'s context of {limit} tokens.")
-    n = params.num_sequences
-    ids = prompt_ids.repeat(n, 1).to(loaded.device)
-    eos = model.generation_config.eos_token_id
-    eos_ids = set(eos if isinstance(eos, list) else [eos]) - {None}
-    detoks = [_Detokenizer(tok, prompt_ids[0].tolist()) for _ in range(n)]
-    state = GenerationState(prompt, params, [Sequence() for _ in range(n)])
-    procs, gen = params.processors(), torch.Generator().manual_seed(params.seed)
-    cache, start = None, time.perf_counter()
-    for _ in range(params.max_new_tokens):
-        if stop is not None and stop.is_set():
-            state.stopped = True
-            break
-        with loaded.lock, torch.inference_mode(), out_of_memory_as_error(loaded.name):
-            out = model(input_ids=ids if cache is None else ids[:, -1:], past_key_values=cache, use_cache=True,
-                        **last_logits_only(model))
-        cache = out.past_key_values
-        logits = out.logits[:, -1, :].float()
-        scores = procs(ids, logits.clone()) if procs else logits  # processors edit in place
-        next_ids = _pick(scores, params.do_sample, gen)
-        probs = torch.softmax(logits, dim=-1).cpu()
-        top_p, top_i = probs.topk(TOP_N, dim=-1)
-        for row, seq in enumerate(state.sequences):
-            if seq.finished:
-                next_ids[row] = next(iter(eos_ids), next_ids[row].item())
-                continue
-            tid = int(next_ids[row])
-            detok = detoks[row]
-            top = [Alternative(detok.alternative(int(i)), int(i), float(p)) for p, i in zip(top_p[row], top_i[row])]
-            seq.tokens.append(GeneratedToken(detok.push(tid), tid, float(probs[row, tid]), top))
-            seq.completion = detok.text
-            seq.finished = tid in eos_ids
-        ids = torch.cat([ids, next_ids.to(ids.device)[:, None]], dim=1)
-        state.seconds = time.perf_counter() - start
-        if all(s.finished for s in state.sequences):
-            break
-        yield state
-    state.seconds = time.perf_counter() - start
-    state.done = True
-    yield state
+def check_context(prompt_tokens: int, max_new_tokens: int, limit: int | None, model: str) -> None:
+    if limit and prompt_tokens + max_new_tokens > limit:
+        raise InvalidInput(f"The prompt is {prompt_tokens} tokens; with max_new_tokens={max_new_tokens} it exceeds "
+                           f"{model}'s context of {limit} tokens.")
 
 
-@functools.cache
-def _accepts_logits_to_keep(model_class) -> bool:
-    return "logits_to_keep" in inspect.signature(model_class.forward).parameters
+def eos_ids(generation_config) -> set[int]:
+    eos = generation_config.eos_token_id
+    return set(eos if isinstance(eos, list) else [eos]) - {None}
 
 
-def last_logits_only(model) -> dict:
-    """Only the last position's logits are needed: on the prompt pass this skips the LM head for every
-    other position (~40 % of GPT-2 small's first-token time), as generate() does."""
-    return {"logits_to_keep": 1} if _accepts_logits_to_keep(type(model)) else {}
-
-
-def _pick(scores: torch.Tensor, do_sample: bool, gen: torch.Generator) -> torch.Tensor:
+def pick(scores: torch.Tensor, do_sample: bool, gen: torch.Generator) -> torch.Tensor:
+    """The next token per row: argmax, or a draw from the processed distribution."""
     if not do_sample:
         return scores.argmax(dim=-1).cpu()
     probs = torch.softmax(scores, dim=-1).cpu()
     return torch.multinomial(probs, 1, generator=gen)[:, 0]
 
 
-def generate(loaded, prompt: str, params: GenerationParams, max_new_cap: int = 512) -> GenerationState:
-    state = None
-    for state in stream_generate(loaded, prompt, params, max_new_cap):
-        pass
-    return state
+def record_step(state: GenerationState, detoks: list[Detokenizer], logits: torch.Tensor, next_ids: torch.Tensor,
+                stop_ids: set[int]) -> None:
+    """Postprocess one step: each unfinished sequence gets its token, probability and top alternatives.
+    A finished sequence keeps emitting EOS (next_ids is edited in place), as generate() pads it."""
+    probs = torch.softmax(logits, dim=-1).cpu()
+    top_p, top_i = probs.topk(TOP_N, dim=-1)
+    for row, seq in enumerate(state.sequences):
+        if seq.finished:
+            next_ids[row] = next(iter(stop_ids), next_ids[row].item())
+            continue
+        tid, detok = int(next_ids[row]), detoks[row]
+        top = [Alternative(detok.alternative(int(i)), int(i), float(p)) for p, i in zip(top_p[row], top_i[row])]
+        seq.tokens.append(GeneratedToken(detok.push(tid), tid, float(probs[row, tid]), top))
+        seq.completion = detok.text
+        seq.finished = tid in stop_ids

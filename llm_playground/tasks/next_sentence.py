@@ -13,7 +13,6 @@ import torch
 
 from ..catalog import NEXT_SENTENCE
 from .encoder import encode, forward
-from .validation import clean_text
 
 LABELS = ("IsNext", "NotNext")  # the order of BERT's seq_relationship logits
 
@@ -32,15 +31,21 @@ class NextSentenceResult:
         return {"model": model, **asdict(self)}
 
 
-def next_sentence(loaded, sentence_a: str, sentence_b: str) -> NextSentenceResult:
+def preprocess(loaded, sentence_a: str, sentence_b: str):
     loaded.require(NEXT_SENTENCE)  # a checkpoint saved without NSP weights would give random output
-    a = clean_text(sentence_a, "sentence A")
-    b = clean_text(sentence_b, "sentence B")
-    enc = encode(loaded, a, b)
+    return encode(loaded, sentence_a, sentence_b)
+
+
+def postprocess(tokenizer, enc, logits: torch.Tensor) -> NextSentenceResult:
     ids = enc["input_ids"][0].tolist()
     type_ids = enc["token_type_ids"][0].tolist() if "token_type_ids" in enc else [0] * len(ids)
     mask = enc["attention_mask"][0].tolist() if "attention_mask" in enc else [1] * len(ids)
-    logits = forward(loaded, enc).seq_relationship_logits[0].float().cpu()
+    logits = logits.float().cpu()
     is_next, not_next = torch.softmax(logits, dim=-1).tolist()
-    return NextSentenceResult(is_next, not_next, logits.tolist(), loaded.tokenizer.convert_ids_to_tokens(ids),
-                              ids, type_ids, mask)
+    return NextSentenceResult(is_next, not_next, logits.tolist(), tokenizer.convert_ids_to_tokens(ids), ids,
+                              type_ids, mask)
+
+
+def next_sentence(loaded, sentence_a: str, sentence_b: str) -> NextSentenceResult:
+    enc = preprocess(loaded, sentence_a, sentence_b)
+    return postprocess(loaded.tokenizer, enc, forward(loaded, enc).seq_relationship_logits[0])

@@ -16,10 +16,9 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from ..errors import InvalidInput, TaskNotSupported
+from ..specs import MAX_TOKENIZERS
 from .baselines import BASELINES, Baseline
-from .validation import clean_text
 
-MAX_TOKENIZERS = 6
 MAX_DIFF_CHARS = 1500
 BYTE_PIECE = re.compile(r"<0x([0-9A-Fa-f]{2})>")  # sentencepiece byte fallback
 
@@ -215,9 +214,9 @@ def resolve(name: str, load: Callable[[str], Any]) -> Any:
     return BASELINES.get(name) or load(name)
 
 
-def tokenize_all(names: Any, text: Any, load: Callable[[str], Any], add_special: bool = True
+def tokenize_all(names: list[str], text: str, load: Callable[[str], Any], add_special: bool = True
                  ) -> list[Tokenization]:
-    names, text = clean_names(names), clean_text(text)
+    """Every tokenizer's tokens (names and text already checked: clean_names, the service)."""
     return [tokenize(name, resolve(name, load), text, add_special) for name in names]
 
 

@@ -2,27 +2,38 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import gradio as gr
 from gradio.components.plot import PlotData
 
-from .. import codegen
-from ..catalog import ATTENTION
-from ..devices import dtype_name
 from ..plots.attention import heatmap_figure, model_view_figure, token_view_figure
 from ..tasks.attention import HEAD_MAX, HEAD_MEAN, AttentionResult
-from ..tasks.attention_cache import attention_cache
 from ..tasks.attention_views import HEATMAP, MODEL_VIEW, TOKEN_VIEW, VIEWS, ViewData, export_json, view_data
-from . import exports, share
-from .common import progress_callback, user_errors
+from . import controls, exports, share
+from .common import bind, progress_callback
 from .i18n import t
 from .share import Field, TabLink
 
+TAB = "attention"
 EXAMPLES = [
     ["The bank raised the interest rate.", "", "bert-base-uncased"],
     ["The animal didn't cross the street because it was too tired.", "", "bert-base-uncased"],
     ["The bank raised the interest rate.", "The river bank was flooded.", "bert-base-uncased"],
     ["Once upon a time, there was a little girl named Lily.", "", "stories260K"],
 ]
+
+
+@dataclass
+class AttentionUI:
+    key: gr.State  # what to look up in the cache (model, text, pair) — never the weights themselves
+    layer: gr.Slider
+    head: gr.Dropdown
+    token: gr.Dropdown
+    plot: gr.Plot
+    info: gr.Markdown
+    exported: gr.File
+    code: gr.Code
 
 
 def figure(result: AttentionResult, data: ViewData):
@@ -44,14 +55,6 @@ def plot_payload(result: AttentionResult, data: ViewData) -> PlotData:
     return exports.png_plot(figure(result, data), file_name(result, data))
 
 
-def python(manager, result: AttentionResult, key: dict, data: ViewData) -> str:
-    """Copy as Python for the shown layer and head (the code prints that one matrix, whatever the view)."""
-    src, local = exports.source_of(manager, key["model"], ATTENTION)
-    return exports.python_code(codegen.attention, key["model"], key["text"], data.layer, data.head, key["pair"] or "",
-                             source=src, causal=result.causal, dtype=dtype_name(manager.default_dtype),
-                             local_sources=[src] if local else [])
-
-
 def summary(result: AttentionResult) -> str:
     kv = (f" (grouped KV: {result.kv_heads} key/value heads shared by {result.num_heads} query heads; "
           "shown per query head)" if result.kv_heads and result.kv_heads < result.num_heads else "")
@@ -60,28 +63,79 @@ def summary(result: AttentionResult) -> str:
             f"{result.model}")
 
 
-def head_choices(result: AttentionResult) -> list[tuple[str, str]]:
+def head_choices(num_heads: int) -> list[tuple]:
     return [(t("att_mean"), HEAD_MEAN), (t("att_max"), HEAD_MAX)] + [
-        (t("att_head_n") + f" {h}", str(h)) for h in range(result.num_heads)]
+        (t("att_head_n") + f" {h}", str(h)) for h in range(num_heads)]
 
 
-def build(manager) -> TabLink:
-    cache = attention_cache(manager)
+def selection(result: AttentionResult, layer, head, token) -> tuple[int, str, int]:
+    """The layer, head and token a run keeps from the controls, where the new result has them."""
+    layer = min(int(layer or 0), result.num_layers - 1)
+    head = head if head in [value for _, value in head_choices(result.num_heads)] else HEAD_MEAN
+    # a causal model's last token sees the whole text; for BERT any token does, the middle one will do
+    default_token = len(result.ids) - 1 if result.causal else len(result.ids) // 2
+    return layer, head, token if isinstance(token, int) and token < len(result.ids) else default_token
+
+
+def run_attention(ui: AttentionUI, service, model, text, pair, view, layer, head, token, progress=gr.Progress()):
+    out = service.attention(model, text, pair, progress=progress_callback(progress))
+    result = out.result
+    layer, head, token = selection(result, layer, head, token)
+    data = view_data(result, view, layer, head, token)
+    return {ui.key: out.values, ui.layer: gr.update(maximum=result.num_layers - 1, value=layer),
+            ui.head: gr.update(choices=head_choices(result.num_heads), value=head),
+            ui.token: gr.update(choices=[(f"{i}: {label}", i) for i, label in enumerate(result.labels)], value=token),
+            ui.plot: plot_payload(result, data), ui.info: summary(result), ui.exported: gr.update(visible=False),
+            ui.code: python(service, out, data)}
+
+
+def python(service, outcome, data: ViewData) -> str:
+    """Copy as Python for the shown layer and head (the code prints that one matrix, whatever the view)."""
+    return service.python(TAB, outcome, layer=data.layer, head=data.head, causal=outcome.result.causal)
+
+
+def stored(service, key: dict):
+    if not key:
+        raise gr.Error("Press “Show attention” first.")
+    return service.attention(key["model"], key["text"], key["text_pair"])
+
+
+def replot(ui: AttentionUI, service, key, view, layer, head, token) -> dict:
+    if not key:
+        return {}
+    out = stored(service, key)
+    data = view_data(out.result, view, layer, head, token or 0)
+    return {ui.plot: plot_payload(out.result, data), ui.code: python(service, out, data)}
+
+
+def export_view(ui: AttentionUI, service, key, view, layer, head, token) -> dict:
+    result = stored(service, key).result
+    data = view_data(result, view, layer, head, token or 0)
+    return {ui.exported: exports.json_download(service, file_name(result, data), export_json(result, data), None)}
+
+
+def restore_head(v):
+    """The head list is filled by a run: offer the linked head until then."""
+    numbered = v not in (HEAD_MEAN, HEAD_MAX)
+    heads = [(t("att_head_n") + f" {h}", str(h)) for h in range(int(v) + 1)] if numbered else []
+    return gr.update(choices=[(t("att_mean"), HEAD_MEAN), (t("att_max"), HEAD_MAX), *heads], value=str(v))
+
+
+def build(service) -> TabLink:
+    spec = service.specs[TAB]
     share.guide("guide_attention", "att-guide")
     with gr.Row():
         with gr.Column(scale=2, min_width=340):  # controls beside the chart: switch layers without scrolling
-            model = share.model_picker(manager, ATTENTION, elem_id="att-model")
-            text = gr.Textbox(label=t("text"), lines=3, max_lines=8, value=EXAMPLES[0][0],
-                              max_length=manager.settings.max_input_chars, elem_id="att-text")
-            pair = gr.Textbox(label=t("att_pair"),
-                              max_length=manager.settings.max_input_chars, elem_id="att-text-b")
+            model = controls.model(service, spec, "att-model")
+            text = controls.textbox(spec, "text", "att-text", EXAMPLES[0][0], lines=3, max_lines=8)
+            pair = controls.textbox(spec, "text_pair", "att-text-b")
             run = gr.Button(t("att_run"), variant="primary", elem_id="att-run")
             info = gr.Markdown(elem_id="att-info")
             view = gr.Radio([(t("att_" + v.replace(" ", "_")), v) for v in VIEWS], value=HEATMAP, label=t("att_view"),
                             elem_id="att-view", info=t("att_view_info"))
             layer = gr.Slider(0, 1, value=0, step=1, label=t("att_layer"), elem_id="att-layer")
-            head = gr.Dropdown([(t("att_mean"), HEAD_MEAN), (t("att_max"), HEAD_MAX)], value=HEAD_MEAN,
-                               label=t("att_head"), elem_id="att-head", info=t("att_head_info"))
+            head = gr.Dropdown(head_choices(0), value=HEAD_MEAN, label=t("att_head"), elem_id="att-head",
+                               info=t("att_head_info"))
             token = gr.Dropdown([], label=t("att_token"), elem_id="att-token", filterable=True)
             export = gr.Button(t("att_export"), elem_id="att-export")
             exported = gr.File(label=t("att_exported"), elem_id="att-json", interactive=False, visible=False)
@@ -90,64 +144,27 @@ def build(manager) -> TabLink:
             gr.Markdown(t("att_help"))
     panel = share.panel("att", with_json=False)  # the JSON export is per view, above
     share.examples(EXAMPLES, [text, pair, model], t("examples"), ["Text", "Sentence B", "Model"])
-    key = gr.State(None)  # what to look up in the cache (model, text, pair) — never the weights themselves
-
-    def cached(key_: dict) -> AttentionResult:
-        if not key_:
-            raise gr.Error("Press “Show attention” first.")
-        return cache.get(manager, key_["model"], key_["text"], key_["pair"])
-
-    @user_errors
-    def run_attention(model_, text_, pair_, view_, layer_, head_, token_, progress=gr.Progress()):
-        result = cache.get(manager, model_, text_, pair_, progress_callback(progress))
-        layer_ = min(int(layer_ or 0), result.num_layers - 1)
-        head_ = head_ if head_ in [value for _, value in head_choices(result)] else HEAD_MEAN
-        # a causal model's last token sees the whole text; for BERT any token does, the middle one will do
-        default_token = len(result.ids) - 1 if result.causal else len(result.ids) // 2
-        token_ = token_ if isinstance(token_, int) and token_ < len(result.ids) else default_token
-        tokens = [(f"{i}: {label}", i) for i, label in enumerate(result.labels)]
-        data = view_data(result, view_, layer_, head_, token_)
-        key_ = {"model": model_, "text": text_, "pair": pair_}
-        return (key_, gr.update(maximum=result.num_layers - 1, value=layer_),
-                gr.update(choices=head_choices(result), value=head_), gr.update(choices=tokens, value=token_),
-                plot_payload(result, data), summary(result), gr.update(value=None, visible=False),
-                python(manager, result, key_, data))
-
-    @user_errors(rate_limited=False)  # re-plots cached weights: no model run
-    def replot(key_, view_, layer_, head_, token_):
-        if not key_:
-            return gr.skip(), gr.skip()
-        result = cached(key_)
-        data = view_data(result, view_, layer_, head_, token_ or 0)
-        return plot_payload(result, data), python(manager, result, key_, data)
-
-    @user_errors(rate_limited=False)
-    def export_view(key_, view_, layer_, head_, token_):
-        result = cached(key_)
-        data = view_data(result, view_, layer_, head_, token_ or 0)
-        return exports.json_download(file_name(result, data), export_json(result, data), indent=None)
+    ui = AttentionUI(gr.State(None), layer, head, token, plot, info, exported, panel.code)
 
     inputs = [model, text, pair, view, layer, head, token]
-    outputs = [key, layer, head, token, plot, info, exported, panel.code]
-    events = [trigger(run_attention, inputs, outputs, concurrency_id="attention", api_visibility="private")
+    outputs = [ui.key, layer, head, token, plot, info, exported, panel.code]
+    events = [trigger(bind(service, run_attention, ui, service), inputs, outputs,
+                      concurrency_id=spec.concurrency_id, api_visibility="private")
               for trigger in (run.click, text.submit)]
-    selection = [key, view, layer, head, token]
+    chosen = [ui.key, view, layer, head, token]
     # .input: user changes only (typing, dragging, arrow keys), not the values a run sets; always_last
-    # skips the intermediate positions of a drag.
-    replots = gr.on([view.input, layer.input, head.input, token.input], replot, selection, [plot, panel.code],
+    # skips the intermediate positions of a drag. Re-plots read stored weights: not rate limited.
+    replots = gr.on([view.input, layer.input, head.input, token.input],
+                    bind(service, replot, ui, service, rate_limited=False), chosen, [plot, panel.code],
                     trigger_mode="always_last", api_visibility="private", show_progress="minimal")
-    export.click(export_view, selection, exported, api_visibility="private")
+    export.click(bind(service, export_view, ui, service, rate_limited=False), chosen, exported,
+                 api_visibility="private")
 
-    def restore_head(v):  # the head list is filled by a run: offer the linked head until then
-        numbered = v not in (HEAD_MEAN, HEAD_MAX)
-        heads = [(t("att_head_n") + f" {h}", str(h)) for h in range(int(v) + 1)] if numbered else []
-        return gr.update(choices=[(t("att_mean"), HEAD_MEAN), (t("att_max"), HEAD_MAX), *heads], value=str(v))
-
-    fields = [Field("model", model), Field("text", text), Field("text_pair", pair), Field("view", view),
-              Field("layer", layer, update=lambda v: gr.update(maximum=max(1, v), value=v)),
-              Field("head", head, update=restore_head),
-              Field("token", token, update=lambda v: gr.update(choices=[(str(i), i) for i in range(v + 1)], value=v),
-                    js={"when": [3, TOKEN_VIEW]})]
-    link = TabLink("attention", fields, panel, run_button="att-run")
-    share.wire(link, share.defaults_of(manager, "attention"), [*events, replots])
+    fields = share.fields(spec, dict(zip(["model", "text", "text_pair", "view", "layer", "head", "token"], inputs)),
+                          layer=Field("layer", layer, update=lambda v: gr.update(maximum=max(1, v), value=v)),
+                          head=Field("head", head, update=restore_head),
+                          token=Field("token", token, js={"when": [3, TOKEN_VIEW]},
+                                      update=lambda v: gr.update(choices=[(str(i), i) for i in range(v + 1)], value=v)))
+    link = TabLink(TAB, fields, panel, run_button="att-run")
+    share.wire(link, share.defaults_of(service, TAB), [*events, replots])
     return link

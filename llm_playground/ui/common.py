@@ -1,4 +1,10 @@
-"""Shared UI glue: error translation, model pickers, progress adapters."""
+"""Shared UI glue: turning module-level handlers into gradio callables, errors, pickers, progress.
+
+Handlers are plain module-level functions `handler(ui, service, *inputs)` that call the service and
+return `{component: value}`. `bind` fixes their first arguments and wraps them so that a
+PlaygroundError becomes a gr.Error with its message (anything else: a generic line, traceback logged),
+every call counts against the client's rate limit, and model work runs on the service's model threads.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +12,14 @@ import functools
 import inspect
 import ipaddress
 import logging
+from typing import Callable
 
 import gradio as gr
 
 from ..errors import PlaygroundError
-from ..ratelimit import RateLimiter
-from ..tasks.streaming import run_on_model_thread
 
 log = logging.getLogger("llm_playground")
-
-# Set by build_app from --rate-limit; every wrapped event and API call counts against it.
-RATE_LIMITER = RateLimiter(0)
+INTERNAL = "Something went wrong on the server ({}). The error was logged; please try again."
 
 
 def _behind_proxy(peer: str) -> bool:
@@ -43,10 +46,8 @@ def client_key() -> str:
     forwarded = (request.headers.get("x-forwarded-for") or "").split(",")[0].strip()
     return forwarded if forwarded and _behind_proxy(peer) else peer
 
-INTERNAL = "Something went wrong on the server ({}). The error was logged; please try again."
 
-
-def _as_gr_error(exc: Exception) -> gr.Error:
+def as_gr_error(exc: Exception) -> gr.Error:
     if isinstance(exc, gr.Error):
         return exc
     if isinstance(exc, PlaygroundError):
@@ -55,44 +56,44 @@ def _as_gr_error(exc: Exception) -> gr.Error:
     return gr.Error(INTERNAL.format(type(exc).__name__), print_exception=False)
 
 
-def user_errors(fn=None, *, rate_limited: bool = True):
-    """Show PlaygroundErrors as friendly gr.Errors and never a traceback (sync and generator fns).
+def _signature_without(fn: Callable, bound: int) -> inspect.Signature:
+    sig = inspect.signature(fn)
+    return sig.replace(parameters=list(sig.parameters.values())[bound:])
 
-    Every call counts against the per-client rate limit, except handlers marked
-    rate_limited=False (cheap re-plots of data already computed).
+
+def bind(service, fn: Callable, *bound, rate_limited: bool = True) -> Callable:
+    """fn with its first arguments fixed to `bound`, as a gradio event or endpoint function (see module doc).
+
+    rate_limited=False: cheap re-plots of data already computed do not count against the limit.
     """
-    if fn is None:
-        return functools.partial(user_errors, rate_limited=rate_limited)
-
-    def check_rate() -> None:
+    def admit() -> None:
         if rate_limited:
-            RATE_LIMITER.check(client_key())
+            service.limiter.check(client_key())
 
     if inspect.isgeneratorfunction(fn):
-        @functools.wraps(fn)
-        def gen_wrapper(*args, **kwargs):
+        def wrapper(*args, **kwargs):
             try:
-                check_rate()
-                yield from fn(*args, **kwargs)
+                admit()
+                yield from fn(*bound, *args, **kwargs)
             except Exception as exc:  # noqa: BLE001
-                raise _as_gr_error(exc) from None
-        return gen_wrapper
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            check_rate()
-            return run_on_model_thread(fn, *args, **kwargs)
-        except Exception as exc:  # noqa: BLE001
-            raise _as_gr_error(exc) from None
+                raise as_gr_error(exc) from None
+    else:
+        def wrapper(*args, **kwargs):
+            try:
+                admit()
+                return service.workers.call(fn, *bound, *args, **kwargs)
+            except Exception as exc:  # noqa: BLE001
+                raise as_gr_error(exc) from None
+    functools.update_wrapper(wrapper, fn)
+    del wrapper.__wrapped__  # gradio must read the signature below, not fn's
+    wrapper.__signature__ = _signature_without(fn, len(bound))
     return wrapper
 
 
-def model_picker(manager, task: str, label: str = "Model", elem_id: str | None = None) -> gr.Dropdown:
-    custom = manager.settings.allow_custom_models
-    info = "Pick a model" + (" or type any Hugging Face model id" if custom else "")
-    return gr.Dropdown(choices=manager.catalog.names(task), value=manager.catalog.default(task), label=label,
-                       allow_custom_value=custom, info=info, filterable=True, elem_id=elem_id)
+def model_picker(service, task: str, label, elem_id: str | None = None, info=None) -> gr.Dropdown:
+    return gr.Dropdown(choices=service.model_names(task), value=service.default_model(task), label=label,
+                       allow_custom_value=service.settings.allow_custom_models, info=info, filterable=True,
+                       elem_id=elem_id)
 
 
 def progress_callback(progress: gr.Progress):

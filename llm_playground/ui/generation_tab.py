@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 
 import gradio as gr
 
-from .. import codegen
-from ..catalog import GENERATION
-from ..devices import dtype_name
 from ..plots.generation import TABLE_HEADERS, probability_figure, token_html, token_table
-from ..tasks.generation import GenerationParams, stream_generate
-from ..tasks.streaming import latest_in_background
-from . import exports, share
-from .common import human_bytes, progress_callback, user_errors
+from ..service import GenerationRun, Outcome
+from ..specs import DTYPES
+from . import controls, exports, share
+from .common import bind, human_bytes, progress_callback
 from .i18n import t
-from .share import Field, TabLink
+from .share import Field, Panel, TabLink
 
+TAB = "generate"
 EXAMPLES = [
     ["Once upon a time, in a land far away", "gpt2"],
     ["羽田空港に到着、東京の街は", "rinna/japanese-gpt2-xsmall"],
@@ -24,59 +22,90 @@ EXAMPLES = [
 ]
 
 
-def weights_note(loaded) -> str:
-    note = f"{human_bytes(loaded.nbytes)} of weights"
-    if loaded.nbytes < loaded.float32_bytes:
-        note += f", vs {human_bytes(loaded.float32_bytes)} in float32"
+@dataclass
+class GenerationUI:
+    output: gr.Textbox
+    tokens: gr.HTML
+    stats: gr.Markdown
+    chart: gr.Plot
+    table: gr.Dataframe
+    panel: Panel
+    used_seed: gr.Number
+
+
+def weights_note(info) -> str:
+    if info.nbytes is None:
+        return "served by an engine"
+    note = f"{human_bytes(info.nbytes)} of weights"
+    if info.float32_bytes and info.nbytes < info.float32_bytes:
+        note += f", vs {human_bytes(info.float32_bytes)} in float32"
     return note
 
 
-def _stats(state, loaded) -> str:
+def stats(state, info) -> str:
     flag = " — stopped" if state.stopped else ("" if state.done else " — generating…")
     return (f"**{state.new_tokens} tokens** in {state.seconds:.2f} s ({state.tokens_per_second:.1f} tokens/s) · "
-            f"{loaded.name} on `{loaded.device}` in {dtype_name(loaded.dtype)} "
-            f"({weights_note(loaded)}) · seed {state.params.seed}{flag}")
+            f"{info.name} on `{info.device}` in {info.dtype} ({weights_note(info)}) · seed {state.params.seed}{flag}")
 
 
-def _code(manager, model_name, text, state, loaded) -> str:
-    p = state.params
-    src, local = exports.source_of(manager, model_name, GENERATION)
-    return exports.python_code(codegen.generate, model_name, text, p.max_new_tokens, p.do_sample, p.temperature,
-                             p.top_k, p.top_p, p.repetition_penalty, p.seed, p.no_repeat_ngram_size,
-                             p.num_sequences, dtype_name(loaded.dtype), source=src,
-                             local_sources=[src] if local else [])
+def streaming(ui: GenerationUI, run: GenerationRun, state) -> dict:
+    tokens = [asdict(t_) for t_ in list(state.sequences[0].tokens)]  # list(): an atomic snapshot
+    texts = "\n\n---\n\n".join(state.prompt + s.completion for s in state.sequences)
+    return {ui.output: texts, ui.tokens: token_html(state.prompt, tokens), ui.stats: stats(state, run.model),
+            ui.used_seed: state.params.seed}
 
 
-def build(manager) -> TabLink:
+def finished(ui: GenerationUI, service, run: GenerationRun, state) -> dict:
+    info, tokens = run.model, [asdict(t_) for t_ in state.sequences[0].tokens]
+    result = {**state.to_dict(info.name, info.device), "dtype": info.dtype}
+    stem = exports.safe_name(TAB, info.name, f"seed{state.params.seed}")
+    chart = exports.png_plot(probability_figure(tokens), exports.safe_name(TAB, info.name, "probabilities"))
+    return {ui.stats: stats(state, info), ui.chart: chart, ui.table: token_table(tokens),
+            ui.panel.json: exports.json_download(service, stem, result),
+            ui.panel.code: service.python(TAB, Outcome(state, info, run.values))}
+
+
+def run_generation(ui: GenerationUI, service, model, prompt, mode, max_new, temperature, top_k, top_p, rep, ngram,
+                   seed, nseq, dtype, progress=gr.Progress()):
+    run = service.generate_stream(
+        model, prompt, progress=progress_callback(progress), max_new_tokens=max_new, do_sample=mode == "sampling",
+        temperature=temperature, top_k=top_k, top_p=top_p, repetition_penalty=rep, no_repeat_ngram_size=ngram,
+        seed=seed, num_sequences=nseq, dtype=dtype)
+    yield {ui.panel.json: gr.update(value=None, visible=False)}  # no stale export while a new text streams
+    state = None
+    for state in run.states:
+        yield streaming(ui, run, state)
+    yield finished(ui, service, run, state)
+
+
+def build(service) -> TabLink:
+    spec = service.specs[TAB]
     share.guide("guide_generate", "gen-guide")
     with gr.Row():
         with gr.Column(scale=3):
-            model = share.model_picker(manager, GENERATION, elem_id="gen-model")
-            prompt = gr.Textbox(label=t("gen_prompt"), lines=3, value=EXAMPLES[0][0], max_length=5000,
-                                elem_id="gen-prompt")
+            model = controls.model(service, spec, "gen-model")
+            prompt = controls.textbox(spec, "prompt", "gen-prompt", EXAMPLES[0][0], lines=3)
             with gr.Row():
                 run = gr.Button(t("gen_run"), variant="primary", elem_id="gen-run")
                 stop = gr.Button(t("gen_stop"), variant="stop", elem_id="gen-stop")
             output = gr.Textbox(label=t("gen_output"), lines=5, interactive=False, buttons=["copy"],
                                 elem_id="gen-output")
-            stats = gr.Markdown(elem_id="gen-stats")
+            stats_ = gr.Markdown(elem_id="gen-stats")
         with gr.Column(scale=2):
             mode = gr.Radio([(t("gen_greedy"), "greedy"), (t("gen_sampling"), "sampling")], value="greedy",
                             label=t("gen_decoding"), info=t("gen_decoding_info"), elem_id="gen-mode")
-            max_new = gr.Slider(1, manager.settings.max_new_tokens_cap, value=40, step=1, label=t("gen_max_new"),
-                                elem_id="gen-max-new")
-            temperature = gr.Slider(0.05, 2.0, value=1.0, step=0.05, label=t("gen_temperature"),
-                                    info=t("gen_temperature_info"), elem_id="gen-temperature")
-            top_k = gr.Slider(0, 200, value=50, step=1, label=t("gen_top_k"), elem_id="gen-top-k")
-            top_p = gr.Slider(0.05, 1.0, value=1.0, step=0.05, label=t("gen_top_p"), elem_id="gen-top-p")
-            rep = gr.Slider(1.0, 2.0, value=1.0, step=0.05, label=t("gen_rep"), info=t("gen_rep_info"),
-                            elem_id="gen-rep")
-            ngram = gr.Slider(0, 10, value=0, step=1, label=t("gen_ngram"), elem_id="gen-ngram")
+            max_new = controls.slider(spec, "max_new_tokens", "gen-max-new")
+            temperature = controls.slider(spec, "temperature", "gen-temperature", info="gen_temperature_info")
+            top_k = controls.slider(spec, "top_k", "gen-top-k")
+            top_p = controls.slider(spec, "top_p", "gen-top-p")
+            rep = controls.slider(spec, "repetition_penalty", "gen-rep", info="gen_rep_info")
+            ngram = controls.slider(spec, "no_repeat_ngram_size", "gen-ngram")
             with gr.Row():
-                seed = gr.Number(value=0, precision=0, label=t("gen_seed"), minimum=-1, elem_id="gen-seed")
-                nseq = gr.Slider(1, 4, value=1, step=1, label=t("gen_nseq"), elem_id="gen-nseq")
-            dtype = gr.Dropdown(["auto", "float32", "bfloat16", "float16"], value="auto", label=t("gen_dtype"),
-                                info=t("gen_dtype_info"), elem_id="gen-dtype")
+                seed = gr.Number(value=spec.param("seed").default, precision=0, label=t("gen_seed"), minimum=-1,
+                                 elem_id="gen-seed")
+                nseq = controls.slider(spec, "num_sequences", "gen-nseq")
+            dtype = gr.Dropdown(list(DTYPES), value="auto", label=t("gen_dtype"), info=t("gen_dtype_info"),
+                                elem_id="gen-dtype")
     with gr.Tabs():
         with gr.Tab(t("gen_view_tokens")):
             tokens_view = gr.HTML(elem_id="gen-tokens")
@@ -88,44 +117,23 @@ def build(manager) -> TabLink:
     used_seed = gr.Number(visible=False, elem_id="gen-used-seed")  # the seed drawn for seed = -1, for links
     share.examples(EXAMPLES, [prompt, model], t("examples_course"), ["Prompt", "Model"])
 
-    @user_errors
-    def run_generation(model_name, text, mode_, max_new_, temp, k, p, rep_, ngram_, seed_, nseq_, dtype_,
-                       progress=gr.Progress()):
-        params = GenerationParams(max_new_, mode_ == "sampling", temp, k, p, rep_, ngram_, seed_, nseq_)
-        params.validated(manager.settings.max_new_tokens_cap)
-        loaded = manager.get(model_name, GENERATION, None if dtype_ == "auto" else dtype_,
-                             progress=progress_callback(progress))
-        cap = manager.settings.max_new_tokens_cap
-        states = latest_in_background(lambda stop: stream_generate(loaded, text, params, cap, stop=stop))
-        hide = gr.update(value=None, visible=False)  # no stale export while a new text streams
-        for state in states:
-            tokens = [asdict(t_) for t_ in list(state.sequences[0].tokens)]  # list(): an atomic snapshot
-            texts = "\n\n---\n\n".join(text + s.completion for s in state.sequences)
-            yield texts, token_html(text, tokens), _stats(state, loaded), gr.skip(), gr.skip(), hide, gr.skip(), \
-                state.params.seed
-            hide = gr.skip()
-        result = {**state.to_dict(loaded.name, loaded.device), "dtype": dtype_name(loaded.dtype)}
-        stem = exports.safe_name("generate", loaded.name, f"seed{state.params.seed}")
-        png_name = exports.safe_name("generate", loaded.name, "probabilities")
-        chart_ = exports.png_plot(probability_figure(tokens), png_name)
-        yield (gr.skip(), gr.skip(), _stats(state, loaded), chart_, token_table(tokens),
-               exports.json_download(stem, result), _code(manager, model_name, text, state, loaded), state.params.seed)
-
+    ui = GenerationUI(output, tokens_view, stats_, chart, table, panel, used_seed)
+    handler = bind(service, run_generation, ui, service)
     inputs = [model, prompt, mode, max_new, temperature, top_k, top_p, rep, ngram, seed, nseq, dtype]
-    outputs = [output, tokens_view, stats, chart, table, panel.json, panel.code, used_seed]
+    outputs = [output, tokens_view, stats_, chart, table, panel.json, panel.code, used_seed]
     # The button's event is callable (undocumented) so the benchmark can time the real UI stream.
-    events = [run.click(run_generation, inputs, outputs, concurrency_id="generate", api_name="generate_ui",
+    events = [run.click(handler, inputs, outputs, concurrency_id=spec.concurrency_id, api_name="generate_ui",
                         api_visibility="undocumented"),
-              prompt.submit(run_generation, inputs, outputs, concurrency_id="generate", api_visibility="private")]
+              prompt.submit(handler, inputs, outputs, concurrency_id=spec.concurrency_id, api_visibility="private")]
     # Cancelling stops gradio from pulling the next step, so the model really stops computing.
     stop.click(None, cancels=events)
 
     names = ["model", "prompt", "do_sample", "max_new_tokens", "temperature", "top_k", "top_p", "repetition_penalty",
              "no_repeat_ngram_size", "seed", "num_sequences", "dtype"]
-    fields = [Field(n, c) for n, c in zip(names, inputs)]
-    fields[2] = Field("do_sample", mode, update=lambda v: gr.update(value="sampling" if v else "greedy"),
-                      js={"map": {"greedy": "false", "sampling": "true"}})
-    fields[9] = Field("seed", seed, js={"random": -1, "from": len(fields)})  # -1: the seed drawn last time
-    link = TabLink("generate", fields, panel, run_button="gen-run", extra_js=[used_seed])
-    share.wire(link, share.defaults_of(manager, "generate"), events)
+    fields = share.fields(spec, dict(zip(names, inputs)), do_sample=Field(
+        "do_sample", mode, update=lambda v: gr.update(value="sampling" if v else "greedy"),
+        js={"map": {"greedy": "false", "sampling": "true"}}),
+        seed=Field("seed", seed, js={"random": -1, "from": len(spec.link_params())}))  # -1: the seed drawn last
+    link = TabLink(TAB, fields, panel, run_button="gen-run", extra_js=[used_seed])
+    share.wire(link, share.defaults_of(service, TAB), events)
     return link

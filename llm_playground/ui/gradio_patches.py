@@ -1,4 +1,5 @@
-"""One targeted performance fix for the pinned gradio (6.31.0), applied by build_app.
+"""Two targeted performance fixes for the pinned gradio (6.31.0): the session snapshot (applied by
+launch) and the analytics summary (applied by build_app, on that app's queue only).
 
 Profiling the API (py-spy on the bench's plain-HTTP calls) showed ~50 % of server CPU per request in
 gradio's SessionState.__init__: every new session (each curl / HTTP API call, each page load) renders
@@ -55,3 +56,14 @@ def lazy_session_configs() -> bool:
     cls.components = property(_components)
     cls._playground_lazy = True
     return True
+
+
+ANALYTICS_EVERY = 500
+
+
+def fewer_analytics_summaries(app) -> None:
+    """Gradio recomputes its monitoring summary (a pandas groupby over up to 10,000 past events) after every
+    single event; profiling showed it in the hot path of every API call, growing with uptime. Once per 500
+    events keeps the dashboard useful and takes it off the request path. Set on this app's queue (gradio
+    reads GRADIO_ANALYTICS_CACHE_FREQUENCY only when the queue is created), not in the process environment."""
+    app._queue.ANAYLTICS_CACHE_FREQUENCY = ANALYTICS_EVERY  # sic: gradio's spelling

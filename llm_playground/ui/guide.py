@@ -64,6 +64,35 @@ compared.
 
 表示される確率はモデル自身の確率（温度1、Top-k / Top-p を適用する前）なので、貪欲法とサンプリングの結果を比べられます。
 """),
+    "guide_next_token": ("""
+**What you see.** For the prompt, the model computes one score (logit) for every token of its vocabulary; the softmax
+turns them into the probability of each token coming next. The grey bars are these probabilities (temperature 1), the
+model's own distribution. Generation picks the next token from this distribution, one step at a time.
+
+**What the filters do.** Sampling does not draw from that distribution directly:
+- **Temperature** divides the logits first: below 1 the likely tokens get even likelier, above 1 the distribution
+  flattens. The order of the tokens never changes.
+- **Top-k** keeps only the k most likely tokens; **top-p** keeps the smallest set of tokens whose probabilities add up
+  to p (computed after temperature and top-k, as transformers' `generate()` does).
+- The green bars are the distribution sampling really draws from: the kept tokens, renormalised so they sum to 1. Red
+  marks the tokens a filter removed (their probability is 0) and which filter removed them.
+
+Greedy decoding ignores all three and always takes the most likely token (rank 1).
+""", """
+**表示されているもの** モデルはプロンプトに対して、語彙のすべてのトークンに1つずつスコア（ロジット）を計算し、ソフトマックスで
+それを「次に来る確率」に変換します。灰色の棒がその確率（温度 1）で、モデル自身の分布です。生成では、この分布から次のトークンを
+1ステップずつ選びます。
+
+**フィルターの働き** サンプリングはこの分布からそのまま選ぶわけではありません。
+- **温度** は最初にロジットを割ります。1未満では確率の高いトークンがさらに高くなり、1より大きいと分布が平らになります。
+  トークンの順位は変わりません。
+- **Top-k** は確率の高い上位 k 個のトークンだけを残し、**Top-p** は確率の合計が p に達する最小のトークン集合だけを残します
+  （transformers の `generate()` と同じく、温度と Top-k の後に計算します）。
+- 緑の棒が、サンプリングが実際に選ぶ分布です。残ったトークンの確率を合計が 1 になるように正規化したものです。赤は
+  フィルターが取り除いたトークン（確率 0）で、どのフィルターが取り除いたかを示します。
+
+貪欲法はこの3つをすべて無視し、常に最も確率の高いトークン（1位）を選びます。
+"""),
     "guide_fill_mask": ("""
 **What the model does.** BERT-style models are trained by **masked language modelling**: words of a sentence are
 hidden behind **[MASK]** and the model learns to guess them from the words on *both* sides. For each [MASK], the

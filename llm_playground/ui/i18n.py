@@ -22,6 +22,7 @@ LABELS: dict[str, tuple[str, str]] = {
               "各トークンの確率を表示し、モデルが内部で何を計算しているかを調べられます。モデルは最初に使うときに"
               "読み込まれ、すべてのタブで共有されます。"),
     "tab_generate": ("Generate", "生成"),
+    "tab_next_token": ("Next token", "次のトークン"),
     "tab_fill_mask": ("Fill-mask", "穴埋め"),
     "tab_next_sentence": ("Next sentence", "次文予測"),
     "tab_attention": ("Attention", "アテンション"),
@@ -74,6 +75,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "gen_view_tokens": ("Token probabilities", "トークンの確率"),
     "gen_view_chart": ("Chart", "グラフ"),
     "gen_view_table": ("Table", "表"),
+    # Next token
+    "nt_prompt": ("Prompt (the model predicts the token after it)", "プロンプト（この直後のトークンを予測します）"),
+    "nt_run": ("Show the next-token distribution", "次のトークンの確率分布を表示"),
+    "nt_top_k": ("Top-k (0 = off)", "Top-k（0 = 無効）"),
+    "nt_temperature": ("Temperature", "温度"),
+    "nt_top_p": ("Top-p / nucleus", "Top-p（nucleus）"),
+    "nt_table": ("Candidates: probability before and after the filters", "候補：フィルター適用前と適用後の確率"),
     # Fill-mask
     "fm_text": ("Text with [MASK]", "[MASK] を含むテキスト"),
     "fm_run": ("Predict masked words", "マスクされた単語を予測"),

@@ -2,75 +2,84 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import gradio as gr
 
-from .. import hub_cache
-from ..devices import dtype_name
 from . import share
-from .common import human_bytes, user_errors
+from .common import bind, human_bytes
 from .i18n import t
 
 LOADED_HEADERS = ["model", "device", "dtype", "weights", "tasks", "load time (s)"]
 CACHE_HEADERS = ["repo", "type", "size", "revisions"]
 
 
-def loaded_rows(manager) -> list[list]:
-    return [[m.name, m.device, dtype_name(m.dtype), human_bytes(m.nbytes), ", ".join(sorted(m.tasks)),
-             round(m.load_seconds, 2)] for m in manager.loaded()]
+@dataclass
+class ModelsUI:
+    info: gr.Markdown
+    loaded: gr.Dataframe
+    cache: gr.Dataframe
+    unload_name: gr.Dropdown
+    repo: gr.Dropdown
+
+    def outputs(self) -> list:
+        return [self.info, self.loaded, self.cache, self.unload_name, self.repo]
 
 
-def summary(manager) -> str:
-    used, budget = manager.total_bytes(), manager.settings.memory_budget
-    return (f"Device **{manager.device}**, default dtype **{dtype_name(manager.default_dtype)}** · "
-            f"{len(manager.loaded())} model(s) loaded, {human_bytes(used)} of a {human_bytes(budget)} budget "
-            "(least recently used models are unloaded beyond it).")
+def loaded_rows(models: dict) -> list[list]:
+    return [[m["model"], m["device"], m["dtype"], human_bytes(m["bytes"]), ", ".join(m["tasks"]),
+             round(m["load_seconds"], 2)] for m in models["loaded"]]
 
 
-def cache_rows() -> list[list]:
-    return [[r.repo_id, r.repo_type, human_bytes(r.size_on_disk), r.revisions] for r in hub_cache.scan()]
+def summary(models: dict) -> str:
+    used = sum(m["bytes"] for m in models["loaded"])
+    return (f"Device **{models['device']}**, default dtype **{models['default_dtype']}** · "
+            f"{len(models['loaded'])} model(s) loaded, {human_bytes(used)} of a "
+            f"{human_bytes(models['memory_budget'])} budget (least recently used models are unloaded beyond it).")
 
 
-def build(manager) -> None:
-    public = manager.settings.public
+def refresh(ui: ModelsUI, service) -> dict:
+    models, repos = service.models(), service.cached_repos()
+    return {ui.info: summary(models), ui.loaded: loaded_rows(models),
+            ui.cache: [[r.repo_id, r.repo_type, human_bytes(r.size_on_disk), r.revisions] for r in repos],
+            ui.unload_name: gr.update(choices=sorted({m["model"] for m in models["loaded"]})),
+            ui.repo: gr.update(choices=[r.repo_id for r in repos])}
+
+
+def unload(ui: ModelsUI, service, name) -> dict:
+    if not service.unload(name):
+        gr.Warning(f"'{name}' is not loaded.")
+    return refresh(ui, service)
+
+
+def delete(ui: ModelsUI, service, repo_id) -> dict:
+    freed = service.delete_cached(repo_id)
+    gr.Info(f"Deleted {repo_id} ({human_bytes(freed)} freed).")
+    return refresh(ui, service)
+
+
+def build(service):
+    """-> (the refresh handler, its outputs): app.py refreshes when the tab is selected."""
+    public = service.settings.public
     share.guide("guide_models", "models-guide")
-    info = gr.Markdown(summary(manager), elem_id="models-summary")
-    loaded = gr.Dataframe(headers=LOADED_HEADERS, value=loaded_rows(manager), label=t("models_loaded"),
+    models = service.models()
+    info = gr.Markdown(summary(models), elem_id="models-summary")
+    loaded = gr.Dataframe(headers=LOADED_HEADERS, value=loaded_rows(models), label=t("models_loaded"),
                           interactive=False, elem_id="models-loaded")
     with gr.Row():
-        refresh = gr.Button(t("models_refresh"), elem_id="models-refresh")
+        refresh_button = gr.Button(t("models_refresh"), elem_id="models-refresh")
         unload_name = gr.Dropdown(choices=[], label=t("models_unload_name"), allow_custom_value=True,
                                   elem_id="models-unload-name")
-        unload = gr.Button(t("models_unload"), elem_id="models-unload")
+        unload_button = gr.Button(t("models_unload"), elem_id="models-unload")
     gr.Markdown(t("models_cache_public" if public else "models_cache"))
     cache = gr.Dataframe(headers=CACHE_HEADERS, label=t("models_cache_table"), interactive=False,
                          elem_id="models-cache")
     with gr.Row(visible=not public):
         repo = gr.Dropdown(choices=[], label=t("models_delete_name"), allow_custom_value=True)
-        delete = gr.Button(t("models_delete"), variant="stop")
-
-    def refresh_all():
-        names = sorted({m.name for m in manager.loaded()})
-        repos = [r.repo_id for r in hub_cache.scan()]
-        return (summary(manager), loaded_rows(manager), cache_rows(), gr.update(choices=names),
-                gr.update(choices=repos))
-
-    outputs = [info, loaded, cache, unload_name, repo]
-
-    @user_errors
-    def do_unload(name):
-        if not manager.unload(name):
-            gr.Warning(f"'{name}' is not loaded.")
-        return refresh_all()
-
-    @user_errors
-    def do_delete(repo_id):
-        if public:
-            raise gr.Error("Deleting cache entries is disabled on this deployment.")
-        freed = hub_cache.delete(repo_id)
-        gr.Info(f"Deleted {repo_id} ({human_bytes(freed)} freed).")
-        return refresh_all()
-
-    refresh.click(refresh_all, None, outputs, api_visibility="private")
-    unload.click(do_unload, unload_name, outputs, api_visibility="private")
-    delete.click(do_delete, repo, outputs, api_visibility="private")
-    return refresh_all, outputs
+        delete_button = gr.Button(t("models_delete"), variant="stop")
+    ui = ModelsUI(info, loaded, cache, unload_name, repo)
+    refresh_all = bind(service, refresh, ui, service, rate_limited=False)
+    refresh_button.click(refresh_all, None, ui.outputs(), api_visibility="private")
+    unload_button.click(bind(service, unload, ui, service), unload_name, ui.outputs(), api_visibility="private")
+    delete_button.click(bind(service, delete, ui, service), repo, ui.outputs(), api_visibility="private")
+    return refresh_all, ui.outputs()

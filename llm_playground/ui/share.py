@@ -17,8 +17,8 @@ from typing import Any, Callable
 import gradio as gr
 
 from .. import deeplink
-from ..catalog import HUB_ID_RE, TOKENIZER
-from ..tasks.baselines import BASELINES
+from ..catalog import HUB_ID_RE
+from ..specs import Param, link_params
 from .i18n import t
 
 @dataclass
@@ -48,13 +48,9 @@ class TabLink:
     on_load: Callable | None = None  # called with the restore event (e.g. to render after restoring)
 
 
-def model_picker(manager, task: str, elem_id: str) -> gr.Dropdown:
-    """common.model_picker with a translated label and info."""
-    from .common import model_picker as picker
-
-    dropdown = picker(manager, task, label=t("model"), elem_id=elem_id)
-    dropdown.info = t("model_info_custom" if manager.settings.allow_custom_models else "model_info")
-    return dropdown
+def fields(spec, components: dict, **special: Field) -> list[Field]:
+    """The tab's link fields in its spec's order: component by parameter name, or a special Field."""
+    return [special.get(p.name) or Field(p.name, components[p.name]) for p in spec.link_params()]
 
 
 def examples(rows: list, inputs: list, label, headers: list[str]) -> gr.Examples:
@@ -134,35 +130,26 @@ def js_inputs(link: TabLink) -> list:
 
 # ---- restoring from the URL -----------------------------------------------------------------------
 
-def tab_specs(manager) -> dict[str, tuple[deeplink.Param, ...]]:
-    from ..tasks.attention import MAX_TOKENS
-    from ..tasks.fill_mask import MAX_TOP_K
-    from ..tasks.tokenize import MAX_TOKENIZERS
-
-    s = manager.settings
-    return deeplink.specs(max_new_tokens=s.max_new_tokens_cap, max_chars=s.max_input_chars, max_top_k=MAX_TOP_K,
-                          max_tokenizers=MAX_TOKENIZERS, max_tokens=MAX_TOKENS)
+def tab_specs(service) -> dict[str, tuple[Param, ...]]:
+    return link_params(service.specs)
 
 
-def known_models(manager) -> dict[str, Callable[[str], bool]]:
+def known_models(service) -> dict[str, Callable[[str], bool]]:
     """Which model names a link may set, per tab: the catalogue's (and any valid id where custom is allowed)."""
-    from ..catalog import ATTENTION, FILL_MASK, GENERATION, NEXT_SENTENCE
-
-    custom = manager.settings.allow_custom_models
+    custom = service.settings.allow_custom_models
 
     def checker(names: list[str]) -> Callable[[str], bool]:
         allowed = set(names)
         return lambda name: name in allowed or (custom and bool(HUB_ID_RE.match(name)) and ".." not in name)
 
-    c = manager.catalog
-    return {"generate": checker(c.names(GENERATION)), "fill-mask": checker(c.names(FILL_MASK)),
-            "next-sentence": checker(c.names(NEXT_SENTENCE)), "attention": checker(c.names(ATTENTION)),
-            "tokenizer": checker([*BASELINES, *c.names(TOKENIZER)])}
+    known = {tab: checker(service.model_names(spec.model_task)) for tab, spec in service.specs.items()
+             if spec.tab and spec.model_task}
+    return known | {"tokenizer": checker(service.tokenizer_names())}
 
 
-def install(manager, tabs: gr.Tabs, links: list[TabLink], app: gr.Blocks) -> None:
+def install(service, tabs: gr.Tabs, links: list[TabLink], app: gr.Blocks) -> None:
     """On page load: restore the tab and inputs from the URL, warn about what was changed, press run."""
-    specs, known = tab_specs(manager), known_models(manager)
+    specs, known = tab_specs(service), known_models(service)
     run_target = gr.Textbox(visible=False, elem_id="share-run")
     by_tab = {link.tab: link for link in links}
     outputs = [tabs, run_target] + [f.component for link in links for f in link.fields]
@@ -218,5 +205,5 @@ def wire(link: TabLink, defaults: dict, run_events: list) -> None:
         event.success(None, inputs, None, js=link_js(link, defaults, "run"), api_visibility="private")
 
 
-def defaults_of(manager, tab: str) -> dict:
-    return {p.name: p.default for p in tab_specs(manager)[tab]}
+def defaults_of(service, tab: str) -> dict:
+    return service.specs[tab].defaults(link=True)

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import gradio as gr
 
-from .. import codegen
-from ..catalog import TOKENIZER
 from ..plots.tokens import CSS, comparison_html, ids_html, summary_html
+from ..specs import MAX_TOKENIZERS
 from ..tasks.baselines import BASELINES, CHARACTERS, WORDS
 from ..tasks.token_compare import cut_votes, disagreements
-from ..tasks.detokenize import decode_ids
-from ..tasks.tokenize import MAX_TOKENIZERS, resolve, tokenize_all
-from ..tasks.validation import MAX_TEXT_CHARS
-from . import exports, share
-from .common import user_errors
+from . import controls, exports, share
+from .common import bind
 from .i18n import t
-from .share import Field, TabLink
+from .share import Panel, TabLink
 
+TAB = "tokenizer"
 EXAMPLE = "Unbelievable! 東京で寿司を食べた🍣 👩‍💻 café naïve 🇯🇵"
 EXAMPLES = [
     [EXAMPLE],
@@ -36,41 +35,58 @@ FAMILIES = [
 NOTHING_CHOSEN = "<p><i>Choose one or more tokenizers above.</i></p>"
 
 
-def default_tokenizers(manager) -> list[str]:
+@dataclass
+class TokenizerUI:
+    view: gr.HTML
+    summary: gr.HTML
+    panel: Panel
+    decoded: gr.Textbox
+    decoded_tokens: gr.HTML
+
+
+def default_tokenizers(service) -> list[str]:
     """One tokenizer per family: a local folder if there is one, else a Hub id if the Hub is reachable."""
-    names = manager.catalog.names(TOKENIZER)
-    local = {e.name for e in manager.catalog.entries.values() if e.local}
+    names, local = service.tokenizer_names(), set(service.local_model_names())
     hub_ok = None
     chosen, baselines = [], iter(BASELINES)  # a family nobody can load is stood in for by a baseline
     for family in FAMILIES:
         pick = next((n for n in family if n in local), None)
         if pick is None and any(n in names for n in family):
-            hub_ok = manager.hub_probe() if hub_ok is None else hub_ok
+            hub_ok = service.hub_reachable() if hub_ok is None else hub_ok
             pick = next((n for n in family if n in names), None) if hub_ok else None
         chosen.append(pick or next(baselines, WORDS))
     return list(dict.fromkeys(chosen))
 
 
-def _loader(manager):
-    return lambda name: manager.tokenizer(name)[1]
+def show(ui: TokenizerUI, service, names, text, add_special) -> dict:
+    if not names:  # mid-edit of the multiselect: a hint, not an error toast
+        return {ui.view: NOTHING_CHOSEN, ui.summary: "", ui.panel.json: gr.update(value=None, visible=False),
+                ui.panel.code: ""}
+    out = service.tokenize(names, text, bool(add_special))
+    results = out.result
+    data = {"text": results[0].text, "results": [r.to_dict() for r in results]}  # what /tokenize returns
+    return {ui.view: comparison_html(results, disagreements(results), cut_votes(results)),
+            ui.summary: summary_html(results), ui.panel.code: service.python(TAB, out),
+            ui.panel.json: exports.json_download(service, exports.safe_name("tokenize", *out.values["tokenizers"]),
+                                                 data)}
 
 
-def python(manager, names, text, add_special) -> str:
-    sources = {n: exports.source_of(manager, n, TOKENIZER)[0] for n in names if n not in BASELINES}
-    return exports.python_code(codegen.tokenize, names, text, add_special, sources=sources)
+def decode(ui: TokenizerUI, service, name, raw_ids) -> dict:
+    text, tokens = service.detokenize(name, raw_ids).result
+    return {ui.decoded: text, ui.decoded_tokens: ids_html(tokens)}
 
 
-def build(manager) -> TabLink:
-    choices = [*BASELINES, *manager.catalog.names(TOKENIZER)]
-    defaults = default_tokenizers(manager)
-    custom = manager.settings.allow_custom_models
+def build(service) -> TabLink:
+    spec = service.specs[TAB]
+    defaults = default_tokenizers(service)
+    custom = service.settings.allow_custom_models
     share.guide("guide_tokenizer", "tok-guide")
     with gr.Row():
         with gr.Column(scale=3):
-            tokenizers = gr.Dropdown(choices, value=defaults, multiselect=True, max_choices=MAX_TOKENIZERS,
-                                     allow_custom_value=custom, label=t("tok_tokenizers"),
+            tokenizers = gr.Dropdown(service.tokenizer_names(), value=defaults, multiselect=True,
+                                     max_choices=MAX_TOKENIZERS, allow_custom_value=custom, label=t("tok_tokenizers"),
                                      info=t("tok_tokenizers_info"), elem_id="tok-tokenizers")
-            text = gr.Textbox(label=t("text"), lines=3, value=EXAMPLE, max_length=MAX_TEXT_CHARS, elem_id="tok-text")
+            text = controls.textbox(spec, "text", "tok-text", EXAMPLE, lines=3)
             with gr.Row():
                 specials = gr.Checkbox(True, label=t("tok_specials"), elem_id="tok-specials")
                 run = gr.Button(t("tok_run"), variant="primary", elem_id="tok-run", scale=0)
@@ -83,7 +99,7 @@ def build(manager) -> TabLink:
     panel = share.panel("tok")
     with gr.Accordion(t("tok_decode_box"), open=False, elem_id="tok-decode-box"):
         with gr.Row():
-            decode_with = gr.Dropdown([CHARACTERS, *manager.catalog.names(TOKENIZER)],
+            decode_with = gr.Dropdown([CHARACTERS, *service.model_names(spec.model_task)],
                                       value=next((n for n in defaults if n != WORDS), CHARACTERS),
                                       allow_custom_value=custom, label=t("tok_decode_model"),
                                       elem_id="tok-decode-model")
@@ -91,35 +107,22 @@ def build(manager) -> TabLink:
             decode_run = gr.Button(t("tok_decode"), elem_id="tok-decode", scale=0)
         decoded = gr.Textbox(label=t("tok_decoded"), interactive=False, buttons=["copy"], elem_id="tok-decoded")
         decoded_tokens = gr.HTML(css_template=CSS, js_on_load=None, elem_id="tok-decoded-tokens")
-
-    @user_errors
-    def show(names, text_, add_special):
-        if not names:  # mid-edit of the multiselect: a hint, not an error toast
-            return NOTHING_CHOSEN, "", gr.update(value=None, visible=False), ""
-        results = tokenize_all(names, text_, _loader(manager), bool(add_special))
-        data = {"text": results[0].text, "results": [r.to_dict() for r in results]}  # what /tokenize returns
-        return (comparison_html(results, disagreements(results), cut_votes(results)), summary_html(results),
-                exports.json_download(exports.safe_name("tokenize", *names), data),
-                python(manager, names, text_, bool(add_special)))
-
-    @user_errors
-    def decode(name, raw_ids):
-        text_, tokens = decode_ids(resolve(name, _loader(manager)), raw_ids)
-        return text_, ids_html(tokens)
+    ui = TokenizerUI(view, summary, panel, decoded, decoded_tokens)
+    handler = bind(service, show, ui, service)
 
     # Not on every keystroke: with a public rate limit, live typing would spend a client's budget.
     inputs, outputs = [tokenizers, text, specials], [view, summary, panel.json, panel.code]
-    events = [event(show, inputs, outputs, trigger_mode="always_last", concurrency_id="tokenize",
+    events = [event(handler, inputs, outputs, trigger_mode="always_last", concurrency_id=spec.concurrency_id,
                     api_visibility="private")
               for event in (run.click, text.submit, tokenizers.change, specials.change,
                             examples.load_input_event.then)]
-    gr.on([decode_run.click, ids.submit], decode, [decode_with, ids], [decoded, decoded_tokens],
-          concurrency_id="tokenize", api_visibility="private")
+    gr.on([decode_run.click, ids.submit], bind(service, decode, ui, service), [decode_with, ids],
+          [decoded, decoded_tokens], concurrency_id=spec.concurrency_id, api_visibility="private")
 
     def render_on_load(restored):  # once per page load, after a link may have set the inputs
-        restored.then(show, inputs, outputs, api_visibility="private")  # not a "run": the URL stays as it is
+        restored.then(handler, inputs, outputs, api_visibility="private")  # not a "run": the URL stays as it is
 
-    link = TabLink("tokenizer", [Field("tokenizers", tokenizers), Field("text", text),
-                                 Field("add_special_tokens", specials)], panel, on_load=render_on_load)
-    share.wire(link, share.defaults_of(manager, "tokenizer"), events)
+    link = TabLink(TAB, share.fields(spec, {"tokenizers": tokenizers, "text": text,
+                                            "add_special_tokens": specials}), panel, on_load=render_on_load)
+    share.wire(link, share.defaults_of(service, TAB), events)
     return link

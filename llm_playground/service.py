@@ -1,0 +1,213 @@
+"""The playground's service: the only place a model name and raw parameters become a result.
+
+One PlaygroundService per app. It owns everything stateful that requests share: the model manager,
+the attention cache, the rate limiter, the model threads and the exports folder. UI handlers and API
+endpoints call one method per task and never touch a model or a task function themselves. Each
+method does the same four steps: check the parameters against the task's spec (checks.py), get the
+model, run the task (tasks/ or a generation backend), return a typed result with what ran it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Generic, Iterator, TypeVar
+
+from . import checks, hub_cache, reproduce, specs
+from .backends.base import GenerationBackend, ModelInfo
+from .backends.local import LocalGeneration, model_info
+from .catalog import ATTENTION, FILL_MASK, GENERATION, NEXT_SENTENCE, TOKENIZER
+from .config import Settings
+from .devices import dtype_name
+from .errors import InvalidInput
+from .exports import ExportFolder
+from .manager import ModelManager
+from .ratelimit import RateLimiter
+from .tasks import attention as attention_task
+from .tasks import fill_mask as fill_mask_task
+from .tasks import next_sentence as next_sentence_task
+from .tasks import next_token as next_token_task
+from .tasks import tokenize as tokenize_task
+from .tasks.attention_cache import AttentionCache
+from .tasks.baselines import BASELINES
+from .tasks.detokenize import decode_ids
+from .tasks.generation import GenerationParams, GenerationState
+from .workers import Workers
+
+T = TypeVar("T")
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class Outcome(Generic[T]):
+    """A task's result, the model that computed it, and the checked parameter values it ran with."""
+    result: T
+    model: ModelInfo | None
+    values: dict[str, Any]
+
+
+@dataclass
+class GenerationRun:
+    """A generation under way: iterate `states` (closing it stops the model within a step)."""
+    model: ModelInfo
+    values: dict[str, Any]
+    params: GenerationParams
+    states: Iterator[GenerationState]
+
+
+class PlaygroundService:
+    def __init__(self, settings: Settings | None = None, manager: ModelManager | None = None, **manager_kwargs):
+        self.manager = manager or ModelManager(settings, **manager_kwargs)
+        self.settings = self.manager.settings
+        self.specs = specs.for_settings(self.settings)
+        self.limiter = RateLimiter(self.settings.rate_limit)
+        self.workers = Workers()
+        self.exports = ExportFolder()
+        self.attention_cache = AttentionCache()
+
+    @property
+    def catalog(self):
+        return self.manager.catalog
+
+    # ---- parameters and models ----------------------------------------------------------------
+    def check(self, task: str, **raw) -> dict[str, Any]:
+        return checks.checked(self.specs[task], raw)
+
+    def _model(self, name: str, task: str, dtype: str | None = None, progress: Progress | None = None):
+        return self.manager.get(name, task, None if dtype in (None, "auto") else dtype, progress=progress)
+
+    def generation_backend(self, name: str, dtype: str = "auto", progress: Progress | None = None
+                           ) -> GenerationBackend:
+        return LocalGeneration(self._model(name, GENERATION, dtype, progress))
+
+    # ---- tasks ---------------------------------------------------------------------------------
+    def generate_stream(self, model: str, prompt: str, progress: Progress | None = None, **raw) -> GenerationRun:
+        """Check, load, then stream on the model threads (the latest state each time it is asked for)."""
+        values = self.check("generate", model=model, prompt=prompt, **raw)
+        params = GenerationParams(**{k: v for k, v in values.items() if k not in ("model", "prompt", "dtype")})
+        params = params.validated(self.specs["generate"])
+        backend = self.generation_backend(values["model"], values["dtype"], progress)
+        backend.check(values["prompt"], params)
+        states = self.workers.latest(lambda stop: backend.stream(values["prompt"], params, stop))
+        return GenerationRun(backend.info, values | {"seed": params.seed}, params, states)
+
+    def generate(self, model: str, prompt: str, **raw) -> Outcome[GenerationState]:
+        run = self.generate_stream(model, prompt, **raw)
+        state = None
+        for state in run.states:
+            pass
+        return Outcome(state, run.model, run.values)
+
+    def next_token(self, model: str, prompt: str, progress: Progress | None = None, **raw) -> Outcome:
+        values = self.check("next-token", model=model, prompt=prompt, **raw)
+        loaded = self._model(values["model"], GENERATION, progress=progress)
+        result = next_token_task.next_token(loaded, values["prompt"], values["top_k"], values["temperature"],
+                                            values["top_p"])
+        return Outcome(result, model_info(loaded), values)
+
+    def fill_mask(self, model: str, text: str, top_k: int = 5, progress: Progress | None = None) -> Outcome:
+        values = self.check("fill-mask", model=model, text=text, top_k=top_k)
+        loaded = self._model(values["model"], FILL_MASK, progress=progress)
+        return Outcome(fill_mask_task.fill_mask(loaded, values["text"], values["top_k"]), model_info(loaded), values)
+
+    def next_sentence(self, model: str, sentence_a: str, sentence_b: str, progress: Progress | None = None
+                      ) -> Outcome:
+        values = self.check("next-sentence", model=model, sentence_a=sentence_a, sentence_b=sentence_b)
+        loaded = self._model(values["model"], NEXT_SENTENCE, progress=progress)
+        result = next_sentence_task.next_sentence(loaded, values["sentence_a"], values["sentence_b"])
+        return Outcome(result, model_info(loaded), values)
+
+    def attention(self, model: str, text: str, text_pair: str = "", progress: Progress | None = None) -> Outcome:
+        """The attention of a text under a model, computed once per (checkpoint, dtype, text, sentence B)."""
+        values = self.check("attention", model=model, text=text, text_pair=text_pair)
+        key = self.attention_key(values["model"], values["text"], values["text_pair"])
+
+        def compute():
+            loaded = self._model(values["model"], ATTENTION, progress=progress)
+            return attention_task.compute_attention(loaded, values["text"], values["text_pair"] or None)
+
+        result = self.attention_cache.get(key, compute)
+        return Outcome(result, self._info_of(values["model"], ATTENTION), values)
+
+    def attention_key(self, model: str, text: str, text_pair: str) -> tuple:
+        """Names the weights without loading them: catalogue source + the dtype the tab loads."""
+        source = self.catalog.resolve(model, ATTENTION).source
+        return source, dtype_name(self.manager.default_dtype), text, text_pair
+
+    def tokenize(self, tokenizers, text: str, add_special_tokens: bool = True) -> Outcome:
+        values = self.check("tokenizer", tokenizers=tokenizers, text=text, add_special_tokens=add_special_tokens)
+        names = tokenize_task.clean_names(values["tokenizers"])
+        results = tokenize_task.tokenize_all(names, values["text"], self._tokenizer, values["add_special_tokens"])
+        return Outcome(results, None, values | {"tokenizers": names})
+
+    def detokenize(self, tokenizer: str, ids) -> Outcome:
+        if not isinstance(tokenizer, str):
+            raise InvalidInput("`tokenizer` must be one tokenizer (model) name.")
+        values = self.check("detokenize", tokenizer=tokenizer.strip(), ids=ids)
+        text, tokens = decode_ids(tokenize_task.resolve(values["tokenizer"], self._tokenizer), values["ids"])
+        return Outcome((text, tokens), None, values)
+
+    def _tokenizer(self, name: str):
+        return self.manager.tokenizer(name)[1]
+
+    def _info_of(self, name: str, task: str) -> ModelInfo:
+        entry = self.catalog.resolve(name, task)
+        loaded = next((m for m in self.manager.loaded() if m.entry.source == entry.source), None)
+        return model_info(loaded) if loaded else ModelInfo(entry.name, entry.source, entry.local,
+                                                           self.manager.device, dtype_name(self.manager.default_dtype))
+
+    # ---- the model catalogue and what is loaded ---------------------------------------------------
+    def model_names(self, task: str) -> list[str]:
+        return self.catalog.names(task)
+
+    def tokenizer_names(self) -> list[str]:
+        return [*BASELINES, *self.catalog.names(TOKENIZER)]
+
+    def default_model(self, task: str) -> str | None:
+        return self.catalog.default(task)
+
+    def local_model_names(self) -> list[str]:
+        return [name for name, entry in self.catalog.entries.items() if entry.local]
+
+    def hub_reachable(self) -> bool:
+        return self.manager.hub_probe()
+
+    def loaded_models(self) -> list[ModelInfo]:
+        return [model_info(m) for m in self.manager.loaded()]
+
+    def models(self) -> dict:
+        m = self.manager
+        return {
+            "tasks": m.catalog.by_task(),
+            "loaded": [{"model": x.name, "device": x.device, "dtype": dtype_name(x.dtype), "bytes": x.nbytes,
+                        "tasks": sorted(x.tasks), "load_seconds": round(x.load_seconds, 3)} for x in m.loaded()],
+            "device": m.device, "default_dtype": dtype_name(m.default_dtype),
+            "memory_budget": m.settings.memory_budget, "custom_models": m.settings.allow_custom_models,
+        }
+
+    def unload(self, name: str | None) -> int:
+        return self.manager.unload(name)
+
+    def cached_repos(self) -> list[hub_cache.CachedRepo]:
+        return hub_cache.scan()
+
+    def delete_cached(self, repo_id: str) -> int:
+        if self.settings.public:
+            raise InvalidInput("Deleting cache entries is disabled on this deployment.")
+        return hub_cache.delete(repo_id)
+
+    # ---- reproduce and export -------------------------------------------------------------------
+    def python(self, task: str, outcome: Outcome, **extra) -> str:
+        """Copy as Python: plain-transformers code that reproduces `outcome`."""
+        sources = None
+        if task == "tokenizer":
+            sources = {n: self.catalog.resolve(n, TOKENIZER).source
+                       for n in outcome.values["tokenizers"] if n not in BASELINES}
+        return reproduce.python_code(task, outcome.values, outcome.model, sources=sources, **extra)
+
+    def export_json(self, stem: str, data: dict, indent: int | None = 1):
+        return self.exports.write_json(stem, data, indent)
+
+    def close(self) -> None:
+        self.workers.shutdown()
+        self.exports.remove()
+

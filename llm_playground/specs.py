@@ -1,0 +1,207 @@
+"""One spec per task: its id, tab label, concurrency id, model task and parameters (no gradio, no torch).
+
+Everything that names a parameter derives from here: the API endpoints' signatures and defaults
+(api.py), the service's validation (service.py), the deep-link parser and its clamping (deeplink.py),
+the tab's controls and their ranges (ui/controls.py), the Copy-link script and codegen's defaults.
+Changing a range here changes all of them together.
+
+A parameter has the control's range (`low`..`high`: sliders, deep-link clamping) and, where the API
+accepts more than the slider shows, wider `limits` (the API's `temperature` goes to 100, the
+slider to 2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from .catalog import ATTENTION, FILL_MASK, GENERATION, NEXT_SENTENCE, TOKENIZER
+
+TEXT, INT, FLOAT, BOOL, CHOICE, MODEL, MODELS, IDS = "text", "int", "float", "bool", "choice", "model", "models", "ids"
+PYTHON_TYPES = {TEXT: str, INT: int, FLOAT: float, BOOL: bool, CHOICE: str, MODEL: str, MODELS: list[str],
+                IDS: list[int]}
+DTYPES = ("auto", "float32", "bfloat16", "float16")
+ATTENTION_VIEWS = ("heatmap", "model view", "rollout", "token view")
+MAX_TOP_K = 50  # fill-mask predictions per mask
+MAX_TOKENIZERS = 6
+MAX_ATTENTION_TOKENS = 512  # a 512x512 matrix per head is already ~1 pixel per cell
+MAX_SEED = 2**63 - 1
+LINK_MAX_SEED = 2**53 - 1  # what a browser number keeps exactly
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: str
+    default: Any = None  # None for text/model: required by the API
+    low: float | None = None  # the control's range: slider, deep-link clamping
+    high: float | None = None
+    step: float | None = None
+    limits: tuple[float, float] | None = None  # what the API accepts, when wider than the control
+    low_open: bool = False  # the API refuses `low` itself (a temperature of 0 when sampling)
+    choices: tuple = ()
+    special: tuple = ()  # extra words a number accepts in links (attention head: mean / max)
+    label: str = ""  # i18n key of the control's label
+    doc: str = ""  # one line for the API docs
+    api: bool = True  # a parameter of the API endpoint
+    link: bool = True  # a parameter of deep links and a control of the tab
+    optional: bool = False  # a text that may be left empty
+    task_checked: bool = False  # its range depends on the model (attention layer/head): the task checks it
+
+    @property
+    def api_range(self) -> tuple[float, float]:
+        return self.limits or (self.low, self.high)
+
+    @property
+    def python_type(self):
+        return PYTHON_TYPES[self.kind]
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    id: str  # the tab id and deep links' tab=
+    api_name: str | None  # the endpoint name (/generate); None: no endpoint
+    label: str  # i18n key of the tab label
+    params: tuple[Param, ...] = ()
+    model_task: str | None = None  # catalogue task the model parameter is checked against
+    concurrency_id: str | None = None  # shared by the tab's buttons and its endpoint
+    doc: str = ""
+    tab: bool = True
+
+    def api_params(self) -> tuple[Param, ...]:
+        return tuple(p for p in self.params if p.api)
+
+    def link_params(self) -> tuple[Param, ...]:
+        return tuple(p for p in self.params if p.link)
+
+    def param(self, name: str, link: bool = False) -> Param:
+        return next(p for p in (self.link_params() if link else self.api_params()) if p.name == name)
+
+    def defaults(self, link: bool = False) -> dict[str, Any]:
+        return {p.name: p.default for p in (self.link_params() if link else self.api_params())}
+
+
+def _text(name: str, label: str, doc: str, max_chars: int, **kw) -> Param:
+    return Param(name, TEXT, kw.pop("default", None), high=max_chars, label=label, doc=doc, **kw)
+
+
+def _model(doc: str = "a model name from /models") -> Param:
+    return Param("model", MODEL, label="model", doc=doc)
+
+
+def _generate(max_chars: int, max_new: int) -> TaskSpec:
+    return TaskSpec("generate", "generate", "tab_generate", model_task=GENERATION, concurrency_id="generate", params=(
+        _model(),
+        _text("prompt", "gen_prompt", "the text to continue", max_chars),
+        Param("max_new_tokens", INT, 40, 1, max_new, 1, label="gen_max_new", doc="tokens to generate"),
+        Param("do_sample", BOOL, False, label="gen_decoding", doc="false: greedy; true: sampling"),
+        Param("temperature", FLOAT, 1.0, 0.05, 2.0, 0.05, limits=(0, 100), low_open=True, label="gen_temperature",
+              doc="sampling only: divides the logits"),
+        Param("top_k", INT, 50, 0, 200, 1, limits=(0, 1_000_000), label="gen_top_k",
+              doc="sampling only: keep the k most likely tokens (0 = all)"),
+        Param("top_p", FLOAT, 1.0, 0.05, 1.0, 0.05, limits=(0, 1), low_open=True, label="gen_top_p",
+              doc="sampling only: keep the smallest set of tokens whose probabilities reach p"),
+        Param("repetition_penalty", FLOAT, 1.0, 1.0, 2.0, 0.05, limits=(0, 10), low_open=True, label="gen_rep",
+              doc="lower the scores of tokens already in the text (1 = off)"),
+        Param("seed", INT, 0, -1, LINK_MAX_SEED, limits=(-1, MAX_SEED), label="gen_seed",
+              doc="random seed for sampling; -1 draws one (reported back)"),
+        Param("no_repeat_ngram_size", INT, 0, 0, 10, 1, limits=(0, 20), label="gen_ngram",
+              doc="forbid repeating any n-gram of this size (0 = off)"),
+        Param("num_sequences", INT, 1, 1, 4, 1, limits=(1, 8), label="gen_nseq", doc="sequences to generate"),
+        Param("dtype", CHOICE, "auto", choices=DTYPES, label="gen_dtype", doc="weights dtype"),
+    ), doc="Generate a continuation of `prompt`, with each new token's probability and top-5 alternatives.")
+
+
+def _next_token(max_chars: int) -> TaskSpec:
+    return TaskSpec("next-token", "next_token", "tab_next_token", model_task=GENERATION,
+                    concurrency_id="next_token", params=(
+        _model(),
+        _text("prompt", "nt_prompt", "the text whose next token is predicted", max_chars),
+        Param("top_k", INT, 20, 0, 200, 1, limits=(0, 1_000_000), label="nt_top_k",
+              doc="keep the k most likely tokens when sampling (0 = all); also how many candidates are listed"),
+        Param("temperature", FLOAT, 1.0, 0.05, 2.0, 0.05, limits=(0, 100), low_open=True, label="nt_temperature",
+              doc="divides the logits before the softmax"),
+        Param("top_p", FLOAT, 1.0, 0.05, 1.0, 0.05, limits=(0, 1), low_open=True, label="nt_top_p",
+              doc="keep the smallest set of tokens whose probabilities reach p"),
+    ), doc="The model's next-token distribution for `prompt`: each candidate's probability at temperature 1 "
+           "(`prob`), its probability in the distribution actually sampled from after temperature, top-k and "
+           "top-p (`prob_after_filters`), and whether it survived the filters (`kept`).")
+
+
+def _fill_mask(max_chars: int) -> TaskSpec:
+    return TaskSpec("fill-mask", "fill_mask", "tab_fill_mask", model_task=FILL_MASK, concurrency_id="fill_mask",
+                    params=(_model(), _text("text", "fm_text", "text with one or more [MASK]", max_chars),
+                            Param("top_k", INT, 5, 1, MAX_TOP_K, 1, label="fm_top_k", doc="predictions per mask")),
+                    doc="Top-k predictions (token, id, probability, completed text) for every [MASK] in `text`.")
+
+
+def _next_sentence(max_chars: int) -> TaskSpec:
+    return TaskSpec("next-sentence", "next_sentence", "tab_next_sentence", model_task=NEXT_SENTENCE,
+                    concurrency_id="next_sentence", params=(
+        _model(), _text("sentence_a", "nsp_a", "the first sentence", max_chars),
+        _text("sentence_b", "nsp_b", "the sentence that may follow it", max_chars),
+    ), doc="P(IsNext) / P(NotNext) that sentence B follows sentence A (BERT's NSP head), and its encoding.")
+
+
+def _attention(max_chars: int) -> TaskSpec:
+    last = MAX_ATTENTION_TOKENS - 1
+    return TaskSpec("attention", "attention", "tab_attention", model_task=ATTENTION, concurrency_id="attention",
+                    params=(
+        _model(), _text("text", "text", "the text (sentence A)", max_chars),
+        _text("text_pair", "att_pair", "optional sentence B for BERT-style models", max_chars, default="",
+              optional=True, api=False),
+        Param("view", CHOICE, "heatmap", choices=ATTENTION_VIEWS, label="att_view", api=False),
+        Param("layer", INT, 0, 0, 255, label="att_layer", doc="layer index (0 = first)", task_checked=True),
+        Param("head", INT, "mean", 0, 255, special=("mean", "max"), label="att_head", api=False),
+        Param("head", INT, -1, -1, 255, doc="head index; -1 = the mean over heads", link=False, task_checked=True),
+        _text("text_pair", "att_pair", "optional sentence B for BERT-style models", max_chars, default="",
+              optional=True, link=False),
+        Param("token", INT, None, 0, last, label="att_token", api=False),
+    ), doc="Attention weights of one layer for `text` (rows = query tokens, each summing to 1); head=-1 is the "
+           "mean over heads. `text_pair` adds a sentence B for BERT-style models.")
+
+
+def _tokenize(max_chars: int) -> TaskSpec:
+    return TaskSpec("tokenizer", "tokenize", "tab_tokenizer", model_task=TOKENIZER, concurrency_id="tokenize",
+                    params=(
+        Param("tokenizers", MODELS, None, high=MAX_TOKENIZERS, label="tok_tokenizers",
+              doc="tokenizer (model) names, or the baselines 'words (baseline)' / 'characters (baseline)'"),
+        _text("text", "text", "the text to tokenize", max_chars),
+        Param("add_special_tokens", BOOL, True, label="tok_specials", doc="add the model's special tokens"),
+    ), doc="Each tokenizer's tokens for `text` (token, id, start, end, special, unknown; text[start:end] is what a "
+           "token covers), its counts and whether decode(encode(text)) == text. Loads tokenizers only.")
+
+
+def _detokenize() -> TaskSpec:
+    return TaskSpec("detokenize", "detokenize", "tok_decode_box", model_task=TOKENIZER, concurrency_id="tokenize",
+                    tab=False, params=(
+        Param("tokenizer", MODEL, label="tok_decode_model", doc="one tokenizer name"),
+        Param("ids", IDS, label="tok_ids", doc="token ids"),
+    ), doc="The text for token `ids`, and each id's vocabulary entry.")
+
+
+def build_specs(max_input_chars: int = 5000, max_new_tokens_cap: int = 512) -> dict[str, TaskSpec]:
+    """Every task, in tab order (Models last). Settings decide the text limit and the generation cap."""
+    specs = [_generate(max_input_chars, max_new_tokens_cap), _next_token(max_input_chars),
+             _fill_mask(max_input_chars), _next_sentence(max_input_chars), _attention(max_input_chars),
+             _tokenize(max_input_chars), _detokenize(),
+             TaskSpec("models", "models", "tab_models",
+                      doc="The model catalogue per task, and what is loaded now (device, dtype, bytes).")]
+    return {s.id: s for s in specs}
+
+
+def for_settings(settings) -> dict[str, TaskSpec]:
+    return build_specs(settings.max_input_chars, settings.max_new_tokens_cap)
+
+
+def link_params(specs: dict[str, TaskSpec]) -> dict[str, tuple[Param, ...]]:
+    """Deep-link parameters per tab (tabs only)."""
+    return {tab: spec.link_params() for tab, spec in specs.items() if spec.tab}
+
+
+def with_range(param: Param, high: float) -> Param:
+    return replace(param, high=high)
+
+
+DEFAULT_SPECS = build_specs()
+DEFAULTS = {tab: spec.defaults() for tab, spec in DEFAULT_SPECS.items()}  # static: used as codegen's defaults
