@@ -45,8 +45,8 @@ def _attention(service, model, text, layer, head, text_pair) -> dict:
 
 
 def _tokenize(service, **kw) -> dict:
-    results = service.tokenize(**kw).result
-    return {"text": results[0].text, "results": [r.to_dict() for r in results]}
+    comparison = service.tokenize(**kw).result
+    return {"text": comparison.text, "results": [r.to_dict() for r in comparison.results]}
 
 
 def _detokenize(service, tokenizer, ids) -> dict:

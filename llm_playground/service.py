@@ -29,7 +29,9 @@ from .tasks import next_token as next_token_task
 from .tasks import tokenize as tokenize_task
 from .tasks.attention_cache import AttentionCache
 from .tasks.baselines import BASELINES
+from .tasks.attention_views import export_json, view_data
 from .tasks.detokenize import decode_ids
+from .tasks.token_compare import compare
 from .tasks.generation import GenerationParams, GenerationState
 from .workers import Workers
 
@@ -128,6 +130,18 @@ class PlaygroundService:
         result = self.attention_cache.get(key, compute)
         return Outcome(result, self._info_of(values["model"], ATTENTION), values)
 
+    def attention_view(self, model: str, text: str, text_pair: str = "", view: str = "heatmap", layer=0,
+                       head="mean", token=0, progress: Progress | None = None) -> Outcome:
+        """One view (heatmap, model view, rollout, token view) of a text's stored attention: (result, ViewData)."""
+        out = self.attention(model, text, text_pair, progress)
+        data = view_data(out.result, view, layer, head, token)
+        chosen = {"view": data.view, "layer": data.layer, "head": data.head, "token": data.token}
+        return Outcome((out.result, data), out.model, out.values | chosen)
+
+    def attention_json(self, outcome: Outcome) -> dict:
+        """The weights of a view as shown, with what they mean (the tab's export)."""
+        return export_json(*outcome.result)
+
     def attention_key(self, model: str, text: str, text_pair: str) -> tuple:
         """Names the weights without loading them: catalogue source + the dtype the tab loads."""
         source = self.catalog.resolve(model, ATTENTION).source
@@ -137,7 +151,7 @@ class PlaygroundService:
         values = self.check("tokenizer", tokenizers=tokenizers, text=text, add_special_tokens=add_special_tokens)
         names = tokenize_task.clean_names(values["tokenizers"])
         results = tokenize_task.tokenize_all(names, values["text"], self._tokenizer, values["add_special_tokens"])
-        return Outcome(results, None, values | {"tokenizers": names})
+        return Outcome(compare(results), None, values | {"tokenizers": names})
 
     def detokenize(self, tokenizer: str, ids) -> Outcome:
         if not isinstance(tokenizer, str):

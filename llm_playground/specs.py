@@ -21,8 +21,12 @@ TEXT, INT, FLOAT, BOOL, CHOICE, MODEL, MODELS, IDS = "text", "int", "float", "bo
 PYTHON_TYPES = {TEXT: str, INT: int, FLOAT: float, BOOL: bool, CHOICE: str, MODEL: str, MODELS: list[str],
                 IDS: list[int]}
 DTYPES = ("auto", "float32", "bfloat16", "float16")
-ATTENTION_VIEWS = ("heatmap", "model view", "rollout", "token view")
+HEATMAP, MODEL_VIEW, ROLLOUT, TOKEN_VIEW = "heatmap", "model view", "rollout", "token view"
+ATTENTION_VIEWS = (HEATMAP, MODEL_VIEW, ROLLOUT, TOKEN_VIEW)
+HEAD_MEAN, HEAD_MAX = "mean", "max"  # attention heads combined
+WORDS, CHARACTERS = "words (baseline)", "characters (baseline)"  # the teaching tokenizers
 MAX_TOP_K = 50  # fill-mask predictions per mask
+MAX_MASKS = 20
 MAX_TOKENIZERS = 6
 MAX_ATTENTION_TOKENS = 512  # a 512x512 matrix per head is already ~1 pixel per cell
 MAX_SEED = 2**63 - 1
@@ -150,9 +154,9 @@ def _attention(max_chars: int) -> TaskSpec:
         _model(), _text("text", "text", "the text (sentence A)", max_chars),
         _text("text_pair", "att_pair", "optional sentence B for BERT-style models", max_chars, default="",
               optional=True, api=False),
-        Param("view", CHOICE, "heatmap", choices=ATTENTION_VIEWS, label="att_view", api=False),
+        Param("view", CHOICE, HEATMAP, choices=ATTENTION_VIEWS, label="att_view", api=False),
         Param("layer", INT, 0, 0, 255, label="att_layer", doc="layer index (0 = first)", task_checked=True),
-        Param("head", INT, "mean", 0, 255, special=("mean", "max"), label="att_head", api=False),
+        Param("head", INT, HEAD_MEAN, 0, 255, special=(HEAD_MEAN, HEAD_MAX), label="att_head", api=False),
         Param("head", INT, -1, -1, 255, doc="head index; -1 = the mean over heads", link=False, task_checked=True),
         _text("text_pair", "att_pair", "optional sentence B for BERT-style models", max_chars, default="",
               optional=True, link=False),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -125,13 +124,15 @@ def test_counts_and_round_trip(shared_manager):
 
 
 def test_round_trip_diff_of_long_repetitive_text():
-    """difflib is quadratic on repetitive text: only a window after the first difference is compared."""
+    """A quadratic diff on repetitive text is a CPU bomb: the work is bounded (MAX_CHANGES changes, then the
+    rest is one uncompared run), not timed here: speed is the benchmark's job."""
+    from llm_playground.tasks import text_diff
+
     text = "東京 café " * 700
     decoded = text.replace("é", "e")
-    start = time.perf_counter()
     ops = diff(text, decoded)
-    assert time.perf_counter() - start < 5
     assert ops[0] == ("equal", "東京 caf", "東京 caf") and ops[1] == ("replace", "é", "e") and ops[-1][0] == "rest"
+    assert sum(op not in ("equal", "rest") for op, _, _ in ops) == text_diff.MAX_CHANGES
     assert "".join(o[1] for o in ops) == text and "".join(o[2] for o in ops) == decoded
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from ..errors import InvalidInput, TaskNotSupported
-from ..specs import MAX_ATTENTION_TOKENS
+from ..specs import HEAD_MAX, HEAD_MEAN, MAX_ATTENTION_TOKENS
 from .encoder import usable_positions
 from .generation import encode_prompt
 from .validation import number
@@ -23,7 +23,6 @@ from .validation import number
 # A 512x512 matrix per head already draws ~1 pixel per cell; longer inputs make heatmaps unreadable,
 # the browser slow and the stored weights big (layers x heads x T^2 floats).
 MAX_TOKENS = MAX_ATTENTION_TOKENS
-HEAD_MEAN, HEAD_MAX = "mean", "max"
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .attention import (HEAD_MAX, HEAD_MEAN, AttentionResult, check_head, check_layer, head_matrix, rollout,
+from ..specs import ATTENTION_VIEWS, HEAD_MAX, HEAD_MEAN, HEATMAP, MODEL_VIEW, ROLLOUT, TOKEN_VIEW
+from .attention import (AttentionResult, check_head, check_layer, head_matrix, rollout,
                         token_attention)
 
-HEATMAP, MODEL_VIEW, ROLLOUT, TOKEN_VIEW = "heatmap", "model view", "rollout", "token view"
-VIEWS = (HEATMAP, MODEL_VIEW, ROLLOUT, TOKEN_VIEW)
+VIEWS = ATTENTION_VIEWS
 # The overview draws layers x heads small matrices; beyond this many cells in all it pools blocks of
 # tokens (max, so that a sharp pattern such as a diagonal stays visible) instead of sending every cell.
 OVERVIEW_CELLS = 160_000

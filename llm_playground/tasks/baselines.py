@@ -13,8 +13,7 @@ from dataclasses import dataclass
 
 from ..errors import InvalidInput
 
-WORDS = "words (baseline)"
-CHARACTERS = "characters (baseline)"
+from ..specs import CHARACTERS, WORDS
 MAX_CODE_POINT = 0x10FFFF
 ZWJ = "\u200d"
 

@@ -15,10 +15,10 @@ import torch
 
 from ..catalog import FILL_MASK
 from ..errors import InvalidInput, TaskNotSupported
+from ..specs import MAX_MASKS
 from .encoder import encode, forward
 
 USER_MASK = "[MASK]"
-MAX_MASKS = 20
 _USER_MASK_RE = re.compile(re.escape(USER_MASK), re.IGNORECASE)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter
+from dataclasses import dataclass
 
 from .tokenize import Group, Tokenization
 
@@ -67,3 +68,19 @@ def cut_votes(results: list[Tokenization]) -> Counter:
     """How many of the results cut the text at each position."""
     visible = _next_visible(results[0].text) if results else []
     return Counter(c for r in results for c in cut_points(r, visible))
+
+
+@dataclass
+class Comparison:
+    """Several tokenizations of one text, with where they cut differently (what the tab draws)."""
+    results: list[Tokenization]
+    differs: list[set[int]]
+    votes: Counter
+
+    @property
+    def text(self) -> str:
+        return self.results[0].text
+
+
+def compare(results: list[Tokenization]) -> Comparison:
+    return Comparison(results, disagreements(results), cut_votes(results))

@@ -8,7 +8,6 @@ and combining marks a normaliser folded away (e + ◌́ -> é) are counted in th
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -18,8 +17,8 @@ from typing import Any, Callable
 from ..errors import InvalidInput, TaskNotSupported
 from ..specs import MAX_TOKENIZERS
 from .baselines import BASELINES, Baseline
+from .text_diff import diff  # noqa: F401 - the round-trip diff of a Tokenization
 
-MAX_DIFF_CHARS = 1500
 BYTE_PIECE = re.compile(r"<0x([0-9A-Fa-f]{2})>")  # sentencepiece byte fallback
 
 
@@ -218,17 +217,3 @@ def tokenize_all(names: list[str], text: str, load: Callable[[str], Any], add_sp
                  ) -> list[Tokenization]:
     """Every tokenizer's tokens (names and text already checked: clean_names, the service)."""
     return [tokenize(name, resolve(name, load), text, add_special) for name in names]
-
-
-def diff(original: str, decoded: str) -> list[tuple[str, str, str]]:
-    """(op, original piece, decoded piece) runs; op is equal/replace/delete/insert, or "rest" for the
-    tail left uncompared: difflib is quadratic on repetitive text, so only a window is compared."""
-    same = next((i for i, (x, y) in enumerate(zip(original, decoded)) if x != y),
-                min(len(original), len(decoded)))
-    ops = [("equal", original[:same], decoded[:same])] if same else []
-    window = slice(same, same + MAX_DIFF_CHARS)
-    a, b = original[window], decoded[window]
-    ops += [(op, a[i:j], b[k:m]) for op, i, j, k, m in
-            difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()]
-    rest = (original[window.stop:], decoded[window.stop:])
-    return ops + [("rest", *rest)] if any(rest) else ops

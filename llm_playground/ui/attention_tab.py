@@ -8,8 +8,7 @@ import gradio as gr
 from gradio.components.plot import PlotData
 
 from ..plots.attention import heatmap_figure, model_view_figure, token_view_figure
-from ..tasks.attention import HEAD_MAX, HEAD_MEAN, AttentionResult
-from ..tasks.attention_views import HEATMAP, MODEL_VIEW, TOKEN_VIEW, VIEWS, ViewData, export_json, view_data
+from ..specs import ATTENTION_VIEWS, HEAD_MAX, HEAD_MEAN, HEATMAP, MODEL_VIEW, TOKEN_VIEW
 from . import controls, exports, share
 from .common import bind, progress_callback
 from .i18n import t
@@ -36,7 +35,7 @@ class AttentionUI:
     code: gr.Code
 
 
-def figure(result: AttentionResult, data: ViewData):
+def figure(result, data):
     if data.view == MODEL_VIEW:
         return model_view_figure(data.weights, result.labels, data.title, data.block)
     if data.view == TOKEN_VIEW:
@@ -44,18 +43,18 @@ def figure(result: AttentionResult, data: ViewData):
     return heatmap_figure(data.weights, result.labels, data.title, result.causal, result.pair_start)
 
 
-def file_name(result: AttentionResult, data: ViewData) -> str:
+def file_name(result, data) -> str:
     """e.g. attention-stories260K-heatmap-layer3-head5 (no extension; safe on every file system)."""
     head = data.head if data.head in (HEAD_MEAN, HEAD_MAX) else f"head{data.head}"
     return exports.safe_name(f"attention-{result.model}-{data.view}-layer{data.layer}-{head}")
 
 
-def plot_payload(result: AttentionResult, data: ViewData) -> PlotData:
+def plot_payload(result, data) -> PlotData:
     """The figure, plus a plotly config naming the PNG that the toolbar's camera button downloads."""
     return exports.png_plot(figure(result, data), file_name(result, data))
 
 
-def summary(result: AttentionResult) -> str:
+def summary(result) -> str:
     kv = (f" (grouped KV: {result.kv_heads} key/value heads shared by {result.num_heads} query heads; "
           "shown per query head)" if result.kv_heads and result.kv_heads < result.num_heads else "")
     kind = "causal: each token sees only earlier tokens" if result.causal else "bidirectional"
@@ -68,7 +67,7 @@ def head_choices(num_heads: int) -> list[tuple]:
         (t("att_head_n") + f" {h}", str(h)) for h in range(num_heads)]
 
 
-def selection(result: AttentionResult, layer, head, token) -> tuple[int, str, int]:
+def selection(result, layer, head, token) -> tuple[int, str, int]:
     """The layer, head and token a run keeps from the controls, where the new result has them."""
     layer = min(int(layer or 0), result.num_layers - 1)
     head = head if head in [value for _, value in head_choices(result.num_heads)] else HEAD_MEAN
@@ -78,40 +77,38 @@ def selection(result: AttentionResult, layer, head, token) -> tuple[int, str, in
 
 
 def run_attention(ui: AttentionUI, service, model, text, pair, view, layer, head, token, progress=gr.Progress()):
-    out = service.attention(model, text, pair, progress=progress_callback(progress))
-    result = out.result
+    result = service.attention(model, text, pair, progress=progress_callback(progress)).result
     layer, head, token = selection(result, layer, head, token)
-    data = view_data(result, view, layer, head, token)
-    return {ui.key: out.values, ui.layer: gr.update(maximum=result.num_layers - 1, value=layer),
+    out = service.attention_view(model, text, pair, view, layer, head, token)
+    return {ui.key: {k: out.values[k] for k in ("model", "text", "text_pair")}, ui.layer: gr.update(maximum=result.num_layers - 1, value=layer),
             ui.head: gr.update(choices=head_choices(result.num_heads), value=head),
             ui.token: gr.update(choices=[(f"{i}: {label}", i) for i, label in enumerate(result.labels)], value=token),
-            ui.plot: plot_payload(result, data), ui.info: summary(result), ui.exported: gr.update(visible=False),
-            ui.code: python(service, out, data)}
+            ui.plot: plot_payload(*out.result), ui.info: summary(result), ui.exported: gr.update(visible=False),
+            ui.code: python(service, out)}
 
 
-def python(service, outcome, data: ViewData) -> str:
+def python(service, outcome) -> str:
     """Copy as Python for the shown layer and head (the code prints that one matrix, whatever the view)."""
-    return service.python(TAB, outcome, layer=data.layer, head=data.head, causal=outcome.result.causal)
+    result, data = outcome.result
+    return service.python(TAB, outcome, layer=data.layer, head=data.head, causal=result.causal)
 
 
-def stored(service, key: dict):
+def stored_view(service, key: dict, view, layer, head, token):
     if not key:
         raise gr.Error("Press “Show attention” first.")
-    return service.attention(key["model"], key["text"], key["text_pair"])
+    return service.attention_view(key["model"], key["text"], key["text_pair"], view, layer, head, token or 0)
 
 
 def replot(ui: AttentionUI, service, key, view, layer, head, token) -> dict:
     if not key:
         return {}
-    out = stored(service, key)
-    data = view_data(out.result, view, layer, head, token or 0)
-    return {ui.plot: plot_payload(out.result, data), ui.code: python(service, out, data)}
+    out = stored_view(service, key, view, layer, head, token)
+    return {ui.plot: plot_payload(*out.result), ui.code: python(service, out)}
 
 
 def export_view(ui: AttentionUI, service, key, view, layer, head, token) -> dict:
-    result = stored(service, key).result
-    data = view_data(result, view, layer, head, token or 0)
-    return {ui.exported: exports.json_download(service, file_name(result, data), export_json(result, data), None)}
+    out = stored_view(service, key, view, layer, head, token)
+    return {ui.exported: exports.json_download(service, file_name(*out.result), service.attention_json(out), None)}
 
 
 def restore_head(v):
@@ -131,8 +128,8 @@ def build(service) -> TabLink:
             pair = controls.textbox(spec, "text_pair", "att-text-b")
             run = gr.Button(t("att_run"), variant="primary", elem_id="att-run")
             info = gr.Markdown(elem_id="att-info")
-            view = gr.Radio([(t("att_" + v.replace(" ", "_")), v) for v in VIEWS], value=HEATMAP, label=t("att_view"),
-                            elem_id="att-view", info=t("att_view_info"))
+            view = gr.Radio([(t("att_" + v.replace(" ", "_")), v) for v in ATTENTION_VIEWS], value=HEATMAP,
+                            label=t("att_view"), elem_id="att-view", info=t("att_view_info"))
             layer = gr.Slider(0, 1, value=0, step=1, label=t("att_layer"), elem_id="att-layer")
             head = gr.Dropdown(head_choices(0), value=HEAD_MEAN, label=t("att_head"), elem_id="att-head",
                                info=t("att_head_info"))
@@ -165,6 +162,6 @@ def build(service) -> TabLink:
                           head=Field("head", head, update=restore_head),
                           token=Field("token", token, js={"when": [3, TOKEN_VIEW]},
                                       update=lambda v: gr.update(choices=[(str(i), i) for i in range(v + 1)], value=v)))
-    link = TabLink(TAB, fields, panel, run_button="att-run")
+    link = TabLink(TAB, fields, panel, run_button="att-run", ui=ui)
     share.wire(link, share.defaults_of(service, TAB), [*events, replots])
     return link

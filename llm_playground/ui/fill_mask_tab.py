@@ -78,6 +78,6 @@ def build(service) -> TabLink:
                       concurrency_id=spec.concurrency_id, api_visibility="private")
               for trigger in (run.click, text.submit)]
     link = TabLink(TAB, [Field("model", model), Field("text", text), Field("top_k", top_k)], panel,
-                   run_button="fm-run")
+                   run_button="fm-run", ui=ui)
     share.wire(link, share.defaults_of(service, TAB), events)
     return link

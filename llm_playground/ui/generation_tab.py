@@ -134,6 +134,6 @@ def build(service) -> TabLink:
         "do_sample", mode, update=lambda v: gr.update(value="sampling" if v else "greedy"),
         js={"map": {"greedy": "false", "sampling": "true"}}),
         seed=Field("seed", seed, js={"random": -1, "from": len(spec.link_params())}))  # -1: the seed drawn last
-    link = TabLink(TAB, fields, panel, run_button="gen-run", extra_js=[used_seed])
+    link = TabLink(TAB, fields, panel, run_button="gen-run", extra_js=[used_seed], ui=ui)
     share.wire(link, share.defaults_of(service, TAB), events)
     return link

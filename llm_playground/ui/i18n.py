@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ..tasks.attention import MAX_TOKENS
-from ..tasks.fill_mask import MAX_MASKS
+from ..specs import MAX_ATTENTION_TOKENS as MAX_TOKENS
+from ..specs import MAX_MASKS
 from . import guide
 
 # key: (English, Japanese). The English texts are the labels the app always had (tests find them).

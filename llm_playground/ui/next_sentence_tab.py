@@ -75,6 +75,6 @@ def build(service) -> TabLink:
     swap.click(None, [sentence_a, sentence_b], [sentence_a, sentence_b], js="(a, b) => [b, a]",
                api_visibility="private")
     link = TabLink(TAB, [Field("model", model), Field("sentence_a", sentence_a), Field("sentence_b", sentence_b)],
-                   panel, run_button="nsp-run")
+                   panel, run_button="nsp-run", ui=ui)
     share.wire(link, share.defaults_of(service, TAB), events)
     return link

@@ -71,6 +71,6 @@ def build(service) -> TabLink:
                                       concurrency_id=spec.concurrency_id, api_visibility="private",
                                       trigger_mode="always_last", show_progress="minimal"))
     link = TabLink(TAB, share.fields(spec, dict(zip(["model", "prompt", "top_k", "temperature", "top_p"], inputs))),
-                   panel, run_button="nt-run")
+                   panel, run_button="nt-run", ui=ui)
     share.wire(link, share.defaults_of(service, TAB), events)
     return link

@@ -46,6 +46,7 @@ class TabLink:
     run_button: str | None = None  # elem_id pressed when the link says run=1
     extra_js: list = field(default_factory=list)  # hidden components LINK_JS may read (spec "from": index)
     on_load: Callable | None = None  # called with the restore event (e.g. to render after restoring)
+    ui: Any = None  # the tab's output components (its handlers' first argument): tests call handlers with it
 
 
 def fields(spec, components: dict, **special: Field) -> list[Field]:

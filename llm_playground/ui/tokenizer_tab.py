@@ -7,9 +7,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from ..plots.tokens import CSS, comparison_html, ids_html, summary_html
-from ..specs import MAX_TOKENIZERS
-from ..tasks.baselines import BASELINES, CHARACTERS, WORDS
-from ..tasks.token_compare import cut_votes, disagreements
+from ..specs import CHARACTERS, MAX_TOKENIZERS, WORDS
 from . import controls, exports, share
 from .common import bind
 from .i18n import t
@@ -48,7 +46,7 @@ def default_tokenizers(service) -> list[str]:
     """One tokenizer per family: a local folder if there is one, else a Hub id if the Hub is reachable."""
     names, local = service.tokenizer_names(), set(service.local_model_names())
     hub_ok = None
-    chosen, baselines = [], iter(BASELINES)  # a family nobody can load is stood in for by a baseline
+    chosen, baselines = [], iter([WORDS, CHARACTERS])  # a family nobody can load is stood in for by a baseline
     for family in FAMILIES:
         pick = next((n for n in family if n in local), None)
         if pick is None and any(n in names for n in family):
@@ -63,10 +61,10 @@ def show(ui: TokenizerUI, service, names, text, add_special) -> dict:
         return {ui.view: NOTHING_CHOSEN, ui.summary: "", ui.panel.json: gr.update(value=None, visible=False),
                 ui.panel.code: ""}
     out = service.tokenize(names, text, bool(add_special))
-    results = out.result
-    data = {"text": results[0].text, "results": [r.to_dict() for r in results]}  # what /tokenize returns
-    return {ui.view: comparison_html(results, disagreements(results), cut_votes(results)),
-            ui.summary: summary_html(results), ui.panel.code: service.python(TAB, out),
+    c = out.result
+    data = {"text": c.text, "results": [r.to_dict() for r in c.results]}  # what /tokenize returns
+    return {ui.view: comparison_html(c.results, c.differs, c.votes),
+            ui.summary: summary_html(c.results), ui.panel.code: service.python(TAB, out),
             ui.panel.json: exports.json_download(service, exports.safe_name("tokenize", *out.values["tokenizers"]),
                                                  data)}
 
@@ -123,6 +121,6 @@ def build(service) -> TabLink:
         restored.then(handler, inputs, outputs, api_visibility="private")  # not a "run": the URL stays as it is
 
     link = TabLink(TAB, share.fields(spec, {"tokenizers": tokenizers, "text": text,
-                                            "add_special_tokens": specials}), panel, on_load=render_on_load)
+                                            "add_special_tokens": specials}), panel, on_load=render_on_load, ui=ui)
     share.wire(link, share.defaults_of(service, TAB), events)
     return link
