@@ -12,7 +12,7 @@ slider to 2).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from .catalog import ATTENTION, FILL_MASK, GENERATION, NEXT_SENTENCE, TOKENIZER
@@ -93,18 +93,27 @@ def _model(doc: str = "a model name from /models") -> Param:
     return Param("model", MODEL, label="model", doc=doc)
 
 
+def _temperature(label: str, doc: str) -> Param:
+    return Param("temperature", FLOAT, 1.0, 0.05, 2.0, 0.05, limits=(0, 100), low_open=True, label=label, doc=doc)
+
+
+def _top_k(default: int, label: str, doc: str) -> Param:
+    return Param("top_k", INT, default, 0, 200, 1, limits=(0, 1_000_000), label=label, doc=doc)
+
+
+def _top_p(label: str, doc: str) -> Param:
+    return Param("top_p", FLOAT, 1.0, 0.05, 1.0, 0.05, limits=(0, 1), low_open=True, label=label, doc=doc)
+
+
 def _generate(max_chars: int, max_new: int) -> TaskSpec:
     return TaskSpec("generate", "generate", "tab_generate", model_task=GENERATION, concurrency_id="generate", params=(
         _model(),
         _text("prompt", "gen_prompt", "the text to continue", max_chars),
         Param("max_new_tokens", INT, 40, 1, max_new, 1, label="gen_max_new", doc="tokens to generate"),
         Param("do_sample", BOOL, False, label="gen_decoding", doc="false: greedy; true: sampling"),
-        Param("temperature", FLOAT, 1.0, 0.05, 2.0, 0.05, limits=(0, 100), low_open=True, label="gen_temperature",
-              doc="sampling only: divides the logits"),
-        Param("top_k", INT, 50, 0, 200, 1, limits=(0, 1_000_000), label="gen_top_k",
-              doc="sampling only: keep the k most likely tokens (0 = all)"),
-        Param("top_p", FLOAT, 1.0, 0.05, 1.0, 0.05, limits=(0, 1), low_open=True, label="gen_top_p",
-              doc="sampling only: keep the smallest set of tokens whose probabilities reach p"),
+        _temperature("gen_temperature", "sampling only: divides the logits"),
+        _top_k(50, "gen_top_k", "sampling only: keep the k most likely tokens (0 = all)"),
+        _top_p("gen_top_p", "sampling only: keep the smallest set of tokens whose probabilities reach p"),
         Param("repetition_penalty", FLOAT, 1.0, 1.0, 2.0, 0.05, limits=(0, 10), low_open=True, label="gen_rep",
               doc="lower the scores of tokens already in the text (1 = off)"),
         Param("seed", INT, 0, -1, LINK_MAX_SEED, limits=(-1, MAX_SEED), label="gen_seed",
@@ -121,12 +130,9 @@ def _next_token(max_chars: int) -> TaskSpec:
                     concurrency_id="next_token", params=(
         _model(),
         _text("prompt", "nt_prompt", "the text whose next token is predicted", max_chars),
-        Param("top_k", INT, 20, 0, 200, 1, limits=(0, 1_000_000), label="nt_top_k",
-              doc="keep the k most likely tokens when sampling (0 = all); also how many candidates are listed"),
-        Param("temperature", FLOAT, 1.0, 0.05, 2.0, 0.05, limits=(0, 100), low_open=True, label="nt_temperature",
-              doc="divides the logits before the softmax"),
-        Param("top_p", FLOAT, 1.0, 0.05, 1.0, 0.05, limits=(0, 1), low_open=True, label="nt_top_p",
-              doc="keep the smallest set of tokens whose probabilities reach p"),
+        _top_k(20, "nt_top_k", "keep the k most likely tokens (0 = all); the top_k + 10 most likely are listed"),
+        _temperature("nt_temperature", "divides the logits before the softmax"),
+        _top_p("nt_top_p", "keep the smallest set of tokens whose probabilities reach p"),
     ), doc="The model's next-token distribution for `prompt`: each candidate's probability at temperature 1 "
            "(`prob`), its probability in the distribution actually sampled from after temperature, top-k and "
            "top-p (`prob_after_filters`), and whether it survived the filters (`kept`).")
@@ -201,10 +207,6 @@ def for_settings(settings) -> dict[str, TaskSpec]:
 def link_params(specs: dict[str, TaskSpec]) -> dict[str, tuple[Param, ...]]:
     """Deep-link parameters per tab (tabs only)."""
     return {tab: spec.link_params() for tab, spec in specs.items() if spec.tab}
-
-
-def with_range(param: Param, high: float) -> Param:
-    return replace(param, high=high)
 
 
 DEFAULT_SPECS = build_specs()

@@ -71,10 +71,11 @@ def run_generation(ui: GenerationUI, service, model, prompt, mode, max_new, temp
         model, prompt, progress=progress_callback(progress), max_new_tokens=max_new, do_sample=mode == "sampling",
         temperature=temperature, top_k=top_k, top_p=top_p, repetition_penalty=rep, no_repeat_ngram_size=ngram,
         seed=seed, num_sequences=nseq, dtype=dtype)
-    yield {ui.panel.json: gr.update(value=None, visible=False)}  # no stale export while a new text streams
+    hide = {ui.panel.json: gr.update(value=None, visible=False)}  # no stale export while a new text streams
     state = None
     for state in run.states:
-        yield streaming(ui, run, state)
+        yield streaming(ui, run, state) | hide
+        hide = {}
     yield finished(ui, service, run, state)
 
 
