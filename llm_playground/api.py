@@ -15,27 +15,27 @@ from .specs import IDS, MODEL, MODELS, TEXT, TaskSpec
 from .tasks.attention import HEAD_MEAN, check_head, head_matrix
 
 
-def _generate(service, **kw) -> dict:
-    out = service.generate(**kw)
+def _generate(service, connected, **kw) -> dict:
+    out = service.generate(keep_going=connected(), **kw)
     return {**out.result.to_dict(out.model.name, out.model.device), "dtype": out.model.dtype}
 
 
-def _next_token(service, **kw) -> dict:
+def _next_token(service, _connected, **kw) -> dict:
     out = service.next_token(**kw)
     return out.result.to_dict(out.model.name)
 
 
-def _fill_mask(service, **kw) -> dict:
+def _fill_mask(service, _connected, **kw) -> dict:
     out = service.fill_mask(**kw)
     return out.result.to_dict(out.model.name)
 
 
-def _next_sentence(service, **kw) -> dict:
+def _next_sentence(service, _connected, **kw) -> dict:
     out = service.next_sentence(**kw)
     return out.result.to_dict(out.model.name)
 
 
-def _attention(service, model, text, layer, head, text_pair) -> dict:
+def _attention(service, _connected, model, text, layer, head, text_pair) -> dict:
     result = service.attention(model, text, text_pair).result
     head = check_head(result, head)
     weights = head_matrix(result, layer, head)
@@ -44,19 +44,19 @@ def _attention(service, model, text, layer, head, text_pair) -> dict:
             "causal": result.causal, "weights": weights.tolist()}
 
 
-def _tokenize(service, **kw) -> dict:
+def _tokenize(service, _connected, **kw) -> dict:
     comparison = service.tokenize(**kw).result
     return {"text": comparison.text, "results": [r.to_dict() for r in comparison.results]}
 
 
-def _detokenize(service, tokenizer, ids) -> dict:
+def _detokenize(service, _connected, tokenizer, ids) -> dict:
     out = service.detokenize(tokenizer, ids)
     text, tokens = out.result
     return {"tokenizer": out.values["tokenizer"], "text": text,
             "tokens": [{"id": t.id, "token": t.token, "special": t.special} for t in tokens]}
 
 
-def _models(service) -> dict:
+def _models(service, _connected) -> dict:
     return service.models()
 
 
@@ -76,13 +76,19 @@ def signature(spec: TaskSpec) -> inspect.Signature:
     return inspect.Signature(params, return_annotation=dict)
 
 
-def endpoint(service, spec: TaskSpec) -> Callable[..., dict]:
+def always() -> Callable[[], bool]:
+    return lambda: True
+
+
+def endpoint(service, spec: TaskSpec, connected: Callable[[], Callable[[], bool]] = always) -> Callable[..., dict]:
+    """`connected()` is called at the start of each request and gives a check of whether that request's
+    caller is still there (long work, i.e. generation, stops when it says False)."""
     sig, body = signature(spec), BODIES[spec.api_name]
 
     def call(*args, **kwargs) -> Any:
         bound = sig.bind(*args, **kwargs)
         bound.apply_defaults()
-        return body(service, **bound.arguments)
+        return body(service, connected, **bound.arguments)
 
     call.__name__ = call.__qualname__ = spec.api_name
     call.__doc__ = spec.doc
@@ -91,6 +97,8 @@ def endpoint(service, spec: TaskSpec) -> Callable[..., dict]:
     return call
 
 
-def endpoints(service) -> dict[str, tuple[Callable[..., dict], TaskSpec]]:
+def endpoints(service, connected: Callable[[], Callable[[], bool]] = always
+              ) -> dict[str, tuple[Callable[..., dict], TaskSpec]]:
     """API name -> (function, spec), in tab order."""
-    return {spec.api_name: (endpoint(service, spec), spec) for spec in service.specs.values() if spec.api_name}
+    return {spec.api_name: (endpoint(service, spec, connected), spec)
+            for spec in service.specs.values() if spec.api_name}

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 GIB = 1024**3
+PUBLIC_RATE_LIMIT = 60  # requests per minute per client, in public mode
+PUBLIC_JOBS_PER_CLIENT = 8  # requests waiting or running per client, in public mode
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -15,6 +17,19 @@ def _env_bool(name: str, default: bool) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str) -> int | None:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else None
+
+
+def _protection(value: int | None, public_value: int, custom_models: bool) -> int:
+    """A traffic protection's setting: the flag's value, else on in public mode (no custom models: Spaces,
+    the Docker image, --no-custom-models), whatever started it, and off on a private machine."""
+    if value is not None:
+        return value
+    return 0 if custom_models else public_value
 
 
 def parse_bytes(text: str) -> int:
@@ -40,6 +55,8 @@ class Settings:
     max_new_tokens_cap: int = 512
     queue_size: int = 64
     rate_limit: int = 0  # requests per minute per client; 0 = off
+    jobs_per_client: int = 0  # requests one client may have queued or running at once; 0 = no limit
+    proxy_hops: int = 1  # trusted reverse proxies in front of the app (X-Forwarded-For entries they append)
 
     @property
     def public(self) -> bool:
@@ -68,9 +85,14 @@ def build_parser() -> argparse.ArgumentParser:
                                                     "0.0.0.0" if on_spaces else "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
     p.add_argument("--share", action="store_true", help="create a public Gradio share link")
-    p.add_argument("--rate-limit", type=int, default=int(os.environ.get("PLAYGROUND_RATE_LIMIT",
-                                                                         "60" if on_spaces else "0")),
-                   help="requests per minute per client (0 = off; 60 by default on Spaces)")
+    p.add_argument("--rate-limit", type=int, default=_env_int("PLAYGROUND_RATE_LIMIT"),
+                   help="requests per minute per client (0 = off; default 60 in public mode, else off)")
+    p.add_argument("--jobs-per-client", type=int, default=_env_int("PLAYGROUND_JOBS_PER_CLIENT"),
+                   help="requests one client may have waiting or running at once (0 = no limit; default 8 in "
+                        "public mode, else no limit)")
+    p.add_argument("--proxy-hops", type=int, default=_env_int("PLAYGROUND_PROXY_HOPS") or 1,
+                   help="trusted reverse proxies in front of the app: the client address is that many "
+                        "X-Forwarded-For entries from the right (default 1, as on Spaces)")
     p.add_argument("--queue-size", type=int, default=int(os.environ.get("PLAYGROUND_QUEUE_SIZE", "64")),
                    help="requests waiting beyond this are refused with 'queue full'")
     return p
@@ -80,15 +102,18 @@ def settings_from_args(argv: list[str] | None = None) -> Settings:
     args = build_parser().parse_args(argv)
     # Public Spaces default to the locked-down mode: nobody should make them download anything.
     default_custom = _env_bool("PLAYGROUND_CUSTOM_MODELS", not os.environ.get("SPACE_ID"))
+    custom = default_custom if args.custom is None else args.custom
     return Settings(
         models_dir=Path(args.models_dir).resolve() if args.models_dir else None,
         device=args.device,
         dtype=args.dtype,
         memory_budget=parse_bytes(args.memory_budget),
-        allow_custom_models=default_custom if args.custom is None else args.custom,
+        allow_custom_models=custom,
         host=args.host,
         port=args.port,
         share=args.share,
-        rate_limit=args.rate_limit,
+        rate_limit=_protection(args.rate_limit, PUBLIC_RATE_LIMIT, custom),
+        jobs_per_client=_protection(args.jobs_per_client, PUBLIC_JOBS_PER_CLIENT, custom),
+        proxy_hops=args.proxy_hops,
         queue_size=args.queue_size,
     )

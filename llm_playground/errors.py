@@ -20,3 +20,7 @@ class TaskNotSupported(PlaygroundError):
 
 class InvalidInput(PlaygroundError):
     """Request parameters or text are out of range."""
+
+
+class ClientGone(PlaygroundError):
+    """The caller disconnected (or never read its result): the work was stopped."""

@@ -1,21 +1,26 @@
-"""One model manager per process, shared by every tab and API endpoint.
+"""One model manager per service, shared by every tab and API endpoint.
 
 - Lazy: nothing loads at start-up.
-- One copy of the weights per (checkpoint, dtype), whatever the number of tabs using it.
-- Single-flight: concurrent requests for a model that is loading wait for that one load.
-- Bounded: least-recently-used models are evicted once their bytes exceed the budget.
-- Failed loads are not cached: the next request tries again.
+- One copy of the weights per (checkpoint, dtype), whatever the number of tabs using it — also while
+  it is unloaded or evicted but still in use: a request for it then takes that copy back.
+- Single-flight: concurrent requests for a model that is loading wait for that one load; loads of
+  different models run one at a time (loading.one_load_at_a_time).
+- Bounded: least-recently-used models are evicted once their bytes exceed the budget; models still in
+  use (`hold`) keep counting against it until their last user lets go.
+- Failed loads are remembered for FAILURE_TTL seconds: a broken checkpoint is not re-read (and its
+  error not re-logged) on every request; the message says when it will be tried again. A local folder
+  whose files change (the user fixed them) is tried again at once.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 import threading
 import time
 from collections import Counter, OrderedDict
 from concurrent.futures import Future
-from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import torch
@@ -24,70 +29,29 @@ from . import loading
 from .catalog import TOKENIZER, Catalog, ModelEntry
 from .config import Settings
 from .devices import HubProbe, dtype_name, resolve_device, resolve_dtype
-from .errors import TaskNotSupported
+from .loaded import LoadedModel, model_bytes
 
+log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
-
-
-@dataclass
-class LoadedModel:
-    entry: ModelEntry
-    model: Any
-    tokenizer: Any
-    device: str
-    dtype: torch.dtype
-    nbytes: int
-    tasks: set[str]  # head tasks whose weights were really in the checkpoint
-    load_seconds: float
-    # Forward passes on one model run one at a time: the attention tab flips the model to eager
-    # attention for its pass, and on 2 CPU cores parallel forwards of one model gain nothing.
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    @property
-    def name(self) -> str:
-        return self.entry.name
-
-    @property
-    def float32_bytes(self) -> int:
-        """What the same weights take in float32: shows what 16-bit saves."""
-        return self.nbytes * 4 // self.dtype.itemsize
-
-    def require(self, task: str) -> None:
-        if task not in self.tasks:
-            raise TaskNotSupported(
-                f"Model '{self.name}' has no {task} head in its weights, so it cannot be used for {task}.")
-
-    @contextlib.contextmanager
-    def eager_attention(self):
-        """Hold the model lock with eager attention on: only eager returns attention weights."""
-        with self.lock:
-            before = self.model.config._attn_implementation
-            if before != "eager":
-                self.model.set_attn_implementation("eager")
-            try:
-                yield self.model
-            finally:
-                if before != "eager":
-                    self.model.set_attn_implementation(before)
-
-
-def model_bytes(model) -> int:
-    tensors = {id(t): t for t in [*model.parameters(), *model.buffers()]}  # tied weights once
-    return sum(t.numel() * t.element_size() for t in tensors.values())
+Key = tuple[str, str]  # (checkpoint source, dtype name)
+FAILURE_TTL = 30.0
 
 
 class ModelManager:
     def __init__(self, settings: Settings | None = None, catalog: Catalog | None = None,
-                 hub_probe: Callable[[], bool] | None = None):
+                 hub_probe: Callable[[], bool] | None = None, clock: Callable[[], float] = time.monotonic):
         self.settings = settings or Settings()
         self.catalog = catalog or Catalog(self.settings.models_dir, self.settings.allow_custom_models)
         self.device = resolve_device(self.settings.device)
         self.default_dtype = resolve_dtype(self.settings.dtype, self.device)
         self.hub_probe = hub_probe or HubProbe()
+        self.clock = clock
         self._lock = threading.Lock()
-        self._models: OrderedDict[tuple[str, str], LoadedModel] = OrderedDict()
+        self._models: OrderedDict[Key, LoadedModel] = OrderedDict()
+        self._retired: dict[Key, LoadedModel] = {}  # unloaded or evicted while in use
         self._tokenizers: dict[str, Any] = {}
         self._inflight: dict[tuple, Future] = {}
+        self._failures: dict[tuple, tuple[float, str, float]] = {}  # key -> (when, message, folder mtime)
         self.load_counts: Counter = Counter()  # from_pretrained calls per source, for tests and the bench
 
     # ---- public API -------------------------------------------------------------------------
@@ -106,6 +70,24 @@ class ModelManager:
                 self._models.move_to_end(key)
         loaded.require(task)
         return loaded
+
+    @contextlib.contextmanager
+    def hold(self, loaded: LoadedModel):
+        """Mark `loaded` in use for the block: unloading or eviction then keep counting its bytes and
+        hand the same copy to the next request instead of loading a second one."""
+        with self._lock:
+            loaded.users += 1
+        try:
+            yield loaded
+        finally:
+            with self._lock:
+                loaded.users -= 1
+                key = self._key(loaded)
+                released = loaded.users == 0 and self._retired.get(key) is loaded
+                if released:
+                    del self._retired[key]
+            if released:
+                self._free_memory()
 
     def tokenizer(self, name: str):
         """(entry, tokenizer) without loading any weights; reuses a loaded model's tokenizer."""
@@ -127,51 +109,83 @@ class ModelManager:
             return list(self._models.values())
 
     def total_bytes(self) -> int:
-        return sum(m.nbytes for m in self.loaded())
+        """Weights in memory: loaded models and unloaded ones still in use."""
+        with self._lock:
+            return self._bytes()
 
     def unload(self, name: str | None = None) -> int:
-        """Unload one model by name (every dtype) or all; returns how many were unloaded."""
+        """Unload one model by name (every dtype) or all; returns how many were unloaded. A model still in
+        use is only retired: its memory is freed when its last user lets go."""
         with self._lock:
             keys = [k for k, m in self._models.items() if name is None or m.name == name]
             for key in keys:
-                del self._models[key]
+                self._retire(key)
+            self._failures.clear()  # unloading is also how an operator asks for a fresh try
         self._free_memory()
         return len(keys)
 
     # ---- internals --------------------------------------------------------------------------
+    @staticmethod
+    def _key(loaded: LoadedModel) -> Key:
+        return loaded.entry.source, dtype_name(loaded.dtype)
+
+    def _bytes(self) -> int:
+        return sum(m.nbytes for m in [*self._models.values(), *self._retired.values()])
+
+    def _retire(self, key: Key) -> LoadedModel:
+        loaded = self._models.pop(key)
+        if loaded.users > 0:
+            self._retired[key] = loaded
+        return loaded
+
     def _single_flight(self, key: tuple, load: Callable[[], Any]):
         with self._lock:
             cached = self._cached(key)
             if cached is not None:
                 return cached
+            self._raise_remembered_failure(key)
             future = self._inflight.get(key)
             owner = future is None
             if owner:
                 future = self._inflight[key] = Future()
         if not owner:
-            return future.result()  # re-raises the loader's error too; it was not cached
+            return future.result()  # re-raises the loader's error too
         try:
             value = load()
             future.set_result(value)
             return value
         except BaseException as exc:
+            if isinstance(exc, loading.ModelLoadError) and loading.worth_remembering(str(exc)):
+                with self._lock:
+                    self._failures[key] = (self.clock(), str(exc), loading.folder_mtime(key[1]))
             future.set_exception(exc)
             raise
         finally:
             with self._lock:
                 self._inflight.pop(key, None)
 
+    def _raise_remembered_failure(self, key: tuple) -> None:
+        failed = self._failures.get(key)
+        if failed and self.clock() - failed[0] < FAILURE_TTL and loading.folder_mtime(key[1]) == failed[2]:
+            wait = FAILURE_TTL - (self.clock() - failed[0])
+            raise loading.ModelLoadError(f"{failed[1]} (It failed {self.clock() - failed[0]:.0f} s ago; it will be "
+                                         f"tried again in {wait:.0f} s.)")
+        self._failures.pop(key, None)
+
     def _cached(self, key: tuple):
-        if key[0] == "model":
-            return self._models.get(key[1:])
-        return self._tokenizers.get(key[1])
+        if key[0] == "tokenizer":
+            return self._tokenizers.get(key[1])
+        model_key = key[1:]
+        if model_key in self._retired:  # unloaded while in use: take that copy back, do not load another
+            self._models[model_key] = self._retired.pop(model_key)
+        return self._models.get(model_key)
 
     def _local_only(self, entry: ModelEntry) -> bool:
         return entry.local or not self.hub_probe()
 
     def _with_local_hint(self, message: str, entry: ModelEntry, task: str) -> str:
         """A Hub model failed while the Hub is unreachable: name the local models that do work."""
-        if entry.local or "cannot be reached" not in message:
+        if entry.local or "cannot be reached" not in message or "Available offline" in message:
             return message
         usable = [e.name for e in self.catalog.entries.values() if e.local and task in e.tasks]
         return message + (f" Available offline for {task}: {', '.join(usable)}." if usable else "")
@@ -206,13 +220,15 @@ class ModelManager:
         return loaded
 
     def _evict_over_budget(self, keep: LoadedModel) -> list[LoadedModel]:
-        """Drop least-recently-used models until the budget holds (never the one just loaded)."""
+        """Drop least-recently-used models until the budget holds (never the one just loaded); models in
+        use are retired, not freed, and keep counting until released."""
         evicted = []
-        while sum(m.nbytes for m in self._models.values()) > self.settings.memory_budget:
-            key = next((k for k, m in self._models.items() if m is not keep), None)
+        while self._bytes() > self.settings.memory_budget:
+            key = next((k for k, m in self._models.items() if m is not keep and m.users == 0), None)
+            key = key or next((k for k, m in self._models.items() if m is not keep), None)
             if key is None:
                 break
-            evicted.append(self._models.pop(key))
+            evicted.append(self._retire(key))
         return evicted
 
     def _free_memory(self) -> None:

@@ -13,6 +13,10 @@ class RateLimited(PlaygroundError):
     """Too many requests from one client."""
 
 
+class TooManyAtOnce(PlaygroundError):
+    """One client already has as many requests waiting or running as it may."""
+
+
 class RateLimiter:
     def __init__(self, per_minute: int, window: float = 60.0, clock=time.monotonic):
         self.per_minute, self.window, self.clock = per_minute, window, clock

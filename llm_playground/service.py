@@ -9,6 +9,7 @@ model, run the task (tasks/ or a generation backend), return a typed result with
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any, Callable, Generic, Iterator, TypeVar
 
@@ -18,10 +19,10 @@ from .backends.local import LocalGeneration, model_info
 from .catalog import ATTENTION, FILL_MASK, GENERATION, NEXT_SENTENCE, TOKENIZER
 from .config import Settings
 from .devices import dtype_name
-from .errors import InvalidInput
+from .errors import ClientGone, InvalidInput
 from .exports import ExportFolder
 from .manager import ModelManager
-from .ratelimit import RateLimiter
+from .ratelimit import RateLimiter, TooManyAtOnce
 from .tasks import attention as attention_task
 from .tasks import fill_mask as fill_mask_task
 from .tasks import next_sentence as next_sentence_task
@@ -70,16 +71,33 @@ class PlaygroundService:
     def catalog(self):
         return self.manager.catalog
 
+    # ---- admission ---------------------------------------------------------------------------
+    def admit(self, client: str, in_flight: int, counted: bool = True) -> None:
+        """Decide, before a request is queued, whether `client` may have it: at most jobs_per_client of its
+        requests waiting or running, and (for requests that count) the per-minute rate limit. Checking
+        here rather than when a job starts is what stops one client from filling the shared queue."""
+        cap = self.settings.jobs_per_client
+        if cap and in_flight >= cap:
+            raise TooManyAtOnce(f"You already have {in_flight} requests waiting or running, and this deployment "
+                                f"runs at most {cap} at once per visitor. Wait for them to finish (or press Stop).")
+        if counted:
+            self.limiter.check(client)
+
     # ---- parameters and models ----------------------------------------------------------------
     def check(self, task: str, **raw) -> dict[str, Any]:
         return checks.checked(self.specs[task], raw)
 
-    def _model(self, name: str, task: str, dtype: str | None = None, progress: Progress | None = None):
-        return self.manager.get(name, task, None if dtype in (None, "auto") else dtype, progress=progress)
+    @contextlib.contextmanager
+    def _using(self, name: str, task: str, dtype: str | None = None, progress: Progress | None = None):
+        """The loaded model, held for the block: unloading it meanwhile cannot make a second copy."""
+        loaded = self.manager.get(name, task, None if dtype in (None, "auto") else dtype, progress=progress)
+        with self.manager.hold(loaded):
+            yield loaded
 
     def generation_backend(self, name: str, dtype: str = "auto", progress: Progress | None = None
                            ) -> GenerationBackend:
-        return LocalGeneration(self._model(name, GENERATION, dtype, progress))
+        loaded = self.manager.get(name, GENERATION, None if dtype in (None, "auto") else dtype, progress=progress)
+        return LocalGeneration(loaded, self.manager.hold)
 
     # ---- tasks ---------------------------------------------------------------------------------
     def generate_stream(self, model: str, prompt: str, progress: Progress | None = None, **raw) -> GenerationRun:
@@ -89,33 +107,46 @@ class PlaygroundService:
         params = params.validated(self.specs["generate"])
         backend = self.generation_backend(values["model"], values["dtype"], progress)
         backend.check(values["prompt"], params)
-        states = self.workers.latest(lambda stop: backend.stream(values["prompt"], params, stop))
+
+        def produce(stop):
+            with backend.session():
+                yield from backend.stream(values["prompt"], params, stop)
+
+        states = self.workers.latest(produce)
         return GenerationRun(backend.info, values | {"seed": params.seed}, params, states)
 
-    def generate(self, model: str, prompt: str, **raw) -> Outcome[GenerationState]:
+    def generate(self, model: str, prompt: str, keep_going: Callable[[], bool] | None = None,
+                 **raw) -> Outcome[GenerationState]:
+        """The whole generation. `keep_going` is asked after every step: once the caller is gone it says
+        False, and the model stops within a step instead of finishing work nobody will read."""
         run = self.generate_stream(model, prompt, **raw)
         state = None
-        for state in run.states:
-            pass
+        try:
+            for state in run.states:
+                if keep_going is not None and not keep_going():
+                    raise ClientGone("The client went away before the result was read; generation stopped.")
+        finally:
+            run.states.close()
         return Outcome(state, run.model, run.values)
 
     def next_token(self, model: str, prompt: str, progress: Progress | None = None, **raw) -> Outcome:
         values = self.check("next-token", model=model, prompt=prompt, **raw)
-        loaded = self._model(values["model"], GENERATION, progress=progress)
-        result = next_token_task.next_token(loaded, values["prompt"], values["top_k"], values["temperature"],
-                                            values["top_p"])
+        with self._using(values["model"], GENERATION, progress=progress) as loaded:
+            result = next_token_task.next_token(loaded, values["prompt"], values["top_k"], values["temperature"],
+                                                values["top_p"])
         return Outcome(result, model_info(loaded), values)
 
     def fill_mask(self, model: str, text: str, top_k: int = 5, progress: Progress | None = None) -> Outcome:
         values = self.check("fill-mask", model=model, text=text, top_k=top_k)
-        loaded = self._model(values["model"], FILL_MASK, progress=progress)
-        return Outcome(fill_mask_task.fill_mask(loaded, values["text"], values["top_k"]), model_info(loaded), values)
+        with self._using(values["model"], FILL_MASK, progress=progress) as loaded:
+            result = fill_mask_task.fill_mask(loaded, values["text"], values["top_k"])
+        return Outcome(result, model_info(loaded), values)
 
     def next_sentence(self, model: str, sentence_a: str, sentence_b: str, progress: Progress | None = None
                       ) -> Outcome:
         values = self.check("next-sentence", model=model, sentence_a=sentence_a, sentence_b=sentence_b)
-        loaded = self._model(values["model"], NEXT_SENTENCE, progress=progress)
-        result = next_sentence_task.next_sentence(loaded, values["sentence_a"], values["sentence_b"])
+        with self._using(values["model"], NEXT_SENTENCE, progress=progress) as loaded:
+            result = next_sentence_task.next_sentence(loaded, values["sentence_a"], values["sentence_b"])
         return Outcome(result, model_info(loaded), values)
 
     def attention(self, model: str, text: str, text_pair: str = "", progress: Progress | None = None) -> Outcome:
@@ -124,8 +155,8 @@ class PlaygroundService:
         key = self.attention_key(values["model"], values["text"], values["text_pair"])
 
         def compute():
-            loaded = self._model(values["model"], ATTENTION, progress=progress)
-            return attention_task.compute_attention(loaded, values["text"], values["text_pair"] or None)
+            with self._using(values["model"], ATTENTION, progress=progress) as loaded:
+                return attention_task.compute_attention(loaded, values["text"], values["text_pair"] or None)
 
         result = self.attention_cache.get(key, compute)
         return Outcome(result, self._info_of(values["model"], ATTENTION), values)

@@ -86,7 +86,13 @@ def test_lru_order_follows_use(models_dir):
     assert "stories260K" not in names and "tiny-bert" in names
 
 
-def test_failed_load_is_not_cached(manager, monkeypatch):
+def test_failed_load_is_remembered_briefly_then_retried(models_dir, monkeypatch):
+    """A failure is not re-read (nor re-logged) on every request: the same message comes back at once,
+    saying when it will be tried again; after FAILURE_TTL (or an unload) the next request tries again."""
+    from llm_playground import manager as manager_module
+
+    now = [0.0]
+    manager = ModelManager(Settings(models_dir=models_dir), hub_probe=lambda: False, clock=lambda: now[0])
     real, calls = loading.load_model, []
 
     def flaky(*args, **kwargs):
@@ -99,6 +105,11 @@ def test_failed_load_is_not_cached(manager, monkeypatch):
     with pytest.raises(ModelLoadError, match="simulated"):
         manager.get("tiny-gpt2", GENERATION)
     assert manager.loaded() == []
+    now[0] += 5
+    with pytest.raises(ModelLoadError, match="simulated failure.*tried again in 25 s"):
+        manager.get("tiny-gpt2", GENERATION)
+    assert len(calls) == 1  # not read again
+    now[0] += manager_module.FAILURE_TTL
     assert manager.get("tiny-gpt2", GENERATION).name == "tiny-gpt2"
     assert len(calls) == 2
 

@@ -26,20 +26,15 @@ from .fixtures import ROOT
 PROMPT = "Once upon a time, there was a little"
 
 
-def api_function(app: gr.Blocks, name: str):
-    return next(fn.fn for fn in app.fns.values() if fn.api_name == name)
-
-
 def test_two_apps_in_one_process_share_nothing(models_dir):
     strict = PlaygroundService(Settings(models_dir=models_dir, rate_limit=1), hub_probe=lambda: False)
     open_ = PlaygroundService(Settings(models_dir=models_dir, rate_limit=0), hub_probe=lambda: False)
     try:
-        strict_models, open_models = api_function(build_app(strict), "models"), api_function(build_app(open_), "models")
-        strict_models()
-        with pytest.raises(gr.Error, match="Too many requests"):
-            strict_models()
+        strict.admit("1.2.3.4", 0)
+        with pytest.raises(PlaygroundError, match="Too many requests"):
+            strict.admit("1.2.3.4", 0)
         for _ in range(5):
-            open_models()  # the other app's limiter never saw those calls
+            open_.admit("1.2.3.4", 0)  # the other app's limiter never saw those calls
         strict.attention("tiny-bert", "The bank raised the rate.")
         assert len(strict.attention_cache) == 1 and len(open_.attention_cache) == 0
         exported = strict.export_json("result", {"x": 1})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Iterator, Protocol
+from typing import ContextManager, Iterator, Protocol
 
 from ..tasks.generation import GenerationParams, GenerationState
 
@@ -28,6 +28,9 @@ class ModelInfo:
 
 class GenerationBackend(Protocol):
     info: ModelInfo
+
+    def session(self) -> ContextManager:
+        """Held while a stream runs (the local backend marks its model in use)."""
 
     def context_length(self) -> int | None:
         """How many tokens (prompt + new) the model can hold; None when unknown."""

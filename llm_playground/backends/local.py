@@ -6,6 +6,7 @@ the same logits processors transformers' generate() uses: greedy output equals m
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import threading
@@ -31,9 +32,13 @@ def model_info(loaded) -> ModelInfo:
 class LocalGeneration:
     """Generation on a LoadedModel of the model manager (its lock serialises forwards across tabs)."""
 
-    def __init__(self, loaded):
+    def __init__(self, loaded, hold=None):
         self.loaded = loaded
         self.info = model_info(loaded)
+        self._hold = hold  # the manager's hold: the model counts as in use while a stream runs
+
+    def session(self):
+        return self._hold(self.loaded) if self._hold else contextlib.nullcontext()
 
     def context_length(self) -> int | None:
         return usable_positions(self.loaded.model.config)

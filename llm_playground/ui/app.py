@@ -28,7 +28,7 @@ TAB_MODULES = {"generate": generation_tab, "next-token": next_token_tab, "fill-m
 
 def register_api(service: PlaygroundService) -> None:
     """Public JSON endpoints: one per spec, sharing the concurrency id of the tab's buttons."""
-    for name, (fn, spec) in api.endpoints(service).items():
+    for name, (fn, spec) in api.endpoints(service, gradio_patches.still_wanted).items():
         limit = {"concurrency_limit": None} if spec.concurrency_id is None else {"concurrency_id": spec.concurrency_id}
         gr.api(bind(service, fn), api_name=name, **limit)
 
@@ -60,6 +60,7 @@ def build_app(service: PlaygroundService) -> gr.Blocks:
         register_api(service)
     app.queue(max_size=service.settings.queue_size, default_concurrency_limit=4)
     gradio_patches.fewer_analytics_summaries(app)
+    gradio_patches.admission(app, service)
     return app
 
 

@@ -2,49 +2,32 @@
 
 Handlers are plain module-level functions `handler(ui, service, *inputs)` that call the service and
 return `{component: value}`. `bind` fixes their first arguments and wraps them so that a
-PlaygroundError becomes a gr.Error with its message (anything else: a generic line, traceback logged),
-every call counts against the client's rate limit, and model work runs on the service's model threads.
+PlaygroundError becomes a gr.Error with its message (anything else: a generic line, traceback logged)
+and model work runs on the service's model threads. Whether a call counts against the client's rate
+limit is marked on the wrapper (`rate_limited`) and checked when gradio queues it (gradio_patches).
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
-import ipaddress
 import logging
 from typing import Callable
 
 import gradio as gr
 
+from .. import clients
 from ..errors import PlaygroundError
 
 log = logging.getLogger("llm_playground")
 INTERNAL = "Something went wrong on the server ({}). The error was logged; please try again."
 
 
-def _behind_proxy(peer: str) -> bool:
-    """A private or loopback peer is a proxy (Spaces, a local reverse proxy); a public one is the client."""
-    try:
-        address = ipaddress.ip_address(peer)
-    except ValueError:
-        return False
-    return address.is_private or address.is_loopback
-
-
-def client_key() -> str:
-    """Who is asking: the first forwarded address behind a proxy (Spaces), else the peer address.
-
-    X-Forwarded-For is only believed when the peer itself is a private/loopback address: a client
-    that reaches a public server directly cannot dodge the rate limit by sending the header.
-    """
+def client_key(proxy_hops: int = 1) -> str:
+    """Who is asking, for the request gradio is handling now (see clients.py)."""
     from gradio.context import LocalContext
 
-    request = LocalContext.request.get(None)
-    if request is None:
-        return "local"
-    peer = request.client.host if request.client else "unknown"
-    forwarded = (request.headers.get("x-forwarded-for") or "").split(",")[0].strip()
-    return forwarded if forwarded and _behind_proxy(peer) else peer
+    return clients.of_request(LocalContext.request.get(None), proxy_hops)
 
 
 def as_gr_error(exc: Exception) -> gr.Error:
@@ -64,29 +47,24 @@ def _signature_without(fn: Callable, bound: int) -> inspect.Signature:
 def bind(service, fn: Callable, *bound, rate_limited: bool = True) -> Callable:
     """fn with its first arguments fixed to `bound`, as a gradio event or endpoint function (see module doc).
 
-    rate_limited=False: cheap re-plots of data already computed do not count against the limit.
+    rate_limited=False: cheap re-plots of data already computed do not count against the rate limit.
     """
-    def admit() -> None:
-        if rate_limited:
-            service.limiter.check(client_key())
-
     if inspect.isgeneratorfunction(fn):
         def wrapper(*args, **kwargs):
             try:
-                admit()
                 yield from fn(*bound, *args, **kwargs)
             except Exception as exc:  # noqa: BLE001
                 raise as_gr_error(exc) from None
     else:
         def wrapper(*args, **kwargs):
             try:
-                admit()
                 return service.workers.call(fn, *bound, *args, **kwargs)
             except Exception as exc:  # noqa: BLE001
                 raise as_gr_error(exc) from None
     functools.update_wrapper(wrapper, fn)
     del wrapper.__wrapped__  # gradio must read the signature below, not fn's
     wrapper.__signature__ = _signature_without(fn, len(bound))
+    wrapper.rate_limited = rate_limited
     return wrapper
 
 

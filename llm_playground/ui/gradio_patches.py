@@ -1,5 +1,10 @@
-"""Two targeted performance fixes for the pinned gradio (6.31.0): the session snapshot (applied by
-launch) and the analytics summary (applied by build_app, on that app's queue only).
+"""What this app changes in the pinned gradio (6.31.0), each checked by tests/test_gradio_patches.py:
+
+- two performance fixes: the session snapshot (applied by launch) and the analytics summary;
+- admission on the queue: each request is checked for its client before it is queued;
+- `still_wanted`: whether the client of the running event is still there to read its result.
+
+The last three are applied per app (on its own queue object) by build_app, never process-wide.
 
 Profiling the API (py-spy on the bench's plain-HTTP calls) showed ~50 % of server CPU per request in
 gradio's SessionState.__init__: every new session (each curl / HTTP API call, each page load) renders
@@ -13,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from copy import copy
 
 log = logging.getLogger(__name__)
@@ -67,3 +73,69 @@ def fewer_analytics_summaries(app) -> None:
     events keeps the dashboard useful and takes it off the request path. Set on this app's queue (gradio
     reads GRADIO_ANALYTICS_CACHE_FREQUENCY only when the queue is created), not in the process environment."""
     app._queue.ANAYLTICS_CACHE_FREQUENCY = ANALYTICS_EVERY  # sic: gradio's spelling
+
+
+def admission(app, service) -> None:
+    """Check every request when gradio queues it, not when it runs: a client over its rate limit or
+    with too many requests in flight gets HTTP 429 with the reason (the page shows it; gradio_client
+    raises an HTTP error), and nothing of it enters the shared queue."""
+    from fastapi import HTTPException
+    from gradio import route_utils
+
+    from .. import clients
+    from ..errors import PlaygroundError
+
+    queue, push, hops = app._queue, app._queue.push, service.settings.proxy_hops
+
+    async def admitted_push(body, request, username):
+        fn = route_utils.get_fn(queue.blocks, None, body) if body.fn_index is not None else None
+        if fn is not None and fn.fn is not None:
+            client = clients.of_request(request, hops)
+            try:
+                service.admit(client, _in_flight(queue, client, hops), getattr(fn.fn, "rate_limited", False))
+            except PlaygroundError as exc:
+                raise HTTPException(status_code=429, detail=str(exc)) from None
+        return await push(body, request, username)
+
+    queue.push = admitted_push
+
+
+def _in_flight(queue, client: str, hops: int) -> int:
+    """Events of `client` waiting in any concurrency queue or running now."""
+    from .. import clients
+
+    waiting = [e for q in queue.event_queue_per_concurrency_id.values() for e in q.queue]
+    running = [e for jobs in queue.active_jobs if jobs for e in jobs]
+    return sum(clients.of_request(e.request, hops) == client for e in waiting + running)
+
+
+UNREAD_GRACE = 10.0  # seconds a result may wait for its reader before the work counts as abandoned
+
+
+def still_wanted():
+    """A check, for the event gradio is running now, that its client is still there to read the result.
+
+    It says False once the client disconnected (gradio then marks the event not `alive`; it stops pulling
+    generators by itself, but a plain function would run to its end), or when the event's messages have
+    waited unread for UNREAD_GRACE seconds: a POST to /call/<api> whose result is never fetched.
+    """
+    from gradio.context import LocalContext
+
+    blocks, event_id = LocalContext.blocks.get(None), LocalContext.event_id.get(None)
+    queue = getattr(blocks, "_queue", None)
+    event = next((e for jobs in getattr(queue, "active_jobs", []) if jobs for e in jobs if e._id == event_id), None)
+    if event is None:
+        return lambda: True
+    unread_since: list[float | None] = [None]
+
+    def wanted() -> bool:
+        if not event.alive:
+            return False
+        messages = queue.pending_messages_per_session.get(event.session_hash)
+        if messages is None or messages.qsize() == 0:
+            unread_since[0] = None
+            return True
+        unread_since[0] = unread_since[0] or time.monotonic()
+        return time.monotonic() - unread_since[0] < UNREAD_GRACE
+
+    return wanted

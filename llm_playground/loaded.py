@@ -1,0 +1,61 @@
+"""A model the manager has loaded: weights, tokenizer, where they live, and who is using them."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from .catalog import ModelEntry
+from .errors import TaskNotSupported
+
+
+@dataclass
+class LoadedModel:
+    entry: ModelEntry
+    model: Any
+    tokenizer: Any
+    device: str
+    dtype: torch.dtype
+    nbytes: int
+    tasks: set[str]  # head tasks whose weights were really in the checkpoint
+    load_seconds: float
+    # Forward passes on one model run one at a time: the attention tab flips the model to eager
+    # attention for its pass, and on 2 CPU cores parallel forwards of one model gain nothing.
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    users: int = 0  # requests holding it now (manager.hold): an unloaded model in use still counts
+
+    @property
+    def name(self) -> str:
+        return self.entry.name
+
+    @property
+    def float32_bytes(self) -> int:
+        """What the same weights take in float32: shows what 16-bit saves."""
+        return self.nbytes * 4 // self.dtype.itemsize
+
+    def require(self, task: str) -> None:
+        if task not in self.tasks:
+            raise TaskNotSupported(
+                f"Model '{self.name}' has no {task} head in its weights, so it cannot be used for {task}.")
+
+    @contextlib.contextmanager
+    def eager_attention(self):
+        """Hold the model lock with eager attention on: only eager returns attention weights."""
+        with self.lock:
+            before = self.model.config._attn_implementation
+            if before != "eager":
+                self.model.set_attn_implementation("eager")
+            try:
+                yield self.model
+            finally:
+                if before != "eager":
+                    self.model.set_attn_implementation(before)
+
+
+def model_bytes(model) -> int:
+    tensors = {id(t): t for t in [*model.parameters(), *model.buffers()]}  # tied weights once
+    return sum(t.numel() * t.element_size() for t in tensors.values())
