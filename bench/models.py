@@ -30,7 +30,7 @@ def build(root: Path, quick: bool = False) -> Path:
 
     bert = root / "bert-base"
     bert.mkdir()
-    BertTokenizerFast(vocab_file=str(_bert_vocab()), do_lower_case=True).save_pretrained(bert)
+    BertTokenizerFast(vocab=str(_bert_vocab()), do_lower_case=True).save_pretrained(bert)  # not vocab_file=: ignored
     small = dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=2, intermediate_size=128) if quick else {}
     BertForPreTraining(BertConfig(**small)).save_pretrained(bert)
 

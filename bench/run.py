@@ -68,7 +68,8 @@ def main(argv: list[str] | None = None) -> dict:
         app, url, service = launch(models_dir)
         try:
             client = Client(url, verbose=False)
-            ctx = figures.Context(client=client, http=HttpApi(url), manager=service.manager, service=service, models_dir=models_dir,
+            ctx = figures.Context(client=client, http=HttpApi(url), manager=service.manager, service=service,
+                                  models_dir=models_dir,
                                   repeats=repeats, quick=args.quick, url=url)
             report = {"machine": machine(), "quick": args.quick, "repeats": repeats}
             for name, fn in figures.ALL:

@@ -16,7 +16,8 @@ import time
 from pathlib import Path
 
 EXPORT_TTL_S = 3600
-MAX_EXPORT_FILES = 200
+MAX_EXPORT_FILES = 200  # in all
+MAX_FILES_PER_OWNER = 20  # per client: one visitor's exports cannot push everybody else's out
 
 
 def safe_name(*parts) -> str:
@@ -25,10 +26,12 @@ def safe_name(*parts) -> str:
 
 
 class ExportFolder:
-    def __init__(self, ttl: float = EXPORT_TTL_S, max_files: int = MAX_EXPORT_FILES):
-        self.ttl, self.max_files = ttl, max_files
+    def __init__(self, ttl: float = EXPORT_TTL_S, max_files: int = MAX_EXPORT_FILES,
+                 max_per_owner: int = MAX_FILES_PER_OWNER):
+        self.ttl, self.max_files, self.max_per_owner = ttl, max_files, max_per_owner
         self._root: Path | None = None
         self._lock = threading.Lock()
+        self._owned: dict[str, list[Path]] = {}  # owner (client address) -> its files, oldest first
 
     @property
     def root(self) -> Path:
@@ -37,11 +40,17 @@ class ExportFolder:
                 self._root = Path(tempfile.mkdtemp(prefix="playground-exports-"))
             return self._root
 
-    def write_json(self, stem: str, data: dict, indent: int | None = 1) -> Path:
-        """`data` as <stem>.json in a fresh folder; indent=None writes compact JSON (big matrices)."""
+    def write_json(self, stem: str, data: dict, indent: int | None = 1, owner: str = "local") -> Path:
+        """`data` as <stem>.json in a fresh folder; indent=None writes compact JSON (big matrices). The owner's
+        oldest exports beyond max_per_owner are deleted first."""
         self.prune()
         path = Path(tempfile.mkdtemp(dir=self.root)) / f"{safe_name(stem) or 'result'}.json"
         path.write_text(json.dumps(data, ensure_ascii=False, indent=indent), encoding="utf-8")
+        with self._lock:
+            owned = [p for p in self._owned.get(owner, []) if p.exists()] + [path]
+            stale, self._owned[owner] = owned[:-self.max_per_owner], owned[-self.max_per_owner:]
+        for old in stale:
+            shutil.rmtree(old.parent, ignore_errors=True)
         return path
 
     def files(self) -> list[Path]:

@@ -29,14 +29,15 @@ def scan(cache_dir: str | None = None) -> list[CachedRepo]:
                    for r in info.repos), key=lambda r: -r.size_on_disk)
 
 
-def delete(repo_id: str, cache_dir: str | None = None) -> int:
-    """Delete every cached revision of a model repo; returns the bytes freed."""
+def delete(repo_id: str, cache_dir: str | None = None, repo_type: str = "model") -> int:
+    """Delete every cached revision of one repo of one type (a dataset or Space may share a model's id:
+    it is not touched); returns the bytes freed."""
     from huggingface_hub import scan_cache_dir
 
     info = scan_cache_dir(cache_dir)
-    repos = [r for r in info.repos if r.repo_id == repo_id]
+    repos = [r for r in info.repos if r.repo_id == repo_id and r.repo_type == repo_type]
     if not repos:
-        raise InvalidInput(f"'{repo_id}' is not in the local Hugging Face cache.")
+        raise InvalidInput(f"'{repo_id}' ({repo_type}) is not in the local Hugging Face cache.")
     strategy = info.delete_revisions(*(rev.commit_hash for r in repos for rev in r.revisions))
     strategy.execute()
     return strategy.expected_freed_size

@@ -169,6 +169,11 @@ class PlaygroundService:
         chosen = {"view": data.view, "layer": data.layer, "head": data.head, "token": data.token}
         return Outcome((out.result, data), out.model, out.values | chosen)
 
+    def attention_stored(self, model: str, text: str, text_pair: str = "") -> bool:
+        """Whether a re-plot of this text is free (its weights are still in the cache)."""
+        values = self.check("attention", model=model, text=text, text_pair=text_pair)
+        return self.attention_key(values["model"], values["text"], values["text_pair"]) in self.attention_cache
+
     def attention_json(self, outcome: Outcome) -> dict:
         """The weights of a view as shown, with what they mean (the tab's export)."""
         return export_json(*outcome.result)
@@ -230,15 +235,19 @@ class PlaygroundService:
         }
 
     def unload(self, name: str | None) -> int:
+        """Unload a model (it loads again on next use). Not on public deployments: one visitor's unload would
+        make everybody wait for cold loads again."""
+        if self.settings.public:
+            raise InvalidInput("Unloading models is disabled on this deployment.")
         return self.manager.unload(name)
 
     def cached_repos(self) -> list[hub_cache.CachedRepo]:
         return hub_cache.scan()
 
-    def delete_cached(self, repo_id: str) -> int:
+    def delete_cached(self, repo_id: str, repo_type: str = "model") -> int:
         if self.settings.public:
             raise InvalidInput("Deleting cache entries is disabled on this deployment.")
-        return hub_cache.delete(repo_id)
+        return hub_cache.delete(repo_id, repo_type=repo_type)
 
     # ---- reproduce and export -------------------------------------------------------------------
     def python(self, task: str, outcome: Outcome, **extra) -> str:
@@ -249,8 +258,8 @@ class PlaygroundService:
                        for n in outcome.values["tokenizers"] if n not in BASELINES}
         return reproduce.python_code(task, outcome.values, outcome.model, sources=sources, **extra)
 
-    def export_json(self, stem: str, data: dict, indent: int | None = 1):
-        return self.exports.write_json(stem, data, indent)
+    def export_json(self, stem: str, data: dict, indent: int | None = 1, owner: str = "local"):
+        return self.exports.write_json(stem, data, indent, owner)
 
     def close(self) -> None:
         self.workers.shutdown()

@@ -242,8 +242,8 @@ def test_hostile_prompt_and_model_path_reproduce_in_a_fresh_python(api, tmp_path
 def test_hostile_text_round_trips_through_every_task(api):
     ns = run(codegen.fill_mask("tiny-bert", HOSTILE + " [MASK]", source=src(api.manager, "tiny-bert", FILL_MASK)))
     assert ns["inputs"]["input_ids"][0].tolist() == api.fill_mask("tiny-bert", HOSTILE + " [MASK]")["input_ids"]
-    ns = run(codegen.tokenize(["gpt2-tokenizer"], HOSTILE, sources={"gpt2-tokenizer": src(api.manager,
-                                                                                          "gpt2-tokenizer", TOKENIZER)}))
+    sources = {"gpt2-tokenizer": src(api.manager, "gpt2-tokenizer", TOKENIZER)}
+    ns = run(codegen.tokenize(["gpt2-tokenizer"], HOSTILE, sources=sources))
     assert ns["text"] == HOSTILE and ns["decoded"] == HOSTILE
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 import httpx
 import pytest
@@ -73,7 +72,8 @@ def test_concurrent_first_requests_on_a_cold_server(models_dir):
 # ---- one client cannot fill the shared queue ------------------------------------------------------------------
 
 def _post(http: httpx.Client, url: str, api: str, data: list, client: str) -> httpx.Response:
-    return http.post(f"{url.rstrip('/')}/gradio_api/call/{api}", json={"data": data}, headers={"X-Forwarded-For": client})
+    return http.post(f"{url.rstrip('/')}/gradio_api/call/{api}", json={"data": data},
+                     headers={"X-Forwarded-For": client})
 
 
 def test_one_client_cannot_fill_the_queue(models_dir, monkeypatch):
@@ -128,3 +128,169 @@ def test_api_generation_whose_result_is_never_read_stops(app_server, slow_tiny_g
     assert wait_until(lambda: not stream_threads(app_server), 10), "unread generation still running"
     assert len(calls) < 100, f"{len(calls)} forward passes of 120: it ran to the end"
     http.close()
+
+
+# ---- unloading cannot make a second copy, and is off in public ------------------------------------------------
+
+def test_unload_while_in_use_keeps_one_copy_counted(service):
+    """Unloading a model that a request still uses: its bytes keep counting, and the next request takes
+    that same copy back instead of loading another (four rounds used to leave four copies in memory)."""
+    manager = service.manager
+    loaded = manager.get("stories260K", GENERATION)
+    weights = manager.total_bytes()
+    with manager.hold(loaded):
+        for _ in range(4):
+            assert service.unload("stories260K") == 1
+            assert manager.loaded() == [] and manager.total_bytes() == weights  # still in memory, still counted
+            assert manager.get("stories260K", GENERATION) is loaded
+    assert manager.load_counts[loaded.entry.source] == 1
+    service.unload("stories260K")
+    assert manager.total_bytes() == 0  # nobody holds it now: freed
+
+
+def test_streams_hold_their_model(service):
+    run = service.generate_stream("stories260K", "Once upon a time", max_new_tokens=30)
+    first = next(run.states)
+    loaded = service.manager.loaded()[0]
+    assert first.new_tokens >= 1 and loaded.users == 1
+    service.unload("stories260K")
+    assert service.manager.total_bytes() == loaded.nbytes
+    list(run.states)
+    assert loaded.users == 0 and service.manager.total_bytes() == 0
+
+
+def test_public_deployments_refuse_unloading(models_dir):
+    from llm_playground.errors import InvalidInput
+    from llm_playground.service import PlaygroundService
+
+    public = PlaygroundService(Settings(models_dir=models_dir, allow_custom_models=False), hub_probe=lambda: False)
+    public.manager.get("stories260K", GENERATION)
+    with pytest.raises(InvalidInput, match="Unloading models is disabled"):
+        public.unload(None)
+    assert len(public.manager.loaded()) == 1
+
+
+# ---- "free" actions stay free, or count --------------------------------------------------------------------
+
+def test_attention_replots_are_free_only_while_the_weights_are_stored(models_dir):
+    import gradio as gr
+
+    from llm_playground.ratelimit import RateLimited
+    from llm_playground.service import PlaygroundService
+    from llm_playground.ui import attention_tab
+    from llm_playground.ui.app import build_tabs
+
+    service = PlaygroundService(Settings(models_dir=models_dir, rate_limit=2), hub_probe=lambda: False)
+    with gr.Blocks():
+        with gr.Tabs() as tabs:
+            ui = next(link.ui for link in build_tabs(service, tabs) if link.tab == "attention")
+    key = {"model": "tiny-bert", "text": "The bank raised the rate.", "text_pair": ""}
+    service.attention(**key)
+    for layer in range(2):  # stored: free, however often
+        for _ in range(5):
+            attention_tab.replot(ui, service, key, "heatmap", layer, "mean", 0)
+    for _ in range(2):  # evicted: the model runs again, and that counts
+        service.attention_cache._results.clear()
+        attention_tab.replot(ui, service, key, "heatmap", 0, "mean", 0)
+    service.attention_cache._results.clear()
+    with pytest.raises(RateLimited):
+        attention_tab.replot(ui, service, key, "heatmap", 0, "mean", 0)
+    assert service.attention_cache.runs == 3
+
+
+def test_exports_are_bounded_per_client_and_in_total(tmp_path):
+    from llm_playground.exports import ExportFolder
+
+    folder = ExportFolder(max_files=12, max_per_owner=3)
+    for i in range(7):
+        folder.write_json(f"a{i}", {"i": i}, owner="198.51.100.1")
+    folder.write_json("b", {"b": 1}, owner="198.51.100.2")
+    names = sorted(p.stem for p in folder.files())
+    assert names == ["a4", "a5", "a6", "b"]  # the flooding client only lost its own oldest files
+    for i in range(30):
+        folder.write_json(f"c{i}", {"i": i}, owner=f"203.0.113.{i}")
+    assert len(folder.files()) <= 12
+    folder.remove()
+
+
+def test_gradio_file_cache_is_pruned(shared_service):
+    from llm_playground.ui.app import build_app
+
+    frequency, age = build_app(shared_service).delete_cache
+    assert frequency <= 3600 and age <= 3600
+
+
+# ---- no generic or empty errors --------------------------------------------------------------------------------
+
+def test_plain_http_values_are_completed_or_refused_by_name(app_server):
+    http = HttpCaller(app_server[0])
+    try:
+        short = http.call("/generate", data=["stories260K", "Once upon a time"])  # the rest take defaults
+        assert short.ok and len(short.data["tokens"]) == 40
+        event, response = http.start("/generate", json.dumps({"data": ["stories260K"]}))
+        assert event is None and response.status_code == 400
+        assert "/generate needs prompt (values in this order: model, prompt, max_new_tokens" in response.text
+    finally:
+        http.close()
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(do_sample=True, temperature=1e-39), "temperature must be at least 0.01 when sampling"),
+    (dict(repetition_penalty=1e-300), "repetition_penalty must be at least 0.001"),
+])
+def test_sampling_parameters_that_overflow_are_refused(client, kwargs, message):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match=message):
+        client.predict(model="stories260K", prompt="Once", max_new_tokens=3, api_name="/generate", **kwargs)
+
+
+def test_ui_event_with_a_value_its_control_cannot_take_says_why(app_server):
+    http = HttpCaller(app_server[0])
+    try:
+        outcome = http.call("/generate_ui", data=["stories260K", "Once", "greedy", "abc", 1.0, 50, 1.0, 1.0, 0, 0,
+                                                  1, "auto"])
+        assert outcome.kind == "error" and "Expected a `float`" in (outcome.data or ""), outcome
+    finally:
+        http.close()
+
+
+# ---- load errors say what is wrong, without server paths, once --------------------------------------------------
+
+@pytest.fixture
+def broken_models(tmp_path):
+    """A folder without weights, and one whose config asks for code shipped inside the checkpoint."""
+    import shutil
+
+    from .fixtures import SHARED_MODELS
+
+    src = SHARED_MODELS / "stories260K"
+    for name in ("no-weights", "remote-code"):
+        (tmp_path / name).mkdir()
+        for f in ("config.json", "tokenizer.json", "tokenizer.model", "tokenizer_config.json"):
+            shutil.copy(src / f, tmp_path / name / f)
+    shutil.copy(src / "model.safetensors", tmp_path / "remote-code" / "model.safetensors")
+    config = json.loads((src / "config.json").read_text())
+    config |= {"model_type": "xcustom", "architectures": ["XModelForCausalLM"],
+               "auto_map": {"AutoConfig": "configuration_x.XConfig", "AutoModelForCausalLM": "modeling_x.XModel"}}
+    (tmp_path / "remote-code" / "config.json").write_text(json.dumps(config))
+    (tmp_path / "remote-code" / "configuration_x.py").write_text("raise SystemExit('this must never run')\n")
+    return tmp_path
+
+
+@pytest.mark.parametrize("name,message", [
+    ("no-weights", "'no-weights' has no weights file (model.safetensors or pytorch_model.bin)"),
+    ("remote-code", "'remote-code' needs Python code shipped inside the checkpoint (trust_remote_code)"),
+])
+def test_load_errors_are_specific_without_paths_and_logged_once(broken_models, name, message, caplog):
+    from llm_playground.errors import ModelLoadError
+
+    manager = ModelManager(Settings(models_dir=broken_models), hub_probe=lambda: False)
+    for _ in range(3):
+        with pytest.raises(ModelLoadError) as error:
+            manager.get(name, GENERATION)
+        assert message in str(error.value)
+        assert str(broken_models) not in str(error.value) and "corrupt" not in str(error.value)
+    assert manager.load_counts[str(broken_models / name)] == 1  # remembered, not re-read
+    records = [r for r in caplog.records if name in r.getMessage()]
+    assert len(records) == 1 and records[0].exc_info is None  # one line, no traceback

@@ -9,11 +9,11 @@ from llm_playground import hub_cache
 from llm_playground.errors import InvalidInput
 
 
-def fake_repo(cache, repo_id: str, payload: bytes) -> None:
+def fake_repo(cache, repo_id: str, payload: bytes, kind: str = "model") -> None:
     """The layout huggingface_hub writes: blobs, snapshot symlinks to them, refs/main.
 
     Commit hashes are unique per repo, as real ones are (deletion selects revisions by commit hash)."""
-    commit = hashlib.sha1(repo_id.encode()).hexdigest()
+    commit = hashlib.sha1(f"{kind}/{repo_id}".encode()).hexdigest()
     root = cache / ("models--" + repo_id.replace("/", "--"))
     (root / "blobs").mkdir(parents=True)
     (root / "refs").mkdir()
@@ -48,3 +48,19 @@ def test_delete_frees_the_repo(cache):
 
 def test_missing_cache_is_empty(tmp_path):
     assert hub_cache.scan(str(tmp_path / "nothing-here")) == []
+
+
+def fake_dataset(cache, repo_id: str, payload: bytes) -> None:
+    """A dataset with the same id as a model: huggingface_hub keeps it under datasets--owner--name."""
+    fake_repo(cache, repo_id, payload, kind="dataset")
+    model_dir = cache / ("models--" + repo_id.replace("/", "--"))
+    model_dir.rename(cache / ("datasets--" + repo_id.replace("/", "--")))
+
+
+def test_deleting_a_model_keeps_the_dataset_with_the_same_id(cache):
+    fake_dataset(cache, "acme/victim-model", b"d" * 100)
+    fake_repo(cache, "acme/victim-model", b"m" * 100)
+    assert sorted(r.repo_type for r in hub_cache.scan(str(cache))) == ["dataset", "model"]
+    hub_cache.delete("acme/victim-model", str(cache))
+    assert [(r.repo_id, r.repo_type) for r in hub_cache.scan(str(cache))] == [("acme/victim-model", "dataset")]
+    assert (cache / "datasets--acme--victim-model").is_dir()

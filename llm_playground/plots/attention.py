@@ -7,12 +7,13 @@ Hover shows them as "0." + four zero-padded digits, i.e. the weight to 4 decimal
 
 from __future__ import annotations
 
-import html
 import math
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
+
+from .text import plain  # Plotly reads labels as HTML: a token such as <s> would otherwise strike through
 
 SCALE = 10_000
 # White = no attention, so masked (causal) cells and unattended keys recede; dark = strong attention.
@@ -24,11 +25,6 @@ HOVER_WEIGHT = "weight 0.%{z:04d}"
 def quantize(weights: np.ndarray) -> np.ndarray:
     # 9999 is the largest "0.dddd" can show: a weight of 1 reads 0.9999, 1e-4 below the truth.
     return np.clip(np.rint(weights * SCALE), 0, SCALE - 1).astype(np.uint16)
-
-
-def plain(text: str) -> str:
-    """Plotly reads labels as HTML: a token such as <s> would otherwise turn into strike-through."""
-    return html.escape(text, quote=False)
 
 
 def axis_names(labels: list[str]) -> list[str]:

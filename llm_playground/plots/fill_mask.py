@@ -7,6 +7,8 @@ import html
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .text import plain
+
 TOKEN_HEADERS = ["#", "token", "id", "mask"]
 PREDICTION_HEADERS = ["mask", "rank", "token", "id", "probability", "completed text"]
 
@@ -30,7 +32,7 @@ def prediction_figure(masks: list[dict]) -> go.Figure:
         preds = mask["predictions"]
         scores = [p["score"] for p in preds]
         fig.add_trace(go.Bar(
-            x=scores, y=[f"{r}. {p['token']}" for r, p in enumerate(preds, 1)], orientation="h",
+            x=scores, y=[f"{r}. {plain(p['token'])}" for r, p in enumerate(preds, 1)], orientation="h",
             marker_color=["#2563eb"] + ["#93c5fd"] * (len(preds) - 1), text=[percent(s) for s in scores],
             textposition="outside", cliponaxis=False, showlegend=False,
             customdata=[p["sequence"] for p in preds],

@@ -6,6 +6,8 @@ import html
 
 import plotly.graph_objects as go
 
+from .text import plain
+
 
 def prob_color(p: float) -> str:
     """Red (unlikely) -> amber -> green (likely), light enough to read text on."""
@@ -57,12 +59,12 @@ TABLE_HEADERS = ["step", "token", "id", "probability", "top-5 alternatives (prob
 def probability_figure(tokens: list[dict]) -> go.Figure:
     """Chosen-token probability per step, with the top-5 alternatives on hover."""
     steps = list(range(1, len(tokens) + 1))
-    hover = ["<br>".join([f"<b>{t['token']!r}</b> p={t['prob']:.2%}"]
-                         + [f"{a['token']!r}: {a['prob']:.2%}" for a in t["top"]]) for t in tokens]
+    hover = ["<br>".join([f"<b>{plain(repr(t['token']))}</b> p={t['prob']:.2%}"]
+                         + [f"{plain(repr(a['token']))}: {a['prob']:.2%}" for a in t["top"]]) for t in tokens]
     fig = go.Figure(go.Bar(
         x=steps, y=[t["prob"] for t in tokens], marker_color=[prob_color(t["prob"]) for t in tokens],
         marker_line_color="#555", marker_line_width=0.5, hovertext=hover, hoverinfo="text",
-        text=[t["token"] for t in tokens], textposition="outside", cliponaxis=False,
+        text=[plain(t["token"]) for t in tokens], textposition="outside", cliponaxis=False,
     ))
     fig.update_layout(
         title="Probability of each generated token (model's own distribution, before sampling)",

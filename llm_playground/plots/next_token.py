@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import html
-
 import plotly.graph_objects as go
+
+from .text import plain
 
 TABLE_HEADERS = ["rank", "token", "id", "probability", "after filters", "kept"]
 KEPT, RAW, REMOVED = "#2f9e44", "#adb5bd", "#e03131"
@@ -12,14 +12,14 @@ FILTER_NAMES = {"top_k": "removed by top-k", "top_p": "removed by top-p"}
 
 
 def shown(token: str) -> str:
-    """The token with its spaces and newlines visible (and no markup: plotly reads labels as HTML)."""
-    return html.escape(repr(token)[1:-1].replace(" ", "·"), quote=False) or "∅"
+    """The token with its spaces and newlines visible: ' the' -> ·the, '\n' -> \\n."""
+    return repr(token)[1:-1].replace(" ", "·") or "∅"
 
 
 def candidates_figure(candidates: list[dict], title: str) -> go.Figure:
     """Each candidate's raw probability (grey) beside its probability after the filters (green), most likely on
     top; tokens the filters removed get a red mark and say which filter removed them."""
-    labels = [f"{i + 1}. {shown(c['token'])}" for i, c in enumerate(candidates)]
+    labels = [f"{i + 1}. {plain(shown(c['token']))}" for i, c in enumerate(candidates)]
     fig = go.Figure()
     fig.add_bar(y=labels, x=[c["prob"] for c in candidates], orientation="h", name="model (temperature 1)",
                 marker_color=RAW, hovertemplate="%{y}: %{x:.2%} before the filters<extra></extra>")

@@ -30,7 +30,9 @@ def register_api(service: PlaygroundService) -> None:
     """Public JSON endpoints: one per spec, sharing the concurrency id of the tab's buttons."""
     for name, (fn, spec) in api.endpoints(service, gradio_patches.still_wanted).items():
         limit = {"concurrency_limit": None} if spec.concurrency_id is None else {"concurrency_id": spec.concurrency_id}
-        gr.api(bind(service, fn), api_name=name, **limit)
+        endpoint = bind(service, fn, for_page=False)
+        endpoint.api_name = name  # marks an API endpoint: omitted trailing values take defaults (gradio_patches)
+        gr.api(endpoint, api_name=name, **limit)
 
 
 def build_tabs(service: PlaygroundService, tabs: gr.Tabs) -> list[share.TabLink]:
@@ -52,7 +54,9 @@ def build_tabs(service: PlaygroundService, tabs: gr.Tabs) -> list[share.TabLink]
 
 
 def build_app(service: PlaygroundService) -> gr.Blocks:
-    with gr.Blocks(title="LLM Playground") as app:
+    # Gradio copies every file it serves (JSON exports) into its own cache: delete those older than an
+    # hour, every ten minutes, so the cache cannot grow without bound.
+    with gr.Blocks(title="LLM Playground", delete_cache=(600, 3600)) as app:
         gr.Markdown(t("intro"))
         with gr.Tabs(elem_id="tabs") as tabs:
             links = build_tabs(service, tabs)
@@ -69,7 +73,10 @@ def launch(app: gr.Blocks, service: PlaygroundService, **kwargs):
     gradio_patches.lazy_session_configs()
     # i18n: the UI language follows the browser (English or Japanese; other languages get English). Not
     # "settings" in the footer: its language switch re-labels only the tabs already shown (gradio 6.31).
+    # show_error: gradio's own refusals (a value a control cannot take) reach the caller with their reason;
+    # the app's handlers never let an exception through unexplained (ui/common.bind).
     options = dict(server_name=s.host, server_port=s.port, share=s.share, theme=gr.themes.Soft(), css=CSS,
+                   show_error=True,
                    footer_links=["api", "gradio"], i18n=I18N,
                    # no allowed_paths: files are served only from gradio's own upload/cache folders
                    app_kwargs={"middleware": [Middleware(BodyLimit)]})

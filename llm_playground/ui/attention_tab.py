@@ -7,10 +7,11 @@ from dataclasses import dataclass
 import gradio as gr
 from gradio.components.plot import PlotData
 
+from ..plots.text import md
 from ..plots.attention import heatmap_figure, model_view_figure, token_view_figure
 from ..specs import ATTENTION_VIEWS, HEAD_MAX, HEAD_MEAN, HEATMAP, MODEL_VIEW, TOKEN_VIEW
 from . import controls, exports, share
-from .common import bind, progress_callback
+from .common import bind, client_key, progress_callback
 from .i18n import t
 from .share import Field, TabLink
 
@@ -59,7 +60,7 @@ def summary(result) -> str:
           "shown per query head)" if result.kv_heads and result.kv_heads < result.num_heads else "")
     kind = "causal: each token sees only earlier tokens" if result.causal else "bidirectional"
     return (f"**{len(result.ids)} tokens** · {result.num_layers} layers × {result.num_heads} heads{kv} · {kind} · "
-            f"{result.model}")
+            f"{md(result.model)}")
 
 
 def head_choices(num_heads: int) -> list[tuple]:
@@ -80,7 +81,8 @@ def run_attention(ui: AttentionUI, service, model, text, pair, view, layer, head
     result = service.attention(model, text, pair, progress=progress_callback(progress)).result
     layer, head, token = selection(result, layer, head, token)
     out = service.attention_view(model, text, pair, view, layer, head, token)
-    return {ui.key: {k: out.values[k] for k in ("model", "text", "text_pair")}, ui.layer: gr.update(maximum=result.num_layers - 1, value=layer),
+    return {ui.key: {k: out.values[k] for k in ("model", "text", "text_pair")},
+            ui.layer: gr.update(maximum=result.num_layers - 1, value=layer),
             ui.head: gr.update(choices=head_choices(result.num_heads), value=head),
             ui.token: gr.update(choices=[(f"{i}: {label}", i) for i, label in enumerate(result.labels)], value=token),
             ui.plot: plot_payload(*out.result), ui.info: summary(result), ui.exported: gr.update(visible=False),
@@ -94,8 +96,12 @@ def python(service, outcome) -> str:
 
 
 def stored_view(service, key: dict, view, layer, head, token):
+    """The view from stored weights; when they were evicted the model runs again, and that counts as a run
+    against the client's rate limit (re-plots are free only while they are free)."""
     if not key:
         raise gr.Error("Press “Show attention” first.")
+    if not service.attention_stored(key["model"], key["text"], key["text_pair"]):
+        service.limiter.check(client_key(service.settings.proxy_hops))
     return service.attention_view(key["model"], key["text"], key["text_pair"], view, layer, head, token or 0)
 
 

@@ -18,6 +18,7 @@ import gradio as gr
 
 from .. import clients
 from ..errors import PlaygroundError
+from ..plots.text import plain
 
 log = logging.getLogger("llm_playground")
 INTERNAL = "Something went wrong on the server ({}). The error was logged; please try again."
@@ -30,11 +31,13 @@ def client_key(proxy_hops: int = 1) -> str:
     return clients.of_request(LocalContext.request.get(None), proxy_hops)
 
 
-def as_gr_error(exc: Exception) -> gr.Error:
+def as_gr_error(exc: Exception, for_page: bool = True) -> gr.Error:
+    """The error for gradio. The page shows messages as HTML, so there a model name or text quoted in the
+    message is escaped; API callers (for_page=False) get the message as it is."""
     if isinstance(exc, gr.Error):
         return exc
     if isinstance(exc, PlaygroundError):
-        return gr.Error(str(exc), print_exception=False)
+        return gr.Error(plain(str(exc)) if for_page else str(exc), print_exception=False)
     log.exception("unexpected error")
     return gr.Error(INTERNAL.format(type(exc).__name__), print_exception=False)
 
@@ -44,23 +47,24 @@ def _signature_without(fn: Callable, bound: int) -> inspect.Signature:
     return sig.replace(parameters=list(sig.parameters.values())[bound:])
 
 
-def bind(service, fn: Callable, *bound, rate_limited: bool = True) -> Callable:
+def bind(service, fn: Callable, *bound, rate_limited: bool = True, for_page: bool = True) -> Callable:
     """fn with its first arguments fixed to `bound`, as a gradio event or endpoint function (see module doc).
 
     rate_limited=False: cheap re-plots of data already computed do not count against the rate limit.
+    for_page=False: an API endpoint, whose error messages are not HTML-escaped.
     """
     if inspect.isgeneratorfunction(fn):
         def wrapper(*args, **kwargs):
             try:
                 yield from fn(*bound, *args, **kwargs)
             except Exception as exc:  # noqa: BLE001
-                raise as_gr_error(exc) from None
+                raise as_gr_error(exc, for_page) from None
     else:
         def wrapper(*args, **kwargs):
             try:
                 return service.workers.call(fn, *bound, *args, **kwargs)
             except Exception as exc:  # noqa: BLE001
-                raise as_gr_error(exc) from None
+                raise as_gr_error(exc, for_page) from None
     functools.update_wrapper(wrapper, fn)
     del wrapper.__wrapped__  # gradio must read the signature below, not fn's
     wrapper.__signature__ = _signature_without(fn, len(bound))

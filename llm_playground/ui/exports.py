@@ -9,13 +9,15 @@ import gradio as gr
 from gradio.components.plot import PlotData
 
 from ..exports import safe_name
+from .common import client_key
 
 __all__ = ["json_download", "png_plot", "safe_name"]
 
 
 def json_download(service, stem: str, data: dict, indent: int | None = 1):
-    """The DownloadButton/File update for `data` written as <stem>.json."""
-    return gr.update(value=str(service.export_json(stem, data, indent)), visible=True)
+    """The DownloadButton/File update for `data` written as <stem>.json (bounded per client)."""
+    path = service.export_json(stem, data, indent, owner=client_key(service.settings.proxy_hops))
+    return gr.update(value=str(path), visible=True)
 
 
 def png_plot(figure, stem: str) -> PlotData:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from ..plots.text import md
 from ..plots.fill_mask import (PREDICTION_HEADERS, TOKEN_HEADERS, mask_label, percent, prediction_figure,
                                prediction_rows, token_chips, token_rows)
 from . import controls, exports, share
@@ -33,9 +34,10 @@ class FillMaskUI:
 
 def summary(outcome) -> str:
     result, info = outcome.result, outcome.model
-    lines = [f"{mask_label(i, m.position)}: **{m.predictions[0].token}** ({percent(m.predictions[0].score)}) "
-             f"→ “{m.predictions[0].sequence}”" for i, m in enumerate(result.masks)]
-    lines.append(f"{info.name} on `{info.device}` · the model saw {len(result.tokens)} tokens")
+    lines = [f"{md(mask_label(i, m.position))}: **{md(m.predictions[0].token)}** "
+             f"({percent(m.predictions[0].score)}) → “{md(m.predictions[0].sequence)}”"
+             for i, m in enumerate(result.masks)]
+    lines.append(f"{md(info.name)} on `{info.device}` · the model saw {len(result.tokens)} tokens")
     return "\n\n".join(lines)
 
 

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 
 import gradio as gr
 
+from ..plots.text import md
 from ..plots.generation import TABLE_HEADERS, probability_figure, token_html, token_table
 from ..service import GenerationRun, Outcome
 from ..specs import DTYPES
@@ -45,7 +46,8 @@ def weights_note(info) -> str:
 def stats(state, info) -> str:
     flag = " — stopped" if state.stopped else ("" if state.done else " — generating…")
     return (f"**{state.new_tokens} tokens** in {state.seconds:.2f} s ({state.tokens_per_second:.1f} tokens/s) · "
-            f"{info.name} on `{info.device}` in {info.dtype} ({weights_note(info)}) · seed {state.params.seed}{flag}")
+            f"{md(info.name)} on `{info.device}` in {info.dtype} ({weights_note(info)}) · "
+            f"seed {state.params.seed}{flag}")
 
 
 def streaming(ui: GenerationUI, run: GenerationRun, state) -> dict:

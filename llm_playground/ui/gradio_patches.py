@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections import Counter
 from copy import copy
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,9 @@ def fewer_analytics_summaries(app) -> None:
 def admission(app, service) -> None:
     """Check every request when gradio queues it, not when it runs: a client over its rate limit or
     with too many requests in flight gets HTTP 429 with the reason (the page shows it; gradio_client
-    raises an HTTP error), and nothing of it enters the shared queue."""
+    raises an HTTP error), and nothing of it enters the shared queue. Admitted requests wait in a fair
+    order: each client's next request goes behind one request of every other waiting client (gradio's
+    queue is first come, first served, so a client with eight requests in flight would go before all)."""
     from fastapi import HTTPException
     from gradio import route_utils
 
@@ -89,27 +92,52 @@ def admission(app, service) -> None:
 
     async def admitted_push(body, request, username):
         fn = route_utils.get_fn(queue.blocks, None, body) if body.fn_index is not None else None
+        if fn is not None and getattr(fn.fn, "api_name", None):
+            body.data = _complete_values(fn.fn, body.data)
         if fn is not None and fn.fn is not None:
             client = clients.of_request(request, hops)
             try:
                 service.admit(client, _in_flight(queue, client, hops), getattr(fn.fn, "rate_limited", False))
             except PlaygroundError as exc:
                 raise HTTPException(status_code=429, detail=str(exc)) from None
-        return await push(body, request, username)
+        pushed = await push(body, request, username)
+        if fn is not None and fn.concurrency_id in queue.event_queue_per_concurrency_id:
+            async with queue.delete_lock:  # gradio's own lock around changes of the waiting lists
+                _fair_order(queue, queue.event_queue_per_concurrency_id[fn.concurrency_id].queue, hops)
+        return pushed
 
     queue.push = admitted_push
 
 
+def _client_of(event, hops: int) -> str:
+    from .. import clients
+
+    if not hasattr(event, "_playground_client"):
+        event._playground_client = clients.of_request(event.request, hops)
+    return event._playground_client
+
+
+def _fair_order(queue, waiting: list, hops: int) -> None:
+    """Reorder a concurrency id's waiting list in place by each event's turn: how many requests its client
+    has running or waiting ahead of it (ties keep arrival order)."""
+    running = Counter(_client_of(e, hops) for jobs in queue.active_jobs if jobs for e in jobs)
+    seen, turns = Counter(), []
+    for index, event in enumerate(waiting):
+        client = _client_of(event, hops)
+        turns.append((running[client] + seen[client], index, event))
+        seen[client] += 1
+    waiting[:] = [event for _, _, event in sorted(turns, key=lambda t: t[:2])]
+
+
 def _in_flight(queue, client: str, hops: int) -> int:
     """Events of `client` waiting in any concurrency queue or running now."""
-    from .. import clients
 
     waiting = [e for q in queue.event_queue_per_concurrency_id.values() for e in q.queue]
     running = [e for jobs in queue.active_jobs if jobs for e in jobs]
-    return sum(clients.of_request(e.request, hops) == client for e in waiting + running)
+    return sum(_client_of(e, hops) == client for e in waiting + running)
 
 
-UNREAD_GRACE = 10.0  # seconds a result may wait for its reader before the work counts as abandoned
+UNREAD_GRACE = 5.0  # seconds a result may wait for its reader before the work counts as abandoned
 
 
 def still_wanted():
@@ -139,3 +167,21 @@ def still_wanted():
         return time.monotonic() - unread_since[0] < UNREAD_GRACE
 
     return wanted
+
+
+def _complete_values(endpoint, data) -> list:
+    """Plain-HTTP API calls send positional values: omitted trailing ones take the endpoint's defaults (as
+    gradio_client does), a missing required one is refused naming the parameters (instead of gradio's error
+    without a message), and extra ones are ignored as gradio always has."""
+    import inspect
+
+    from fastapi import HTTPException
+
+    params = list(inspect.signature(endpoint).parameters.values())
+    data = list(data or [])
+    names = ", ".join(p.name for p in params)
+    missing = [p.name for p in params[len(data):] if p.default is inspect.Parameter.empty]
+    if missing:
+        raise HTTPException(status_code=400, detail=f"/{endpoint.api_name} needs {', '.join(missing)} (values in "
+                                                    f"this order: {names}; later ones may be left out).")
+    return data + [p.default for p in params[len(data):]]

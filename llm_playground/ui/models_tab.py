@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from ..plots.text import plain
 from . import share
 from .common import bind, human_bytes
 from .i18n import t
@@ -43,18 +44,21 @@ def refresh(ui: ModelsUI, service) -> dict:
     return {ui.info: summary(models), ui.loaded: loaded_rows(models),
             ui.cache: [[r.repo_id, r.repo_type, human_bytes(r.size_on_disk), r.revisions] for r in repos],
             ui.unload_name: gr.update(choices=sorted({m["model"] for m in models["loaded"]})),
-            ui.repo: gr.update(choices=[r.repo_id for r in repos])}
+            ui.repo: gr.update(choices=[(f"{r.repo_id} ({r.repo_type})", f"{r.repo_type}:{r.repo_id}")
+                                        for r in repos])}
 
 
 def unload(ui: ModelsUI, service, name) -> dict:
     if not service.unload(name):
-        gr.Warning(f"'{name}' is not loaded.")
+        gr.Warning(plain(f"'{name}' is not loaded."))
     return refresh(ui, service)
 
 
-def delete(ui: ModelsUI, service, repo_id) -> dict:
-    freed = service.delete_cached(repo_id)
-    gr.Info(f"Deleted {repo_id} ({human_bytes(freed)} freed).")
+def delete(ui: ModelsUI, service, choice) -> dict:
+    """`choice` is "type:repo id" (the dropdown's value): only the repo of the type shown is deleted."""
+    repo_type, _, repo_id = (choice or "").rpartition(":") if ":" in (choice or "") else ("model", "", choice)
+    freed = service.delete_cached(repo_id, repo_type)
+    gr.Info(plain(f"Deleted {repo_id} ({human_bytes(freed)} freed)."))
     return refresh(ui, service)
 
 
@@ -66,8 +70,8 @@ def build(service):
     info = gr.Markdown(summary(models), elem_id="models-summary")
     loaded = gr.Dataframe(headers=LOADED_HEADERS, value=loaded_rows(models), label=t("models_loaded"),
                           interactive=False, elem_id="models-loaded")
-    with gr.Row():
-        refresh_button = gr.Button(t("models_refresh"), elem_id="models-refresh")
+    refresh_button = gr.Button(t("models_refresh"), elem_id="models-refresh")
+    with gr.Row(visible=not public):  # unloading is refused on the server too (service.unload)
         unload_name = gr.Dropdown(choices=[], label=t("models_unload_name"), allow_custom_value=True,
                                   elem_id="models-unload-name")
         unload_button = gr.Button(t("models_unload"), elem_id="models-unload")

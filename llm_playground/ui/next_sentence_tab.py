@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from ..plots.text import md
 from ..plots.next_sentence import TOKEN_HEADERS, encoding_text, nsp_figure, percent, token_rows
 from . import controls, exports, share
 from .common import bind, progress_callback
@@ -33,7 +34,7 @@ def summary(outcome) -> str:
     verdict = "B follows A" if r.is_next >= 0.5 else "B does not follow A"
     return (f"### {verdict}\n**P(IsNext) = {percent(r.is_next)}** · P(NotNext) = {percent(r.not_next)}\n\n"
             f"Raw NSP logits: IsNext {r.logits[0]:.4f}, NotNext {r.logits[1]:.4f} · "
-            f"{info.name} on `{info.device}` · {len(r.tokens)} tokens")
+            f"{md(info.name)} on `{info.device}` · {len(r.tokens)} tokens")
 
 
 def predict(ui: NextSentenceUI, service, model, a, b, progress=gr.Progress()) -> dict:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from ..plots.next_token import TABLE_HEADERS, candidate_rows, candidates_figure, shown
+from ..plots.text import md
 from . import controls, exports, share
 from .common import bind, progress_callback
 from .i18n import t
@@ -27,9 +28,10 @@ class NextTokenUI:
 def summary(outcome) -> str:
     r, v = outcome.result, outcome.values
     best = r.candidates[0]
-    return (f"Most likely next token: **{shown(best.token)}** ({best.prob:.1%}) · after temperature "
-            f"{v['temperature']:g}, top-k {v['top_k'] or 'off'} and top-p {v['top_p']:g}, **{r.kept_count:,} of {r.vocab_size:,} tokens** "
-            f"can still be sampled · {outcome.model.name}, {len(r.ids)} prompt tokens")
+    return (f"Most likely next token: **{md(shown(best.token))}** ({best.prob:.1%}) · after temperature "
+            f"{v['temperature']:g}, top-k {v['top_k'] or 'off'} and top-p {v['top_p']:g}, "
+            f"**{r.kept_count:,} of {r.vocab_size:,} tokens** "
+            f"can still be sampled · {md(outcome.model.name)}, {len(r.ids)} prompt tokens")
 
 
 def predict(ui: NextTokenUI, service, model, prompt, top_k, temperature, top_p, progress=gr.Progress()) -> dict:

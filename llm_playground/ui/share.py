@@ -18,6 +18,7 @@ import gradio as gr
 
 from .. import deeplink
 from ..catalog import HUB_ID_RE
+from ..plots.text import plain
 from ..specs import Param, link_params
 from .i18n import t
 
@@ -102,14 +103,21 @@ LINK_JS = """
   });
   if (%(run)s) q.append("run", "1");
   const url = location.origin + location.pathname + "?" + q.toString();
-  history.replaceState(history.state, "", url);
+  const fits = url.length <= %(max)d;  // longer links cannot be opened: the server refuses the request
+  history.replaceState(history.state, "", fits ? url : location.origin + location.pathname + "?tab=" + %(tab)s);
   %(action)s
 }
 """
+# The server reads a request's line and headers in one 64 KiB read (uvicorn + h11): a longer URL is refused
+# before the app sees it. Headers take a few KB, so links stop at 60,000 bytes (links are percent-encoded ASCII).
+MAX_LINK_BYTES = 60_000
 MODELS_URL_JS = """() => window.__playgroundRestored && history.replaceState(
   history.state, "", location.origin + location.pathname + "?tab=models")"""
-COPY_ACTION = """try { navigator.clipboard.writeText(url).catch(() => {}); } catch (e) {}
+COPY_ACTION = """if (!fits) return %(too_long)s.replace("{kb}", Math.round(url.length / 1000));
+  try { navigator.clipboard.writeText(url).catch(() => {}); } catch (e) {}
   return url;"""
+TOO_LONG = ("This link would be {kb} KB: too long to open (links stop at 60 KB). Shorten the text to share it as a "
+            "link, or share the JSON export.")
 
 
 def link_js(link: TabLink, defaults: dict, action: str) -> str:
@@ -120,9 +128,10 @@ def link_js(link: TabLink, defaults: dict, action: str) -> str:
     spec += [{"name": None} for _ in link.extra_js]
     # Gradio selects the first tab while the page starts, before the link is restored: leave the URL alone.
     guard = "if (!window.__playgroundRestored) return;" if action == "select" else ""
+    copy = COPY_ACTION.replace("%(too_long)s", json.dumps(TOO_LONG))
     return LINK_JS % {"guard": guard, "spec": json.dumps(spec), "tab": json.dumps(link.tab),
-                      "run": "false" if action == "select" else "true",
-                      "action": COPY_ACTION if action == "copy" else ""}
+                      "run": "false" if action == "select" else "true", "max": MAX_LINK_BYTES,
+                      "action": copy if action == "copy" else ""}
 
 
 def js_inputs(link: TabLink) -> list:
@@ -161,7 +170,7 @@ def install(service, tabs: gr.Tabs, links: list[TabLink], app: gr.Blocks) -> Non
         except Exception:  # noqa: BLE001 - a link must never break the page
             parsed = deeplink.Restored(problems=["The link could not be read; ignored."])
         if parsed.problems:
-            gr.Warning("Link: " + " ".join(parsed.problems))
+            gr.Warning(plain("Link: " + " ".join(parsed.problems)))  # the link's values are anybody's text
         if parsed.tab is None:
             return {run_target: ""}
         updates: dict = {tabs: gr.Tabs(selected=parsed.tab)}

@@ -108,17 +108,22 @@ def build(service) -> TabLink:
     ui = TokenizerUI(view, summary, panel, decoded, decoded_tokens)
     handler = bind(service, show, ui, service)
 
-    # Not on every keystroke: with a public rate limit, live typing would spend a client's budget.
+    # Not on every keystroke: with a public rate limit, live typing would spend a client's budget. `.input`,
+    # not `.change`: a link restoring the controls must not render once per control (the page load renders
+    # once, below). Page renders have their own concurrency id: opening a heavy link never makes /tokenize
+    # API callers wait behind it.
     inputs, outputs = [tokenizers, text, specials], [view, summary, panel.json, panel.code]
-    events = [event(handler, inputs, outputs, trigger_mode="always_last", concurrency_id=spec.concurrency_id,
+    page_id = f"{spec.concurrency_id}_page"
+    events = [event(handler, inputs, outputs, trigger_mode="always_last", concurrency_id=page_id,
                     api_visibility="private")
-              for event in (run.click, text.submit, tokenizers.change, specials.change,
+              for event in (run.click, text.submit, tokenizers.input, specials.input,
                             examples.load_input_event.then)]
     gr.on([decode_run.click, ids.submit], bind(service, decode, ui, service), [decode_with, ids],
-          [decoded, decoded_tokens], concurrency_id=spec.concurrency_id, api_visibility="private")
+          [decoded, decoded_tokens], concurrency_id=page_id, api_visibility="private")
 
     def render_on_load(restored):  # once per page load, after a link may have set the inputs
-        restored.then(handler, inputs, outputs, api_visibility="private")  # not a "run": the URL stays as it is
+        restored.then(handler, inputs, outputs, concurrency_id=page_id,
+                      api_visibility="private")  # not a "run": the URL stays as it is
 
     link = TabLink(TAB, share.fields(spec, {"tokenizers": tokenizers, "text": text,
                                             "add_special_tokens": specials}), panel, on_load=render_on_load, ui=ui)
