@@ -294,3 +294,38 @@ def test_load_errors_are_specific_without_paths_and_logged_once(broken_models, n
     assert manager.load_counts[str(broken_models / name)] == 1  # remembered, not re-read
     records = [r for r in caplog.records if name in r.getMessage()]
     assert len(records) == 1 and records[0].exc_info is None  # one line, no traceback
+
+
+def test_unload_under_live_traffic_keeps_one_copy(app_server, slow_tiny_gpt2):
+    """A generation streams over HTTP while the model is unloaded: the next request gets the very copy the
+    stream holds (no second load), and its bytes stay counted until the stream ends."""
+    loaded, calls = slow_tiny_gpt2
+    service, http = app_server[1], HttpCaller(app_server[0])
+    body = json.dumps({"data": http.values("/generate", dict(model="tiny-gpt2", prompt="Hi", max_new_tokens=60))})
+    event, _ = http.start("/generate", body)
+    with http.http.stream("GET", f"{http.url}/gradio_api/call/generate/{event}") as stream:
+        assert wait_until(lambda: len(calls) >= 3, 30)
+        loads = service.manager.load_counts[loaded.entry.source]
+        assert service.unload("tiny-gpt2") == 1
+        assert service.manager.total_bytes() >= loaded.nbytes  # still in use: still counted
+        assert http.call("/generate", dict(model="tiny-gpt2", prompt="Hello", max_new_tokens=2)).ok
+        assert service.manager.get("tiny-gpt2", GENERATION) is loaded
+        assert service.manager.load_counts[loaded.entry.source] == loads
+        for line in stream.iter_lines():
+            if line.startswith("event: complete"):
+                break
+    http.close()
+
+
+def test_public_mode_means_the_same_protections_wherever_it_runs(monkeypatch):
+    """The Docker image sets PLAYGROUND_CUSTOM_MODELS=0 without SPACE_ID: rate and in-flight limits are on."""
+    from llm_playground.config import PUBLIC_JOBS_PER_CLIENT, PUBLIC_RATE_LIMIT, settings_from_args
+
+    monkeypatch.delenv("SPACE_ID", raising=False)
+    monkeypatch.setenv("PLAYGROUND_CUSTOM_MODELS", "0")
+    docker = settings_from_args([])
+    assert docker.public and (docker.rate_limit, docker.jobs_per_client) == (PUBLIC_RATE_LIMIT, PUBLIC_JOBS_PER_CLIENT)
+    assert settings_from_args(["--rate-limit", "5"]).rate_limit == 5
+    monkeypatch.setenv("PLAYGROUND_CUSTOM_MODELS", "1")
+    local = settings_from_args([])
+    assert not local.public and (local.rate_limit, local.jobs_per_client) == (0, 0)
