@@ -25,6 +25,8 @@ TASKS = (GENERATION, FILL_MASK, NEXT_SENTENCE, TOKENIZER, ATTENTION)
 
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "vocab.txt", "vocab.json", "spiece.model",
                    "sentencepiece.bpe.model")
+# Real models shipped inside the package (models/README.md): the app works with no flags and no network.
+BUILTIN_DIR = Path(__file__).resolve().parent / "models"
 # Hub ids: "name" or "owner/name"; no path tricks, no URLs.
 HUB_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}(/[A-Za-z0-9][A-Za-z0-9._-]{0,95})?$")
 
@@ -100,7 +102,7 @@ def tasks_for_config(config: dict, weight_keys: set[str] | None = None) -> set[s
     return tasks
 
 
-def scan_local(models_dir: Path) -> list[ModelEntry]:
+def scan_local(models_dir: Path, description: str = "local folder") -> list[ModelEntry]:
     entries = []
     for folder in sorted(p for p in models_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
         tasks: set[str] = set()
@@ -118,7 +120,7 @@ def scan_local(models_dir: Path) -> list[ModelEntry]:
             tasks.add(TOKENIZER)
         if tasks:
             entries.append(ModelEntry(folder.name, str(folder.resolve()), frozenset(tasks), local=True,
-                                      description="local folder"))
+                                      description=description))
     return entries
 
 
@@ -133,9 +135,11 @@ class Catalog:
 
     def refresh(self) -> None:
         local = scan_local(self.models_dir) if self.models_dir and self.models_dir.is_dir() else []
-        # Local folders first: they work offline, so they are the better default.
+        # --models-dir folders first (the operator's choice), then the Hub catalogue, then the built-in model
+        # (a --models-dir folder of the same name wins over it). The service's default skips what cannot be
+        # used now: offline, the built-in model is the default wherever the Hub's would be.
         self.entries = {e.name: e for e in local}
-        for e in BUILTIN:
+        for e in [*BUILTIN, *scan_local(BUILTIN_DIR, "built in")]:
             self.entries.setdefault(e.name, e)
 
     def names(self, task: str) -> list[str]:

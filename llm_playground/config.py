@@ -99,7 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def settings_from_args(argv: list[str] | None = None) -> Settings:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.models_dir and not Path(args.models_dir).is_dir():  # a typo must not start a silently empty app
+        parser.error(f"--models-dir {Path(args.models_dir).resolve()}: no such folder (PLAYGROUND_MODELS_DIR "
+                     "sets it too). Leave it out to use the built-in model and Hub models.")
     # Public Spaces default to the locked-down mode: nobody should make them download anything.
     default_custom = _env_bool("PLAYGROUND_CUSTOM_MODELS", not os.environ.get("SPACE_ID"))
     custom = default_custom if args.custom is None else args.custom

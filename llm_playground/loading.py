@@ -66,12 +66,14 @@ def load_tokenizer(entry: ModelEntry, local_only: bool):
         raise ModelLoadError(explain_load_error(exc, entry, local_only)) from exc
 
 
-def _head_class(config):
+def _head_class(config, entry: ModelEntry):
     import transformers as tf
 
     archs = config.architectures or []
-    if config.model_type == "bert":
+    if config.model_type == "bert" and (FILL_MASK in entry.tasks or NEXT_SENTENCE in entry.tasks):
         return tf.BertForPreTraining  # both heads: fill-mask and next-sentence share one copy
+    if config.model_type == "bert":
+        return tf.AutoModel  # a bare encoder (e.g. MiniLM): no head weights to report missing
     if any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in archs):
         return tf.AutoModelForCausalLM
     if any(a.endswith(("ForMaskedLM", "ForPreTraining")) for a in archs):
@@ -110,7 +112,7 @@ def load_model(entry: ModelEntry, device: str, dtype: torch.dtype, local_only: b
     try:
         with one_load_at_a_time():
             config = AutoConfig.from_pretrained(entry.source, local_files_only=local_only, **SAFE)
-            cls = _head_class(config)
+            cls = _head_class(config, entry)
             model, info = cls.from_pretrained(
                 entry.source, config=config, dtype=dtype, local_files_only=local_only,
                 use_safetensors=None, output_loading_info=True, **SAFE,

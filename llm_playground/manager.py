@@ -92,17 +92,19 @@ class ModelManager:
     def tokenizer(self, name: str):
         """(entry, tokenizer) without loading any weights; reuses a loaded model's tokenizer."""
         entry = self.catalog.resolve(name, TOKENIZER)
+        try:
+            return entry, self._tokenizer(entry)
+        except loading.ModelLoadError as exc:
+            raise loading.ModelLoadError(self._with_local_hint(str(exc), entry, TOKENIZER)) from exc
+
+    def _tokenizer(self, entry: ModelEntry):
         with self._lock:
             for loaded in self._models.values():
                 if loaded.entry.source == entry.source:
-                    return entry, loaded.tokenizer
+                    return loaded.tokenizer
             if entry.source in self._tokenizers:
-                return entry, self._tokenizers[entry.source]
-        try:
-            tok = self._single_flight(("tokenizer", entry.source), lambda: self._load_tokenizer(entry))
-        except loading.ModelLoadError as exc:
-            raise loading.ModelLoadError(self._with_local_hint(str(exc), entry, TOKENIZER)) from exc
-        return entry, tok
+                return self._tokenizers[entry.source]
+        return self._single_flight(("tokenizer", entry.source), lambda: self._load_tokenizer(entry))
 
     def loaded(self) -> list[LoadedModel]:
         with self._lock:
@@ -201,7 +203,7 @@ class ModelManager:
         report(0.05, f"Loading {entry.name} ({dtype_name(dtype)}) on {self.device}…")
         local_only = self._local_only(entry)
         start = time.perf_counter()
-        _, tokenizer = self.tokenizer(entry.name)
+        tokenizer = self._tokenizer(entry)  # its failure is explained for the task asked (get)
         report(0.3, f"Loading weights of {entry.name}…")
         self.load_counts[entry.source] += 1
         try:

@@ -34,6 +34,8 @@ from .tasks.attention_views import export_json, view_data
 from .tasks.detokenize import decode_ids
 from .tasks.token_compare import compare
 from .tasks.generation import GenerationParams, GenerationState
+from .plots.words import tr
+from .tasks.encoder import config_positions, usable_positions
 from .workers import Workers
 
 T = TypeVar("T")
@@ -55,6 +57,8 @@ class GenerationRun:
     values: dict[str, Any]
     params: GenerationParams
     states: Iterator[GenerationState]
+    fitted: int | None = None  # max_new_tokens, when it was shortened to fit the model's context
+    context: int | None = None
 
 
 class PlaygroundService:
@@ -100,12 +104,18 @@ class PlaygroundService:
         return LocalGeneration(loaded, self.manager.hold)
 
     # ---- tasks ---------------------------------------------------------------------------------
-    def generate_stream(self, model: str, prompt: str, progress: Progress | None = None, **raw) -> GenerationRun:
-        """Check, load, then stream on the model threads (the latest state each time it is asked for)."""
+    def generate_stream(self, model: str, prompt: str, progress: Progress | None = None, fit_context: bool = False,
+                        **raw) -> GenerationRun:
+        """Check, load, then stream on the model threads (the latest state each time it is asked for).
+        fit_context: shorten max_new_tokens to what the model's context leaves after the prompt (the UI's
+        slider goes to the app's cap), instead of refusing as the API does."""
         values = self.check("generate", model=model, prompt=prompt, **raw)
         params = GenerationParams(**{k: v for k, v in values.items() if k not in ("model", "prompt", "dtype")})
         params = params.validated(self.specs["generate"])
         backend = self.generation_backend(values["model"], values["dtype"], progress)
+        room, fitted = backend.room(values["prompt"]), None
+        if fit_context and room is not None and 0 < room < params.max_new_tokens:
+            params.max_new_tokens = fitted = room
         backend.check(values["prompt"], params)
 
         def produce(stop):
@@ -113,7 +123,8 @@ class PlaygroundService:
                 yield from backend.stream(values["prompt"], params, stop)
 
         states = self.workers.latest(produce)
-        return GenerationRun(backend.info, values | {"seed": params.seed}, params, states)
+        return GenerationRun(backend.info, values | {"seed": params.seed, "max_new_tokens": params.max_new_tokens},
+                             params, states, fitted, backend.context_length())
 
     def generate(self, model: str, prompt: str, keep_going: Callable[[], bool] | None = None,
                  **raw) -> Outcome[GenerationState]:
@@ -183,11 +194,16 @@ class PlaygroundService:
         source = self.catalog.resolve(model, ATTENTION).source
         return source, dtype_name(self.manager.default_dtype), text, text_pair
 
-    def tokenize(self, tokenizers, text: str, add_special_tokens: bool = True) -> Outcome:
+    def tokenize(self, tokenizers, text: str, add_special_tokens: bool = True, partial: bool = False) -> Outcome:
+        """partial: the tokenizers that work are compared and the others listed in `failures` (the tab), instead
+        of one unusable tokenizer failing the whole request (the API)."""
         values = self.check("tokenizer", tokenizers=tokenizers, text=text, add_special_tokens=add_special_tokens)
-        names = tokenize_task.clean_names(values["tokenizers"])
-        results = tokenize_task.tokenize_all(names, values["text"], self._tokenizer, values["add_special_tokens"])
-        return Outcome(compare(results), None, values | {"tokenizers": names})
+        names, failures = tokenize_task.clean_names(values["tokenizers"]), [] if partial else None
+        results = tokenize_task.tokenize_all(names, values["text"], self._tokenizer, values["add_special_tokens"],
+                                             failures)
+        if partial and not results:
+            raise failures[0][1]
+        return Outcome(compare(results, failures or ()), None, values | {"tokenizers": [r.tokenizer for r in results]})
 
     def detokenize(self, tokenizer: str, ids) -> Outcome:
         if not isinstance(tokenizer, str):
@@ -212,11 +228,43 @@ class PlaygroundService:
     def tokenizer_names(self) -> list[str]:
         return [*BASELINES, *self.catalog.names(TOKENIZER)]
 
-    def default_model(self, task: str) -> str | None:
-        return self.catalog.default(task)
+    def tokenizer_choices(self) -> list[str]:
+        """The tokenizers a picker offers: the baselines, and the models that can be used now."""
+        return [*BASELINES, *self.model_choices(TOKENIZER)]
 
-    def local_model_names(self) -> list[str]:
-        return [name for name, entry in self.catalog.entries.items() if entry.local]
+    def default_model(self, task: str) -> str | None:
+        """The catalogue's first model that can be used now (offline: the first local one)."""
+        choices = self.model_choices(task)
+        return choices[0] if choices else None
+
+    def model_choices(self, task: str) -> list[str]:
+        """The models a picker offers: while the Hub cannot be reached, only those that work offline."""
+        names = self.catalog.names(task)
+        return names if self.hub_reachable() else [n for n in names if self.catalog.entries[n].local]
+
+    def hidden_offline(self, task: str) -> list[str]:
+        """Catalogue models left out of the pickers while the Hub cannot be reached."""
+        return [] if self.hub_reachable() else [n for n in self.catalog.names(task) if not self.catalog.entries[n].local]
+
+    def offline_note(self, lang: str = "en") -> str:
+        return "" if self.hub_reachable() else tr(lang, "offline")
+
+    def usable(self, name: str) -> bool:
+        """Whether a catalogue model can be used now (local, or the Hub is reachable): examples offer only these."""
+        entry = self.catalog.entries.get(name)
+        return bool(entry) and (entry.local or self.hub_reachable())
+
+    def context_length(self, name: str) -> int | None:
+        """A generation model's context (prompt + new tokens), read without loading its weights where possible."""
+        loaded = next((m for m in self.manager.loaded() if m.name == name), None)
+        if loaded is not None:
+            return usable_positions(loaded.model.config)
+        entry = self.catalog.entries.get(name)
+        return config_positions(entry.source) if entry and entry.local else None
+
+    def local_model_names(self, builtin: bool = True) -> list[str]:
+        return [name for name, entry in self.catalog.entries.items()
+                if entry.local and (builtin or entry.description != "built in")]
 
     def hub_reachable(self) -> bool:
         return self.manager.hub_probe()

@@ -405,7 +405,7 @@ def test_html_views_escape_user_text(shared_manager):
     state = generate(loaded, injection, GenerationParams(max_new_tokens=5))
     tok = shared_manager.tokenizer("gpt2-tokenizer")[1]
     results = [tokenize("gpt2-tokenizer", tok, injection), *(tokenize(n, BASELINES[n], injection) for n in BASELINES)]
-    pieces = [token_html(injection, [asdict(t) for t in state.sequences[0].tokens]),
+    pieces = [token_html(injection, [[asdict(t) for t in state.sequences[0].tokens]]),
               *[chips_html(r) for r in results], summary_html(results), round_trip_html(results),
               ids_html(results[0].tokens), token_chips(["<script>", "[MASK]", "<img src=x>"], [1])]
     for html in pieces:

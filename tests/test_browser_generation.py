@@ -16,14 +16,18 @@ tick();
 """
 
 
+FINISHED = ("document.querySelector('#gen-stats')?.innerText.includes('tokens') && "
+            "!document.querySelector('#gen-stats')?.innerText.includes('generating')")
+
+
 def test_generation_streams_with_probabilities(page, shared_manager):
     choose_model(page, "gen-model", "stories260K")
     page.locator("#gen-prompt textarea").fill("Once upon a time")
     page.evaluate(WATCH_OUTPUT)
     page.get_by_label("Max new tokens", exact=False).first.fill("120")
     page.click("#gen-run")
-    page.wait_for_function("document.querySelector('#gen-stats')?.innerText.includes('120 tokens')",
-                           timeout=60_000)
+    page.wait_for_function("document.querySelector('#gen-stats')?.innerText.includes('120 tokens') && "
+                           "!document.querySelector('#gen-stats')?.innerText.includes('generating')", timeout=60_000)
     seen = page.evaluate("window.__seen")
     final = page.locator("#gen-output textarea").input_value()
     assert final.startswith("Once upon a time, there was a little girl named Lily")
@@ -40,10 +44,29 @@ def test_generation_streams_with_probabilities(page, shared_manager):
 
 
 def test_offline_hub_model_shows_clear_error(page):
-    choose_model(page, "gen-model", "gpt2")
+    """Offline, the picker offers only local models; a Hub id typed anyway gets a clear error that stays next to
+    the button (not only a toast) until the next run, with no stale result under it."""
+    page.locator("#gen-model input").click()
+    options = [o.split("\n")[-1] for o in page.locator("ul[role='listbox'] li[role='option']").all_inner_texts()]
+    assert "stories260K" in options and "gpt2" not in options
+    assert "gpt2" in page.locator("#gen-model").inner_text()  # the hidden ones are named in the picker's note
+    page.keyboard.press("Escape")
+    page.click("#gen-run")  # the built-in model first: a result that must not stay under the error
+    page.wait_for_function(FINISHED, timeout=60_000)
+    box = page.locator("#gen-model input")
+    box.fill("distilgpt2")  # a catalogue id that is not offered offline ("gpt2" would pick tiny-gpt2 here)
+    box.press("Enter")
     page.click("#gen-run")
-    toast = page.locator("[data-testid='toast-body']").first
-    toast.wait_for(timeout=30_000)
-    text = toast.inner_text()
-    assert "cannot be reached" in text and "Traceback" not in text
+    error = page.locator("#gen-error")
+    error.wait_for(state="visible", timeout=30_000)
+    text = error.inner_text()
+    assert "cannot be reached" in text and "stories260K" in text and "Traceback" not in text
+    assert page.locator("[data-testid='toast-body']").first.is_visible()
+    assert page.locator("#gen-stats").inner_text().strip() == ""  # the earlier result is gone, not left stale
+    page.wait_for_timeout(12_000)  # a toast is gone after ~10 s: the message is not
+    assert error.is_visible() and "cannot be reached" in error.inner_text()
     screenshot(page, "generation-offline-error")
+    choose_model(page, "gen-model", "stories260K")
+    page.click("#gen-run")
+    page.wait_for_function(FINISHED, timeout=60_000)
+    assert not error.is_visible()

@@ -184,8 +184,8 @@ def test_japanese_ui_follows_the_browser(browser, app_server):
         page.locator("#gen-guide").get_by_text("ガイド").click()
         wait_text(page, "#gen-guide", "次トークン予測")
         assert "貪欲法" in page.locator("#gen-guide").inner_text()
-        wait_text(page, "#gen-stats", "20 tokens")
-        page.wait_for_function("!document.querySelector('#gen-stats').innerText.includes('generating')")
+        wait_text(page, "#gen-stats", "20 トークン")  # the server writes its results in the page's language too
+        page.wait_for_function("!document.querySelector('#gen-stats').innerText.includes('生成中')")
         assert page.locator("#gen-output textarea").input_value().startswith(LILY)
         screenshot(page, "japanese-ui")
         page.get_by_role("tab", name="アテンション").click()

@@ -134,7 +134,7 @@ def component(app, elem_id: str):
     ("generate", "no_repeat_ngram_size", "gen-ngram"), ("generate", "num_sequences", "gen-nseq"),
     ("fill-mask", "top_k", "fm-top-k")])
 def test_link_ranges_are_the_controls_ranges(app, shared_service, tab, name, elem_id):
-    from llm_playground.ui.share import tab_specs
+    from llm_playground.ui.links import tab_specs
 
     param = next(p for p in tab_specs(shared_service)[tab] if p.name == name)
     slider = component(app, elem_id)
@@ -142,7 +142,7 @@ def test_link_ranges_are_the_controls_ranges(app, shared_service, tab, name, ele
 
 
 def test_every_tab_has_a_link_and_the_copy_script_names_its_parameters(app, shared_service):
-    from llm_playground.ui.share import tab_specs
+    from llm_playground.ui.links import tab_specs
 
     for tab, params in tab_specs(shared_service).items():
         if tab == "models":

@@ -23,7 +23,7 @@ from .http_calls import HttpCaller
 STREAM_THREAD = "playground-stream"
 # The Generate button's event (api_name="/generate_ui"): model, prompt, mode, max_new_tokens, temperature,
 # top_k, top_p, repetition_penalty, no_repeat_ngram_size, seed, num_sequences, dtype.
-UI_ARGS = ["tiny-gpt2", "Hello", "greedy", 120, 1.0, 50, 1.0, 1.0, 0, 0, 1, "auto"]
+UI_ARGS = ["tiny-gpt2", "Hello", "greedy", 120, 1.0, 50, 1.0, 1.0, 0, 0, 1, "auto", "en"]  # + the page language
 
 
 def stream_threads(app_server) -> int:
@@ -113,7 +113,7 @@ def test_finished_stream_leaves_no_thread(app_server):
     http = HttpCaller(app_server[0])
     try:
         outcome = http.call("/generate_ui", data=["tiny-gpt2", "Hello", "greedy", 5, 1.0, 50, 1.0, 1.0, 0, 0, 1,
-                                                  "auto"])
+                                                  "auto", "en"])
         assert outcome.ok, outcome
     finally:
         http.close()

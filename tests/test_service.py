@@ -79,16 +79,20 @@ def test_handlers_run_without_a_browser(shared_service):
     ui = links["fill-mask"].ui
     out = fill_mask_tab.predict(ui, shared_service, "tiny-bert", "I played [MASK] with my friends.", 3)
     api = shared_service.fill_mask("tiny-bert", "I played [MASK] with my friends.", 3).result
-    assert out[ui.predictions][0][2] == api.masks[0].predictions[0].token
+    assert out[ui.predictions].iloc[0, 2] == api.masks[0].predictions[0].token
     assert "[MASK] #1" in out[ui.summary].replace("\\", "")  # Markdown-escaped, rendered as typed
     gen = links["generate"].ui
     states = list(generation_tab.run_generation(gen, shared_service, "stories260K", "Once upon a time", "greedy",
                                                 8, 1.0, 50, 1.0, 1.0, 0, 0, 1, "auto"))
-    assert states[-1][gen.table][0][1] == repr(states[-1][gen.table][0][1][1:-1])  # a table of repr'd tokens
+    table = states[-1][gen.table]
+    assert list(table.columns)[:2] == ["step", "token"] and len(table) == 8
     assert "8 tokens" in states[-1][gen.stats] and "stories260K" in states[-1][gen.stats]
+    japanese = list(generation_tab.run_generation(gen, shared_service, "stories260K", "Once upon a time", "greedy",
+                                                  8, 1.0, 50, 1.0, 1.0, 0, 0, 1, "auto", "ja"))[-1]
+    assert "8 トークン" in japanese[gen.stats] and list(japanese[gen.table].columns)[:2] == ["ステップ", "トークン"]
     nt = links["next-token"].ui
     out = next_token_tab.predict(nt, shared_service, "stories260K", PROMPT, 5, 0.8, 0.9)
-    assert out[nt.table][0][0] == 1 and "tokens** can still be sampled" in out[nt.summary]
+    assert out[nt.table].iloc[0, 0] == 1 and "tokens** can still be sampled" in out[nt.summary]
 
 
 # ---- next-token distribution ---------------------------------------------------------------------------

@@ -68,4 +68,4 @@ def test_default_trio_prefers_local_tokenizers(models_dir):
     hub_only = PlaygroundService(Settings(models_dir=None), hub_probe=lambda: True)
     assert default_tokenizers(hub_only) == ["gpt2", "bert-base-uncased", "rinna/japanese-gpt2-xsmall"]
     offline = PlaygroundService(Settings(models_dir=None), hub_probe=lambda: False)
-    assert default_tokenizers(offline) == [WORDS, CHARACTERS]
+    assert default_tokenizers(offline) == [WORDS, CHARACTERS, "stories260K"]  # the built-in model works offline

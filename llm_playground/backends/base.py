@@ -35,6 +35,9 @@ class GenerationBackend(Protocol):
     def context_length(self) -> int | None:
         """How many tokens (prompt + new) the model can hold; None when unknown."""
 
+    def room(self, prompt: str) -> int | None:
+        """Tokens the model's context leaves for generation after `prompt`; None when unknown."""
+
     def check(self, prompt: str, params: GenerationParams) -> None:
         """Refuse, with a message naming it, a parameter this backend cannot honour or a prompt too long."""
 

@@ -43,6 +43,11 @@ class LocalGeneration:
     def context_length(self) -> int | None:
         return usable_positions(self.loaded.model.config)
 
+    def room(self, prompt: str) -> int | None:
+        """Tokens the context leaves for generation after this prompt (None: no known limit)."""
+        limit = self.context_length()
+        return None if not limit else limit - encode_prompt(self.loaded.tokenizer, prompt).shape[1]
+
     def check(self, prompt: str, params: GenerationParams) -> None:
         n = encode_prompt(self.loaded.tokenizer, prompt).shape[1]
         check_context(n, params.max_new_tokens, self.context_length(), self.loaded.name)
@@ -57,7 +62,7 @@ class LocalGeneration:
         stop_ids = eos_ids(model.generation_config)
         detoks = [Detokenizer(loaded.tokenizer, prompt_ids[0].tolist()) for _ in range(n)]
         state = GenerationState(prompt, params, [Sequence() for _ in range(n)])
-        procs, gen = params.processors(), torch.Generator().manual_seed(params.seed)
+        procs, gen = params.processors(), torch.Generator().manual_seed(max(params.seed, 0))  # greedy: -1, unused
         cache, start = None, time.perf_counter()
         for _ in range(params.max_new_tokens):
             if stop is not None and stop.is_set():

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from .text import plain  # Plotly reads labels as HTML: a token such as <s> would otherwise strike through
+from .words import tr
 
 SCALE = 10_000
 # White = no attention, so masked (causal) cells and unattended keys recede; dark = strong attention.
@@ -39,13 +40,13 @@ def _ticks(names: list[str], labels: list[str]) -> dict:
                 tickfont_size=11 if step == 1 else 10)
 
 
-def _colorbar(zmax: int) -> dict:
+def _colorbar(zmax: int, lang: str = "en") -> dict:
     """Round weight ticks (0, 0.2, 0.4 …) up to the colour range's top."""
     top = zmax / SCALE
     magnitude = 10 ** math.floor(math.log10(top / 4))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= top / 4)
     ticks = np.arange(0, top + 1e-12, step)
-    return dict(title="weight", tickvals=(ticks * SCALE).tolist(), ticktext=[f"{t:.4g}" for t in ticks])
+    return dict(title=tr(lang, "att_weight"), tickvals=(ticks * SCALE).tolist(), ticktext=[f"{t:.4g}" for t in ticks])
 
 
 def _colour_top(z: np.ndarray) -> tuple[int, bool]:
@@ -81,32 +82,32 @@ def _split_lines(at: int, t: int) -> list[dict]:
 
 
 def heatmap_figure(weights: np.ndarray, labels: list[str], title: str, causal: bool = False,
-                   pair_start: int | None = None) -> go.Figure:
+                   pair_start: int | None = None, lang: str = "en") -> go.Figure:
     """Query tokens (rows, top to bottom) x key tokens (columns); hover for the exact weight."""
     t = len(labels)
     names = axis_names(labels)
     z = quantize(weights)
     zmax, clipped = _colour_top(z)
     fig = go.Figure(go.Heatmap(
-        z=z, x=names, y=names, zmin=0, zmax=zmax, colorscale=COLORS, colorbar=_colorbar(zmax),
-        hovertemplate="query %{y}<br>key %{x}<br>" + HOVER_WEIGHT + "<extra></extra>"))
+        z=z, x=names, y=names, zmin=0, zmax=zmax, colorscale=COLORS, colorbar=_colorbar(zmax, lang),
+        hovertemplate=tr(lang, "att_hover", q="%{y}", k="%{x}") + HOVER_WEIGHT + "<extra></extra>"))
     shapes = ([_causal_mask_shape(t)] if causal and t > 1 else []) + (_split_lines(pair_start, t) if pair_start else [])
-    notes = [f"colours saturate at {zmax / SCALE:.3g}: a few 'sink' tokens such as <s> or [CLS] take most "
-             "weight (hover for exact weights)"] if clipped else []
+    notes = [tr(lang, "att_note_saturated", top=f"{zmax / SCALE:.3g}")] if clipped else []
     if causal:
-        notes.append("grey = masked: a token cannot attend to later tokens (causal)")
+        notes.append(tr(lang, "att_note_causal"))
     if pair_start:
-        notes.append("red dashes = sentence A | sentence B")
+        notes.append(tr(lang, "att_note_pair"))
     fig.update_layout(
         title=dict(text="<br>".join([plain(title)] + [f"<sup>{plain(note)}</sup>" for note in notes])), shapes=shapes,
-        xaxis=dict(title="key (attended to)", tickangle=-60, **_ticks(names, labels)),
-        yaxis=dict(title="query (attending)", autorange="reversed", scaleanchor="x", constrain="domain",
+        xaxis=dict(title=tr(lang, "att_key"), tickangle=-60, **_ticks(names, labels)),
+        yaxis=dict(title=tr(lang, "att_query"), autorange="reversed", scaleanchor="x", constrain="domain",
                    **_ticks(names, labels)),
         height=820, margin=dict(l=90, r=20, t=60 + 18 * len(notes), b=90), template="plotly_white")
     return fig
 
 
-def model_view_figure(pooled: np.ndarray, labels: list[str], title: str, block: int = 1) -> go.Figure:
+def model_view_figure(pooled: np.ndarray, labels: list[str], title: str, block: int = 1,
+                      lang: str = "en") -> go.Figure:
     """Every layer (rows) x head (columns) as small attention matrices, tiled into one heatmap."""
     layers, heads, side, _ = pooled.shape
     mosaic = pooled.transpose(0, 2, 1, 3).reshape(layers * side, heads * side)
@@ -119,7 +120,7 @@ def model_view_figure(pooled: np.ndarray, labels: list[str], title: str, block: 
     rows = [f"layer {layer}, query {name(q)}" for layer in range(layers) for q in range(side)]
     hover = "%{y}<br>%{x}<br>" + ("max " if block > 1 else "") + HOVER_WEIGHT + "<extra></extra>"
     fig = go.Figure(go.Heatmap(z=quantize(mosaic), x=cols, y=rows, zmin=0, zmax=SCALE, colorscale=COLORS,
-                               colorbar=_colorbar(SCALE), hovertemplate=hover))
+                               colorbar=_colorbar(SCALE, lang), hovertemplate=hover))
     sep = dict(color="#888", width=1)
     shapes = ([dict(type="line", x0=h * side - 0.5, x1=h * side - 0.5, y0=-0.5, y1=layers * side - 0.5, line=sep)
                for h in range(1, heads)]
@@ -127,19 +128,19 @@ def model_view_figure(pooled: np.ndarray, labels: list[str], title: str, block: 
                  for k in range(1, layers)])
     mid = side // 2
     fig.update_layout(
-        title=dict(text=plain(title) + "<br><sup>rows: layers, columns: heads; each tile is query × key — "
-                                "hover for tokens; pick a layer and head to see it full size</sup>"),
+        title=dict(text=plain(title) + f"<br><sup>{tr(lang, 'att_model_sub')}</sup>"),
         shapes=shapes, template="plotly_white", height=max(420, min(1400, 110 + 90 * layers)),
         margin=dict(l=70, r=20, t=90, b=40),
-        xaxis=dict(tickmode="array", tickvals=cols[mid::side], ticktext=[f"head {h}" for h in range(heads)],
-                   side="top", showgrid=False),
-        yaxis=dict(tickmode="array", tickvals=rows[mid::side], ticktext=[f"layer {k}" for k in range(layers)],
+        xaxis=dict(tickmode="array", tickvals=cols[mid::side], side="top", showgrid=False,
+                   ticktext=[tr(lang, "att_head_n", h=h) for h in range(heads)]),
+        yaxis=dict(tickmode="array", tickvals=rows[mid::side],
+                   ticktext=[tr(lang, "att_layer_n", k=k) for k in range(layers)],
                    autorange="reversed", showgrid=False))
     return fig
 
 
 def token_view_figure(per_layer: np.ndarray, labels: list[str], token: int, title: str,
-                      selected_layer: int | None = None) -> go.Figure:
+                      selected_layer: int | None = None, lang: str = "en") -> go.Figure:
     """One line per layer over the key tokens; the selected layer drawn bold."""
     names = axis_names(labels)
     layers = per_layer.shape[0]
@@ -149,13 +150,30 @@ def token_view_figure(per_layer: np.ndarray, labels: list[str], token: int, titl
         bold = layer == selected_layer
         fig.add_trace(go.Scatter(
             x=names, y=per_layer[layer].round(4), mode="lines+markers" if bold else "lines",
-            name=f"layer {layer}", line=dict(width=3.5 if bold else 1.3, color=colors[layer]),
+            name=tr(lang, "att_layer_n", k=layer), line=dict(width=3.5 if bold else 1.3, color=colors[layer]),
             opacity=1.0 if bold or selected_layer is None else 0.75,
             hovertemplate=f"layer {layer}<br>key %{{x}}<br>weight %{{y:.4f}}<extra></extra>"))
     fig.add_vline(x=token, line=dict(color="#d62728", dash="dot"),
-                  annotation_text=f"query: {plain(labels[token])}", annotation_position="top")
-    fig.update_layout(title=plain(title), xaxis=dict(title="key token", tickangle=-60, **_ticks(names, labels)),
-                      yaxis=dict(title="attention weight", rangemode="tozero"), height=520,
+                  annotation_text=tr(lang, "att_query_label", label=plain(labels[token])), annotation_position="top")
+    fig.update_layout(title=plain(title), xaxis=dict(title=tr(lang, "att_key_token"), tickangle=-60,
+                                                     **_ticks(names, labels)),
+                      yaxis=dict(title=tr(lang, "att_weight_axis"), rangemode="tozero"), height=520,
                       margin=dict(l=60, r=20, t=70, b=90), template="plotly_white", hovermode="closest")
     return fig
 
+
+
+def view_title(data, labels: list[str], lang: str = "en") -> str:
+    """The title of a view (tasks.attention_views.ViewData) in `lang`."""
+    named = {"mean": tr(lang, "att_mean"), "max": tr(lang, "att_max")}
+    head = named.get(data.head) or tr(lang, "att_head", head=data.head)
+    if data.view == "heatmap":
+        return tr(lang, "att_heatmap_title", layer=data.layer, head=head)
+    if data.view == "rollout":
+        through = tr(lang, "att_layers_range", layer=data.layer) if data.layer else tr(lang, "att_layer_zero")
+        return tr(lang, "att_rollout_title", through=through, head=head)
+    if data.view == "token view":
+        return tr(lang, "att_token_title", token=data.token, label=labels[data.token], head=head)
+    layers, heads = data.weights.shape[:2]
+    note = tr(lang, "att_pooled", block=data.block) if data.block > 1 else ""
+    return tr(lang, "att_model_title", layers=layers, heads=heads, note=note)

@@ -7,6 +7,9 @@ import html
 import plotly.graph_objects as go
 
 from .text import plain
+from .words import tr
+
+LEGEND_STEPS = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
 def prob_color(p: float) -> str:
@@ -15,33 +18,42 @@ def prob_color(p: float) -> str:
     return f"hsl({hue}, 75%, 80%)"
 
 
+def underline(p: float) -> int:
+    """The second cue beside colour, for readers who cannot tell the hues apart: 1 px (unlikely) to 4 px."""
+    return 1 + round(3 * max(0.0, min(1.0, p)))
+
+
 def _visible(piece: str) -> str:
     return html.escape(piece).replace("\n", "↵<br>") if piece else "·"
 
 
-def _tooltip(tok: dict) -> str:
-    lines = [f"p = {tok['prob']:.2%} (id {tok['id']})", "top alternatives:"]
+def _tooltip(tok: dict, lang: str) -> str:
+    lines = [f"p = {tok['prob']:.2%} (id {tok['id']})", tr(lang, "gen_alternatives")]
     lines += [f"  {alt['token']!r}: {alt['prob']:.2%}" for alt in tok["top"]]
     return html.escape("\n".join(lines), quote=True)
 
 
-def token_html(prompt: str, tokens: list[dict]) -> str:
-    """The prompt, then each generated token as a chip coloured by its probability.
+def _chip(t: dict, lang: str) -> str:
+    return (f'<span class="tok" style="background:{prob_color(t["prob"])};border-bottom:{underline(t["prob"])}px '
+            f'solid #333" title="{_tooltip(t, lang)}" data-prob="{t["prob"]:.4f}">{_visible(t["token"])}</span>')
 
-    Hover a chip for its probability and top alternatives (a native tooltip: works everywhere,
-    costs no JavaScript).
-    """
-    chips = "".join(
-        f'<span class="tok" style="background:{prob_color(t["prob"])}" title="{_tooltip(t)}" '
-        f'data-prob="{t["prob"]:.4f}">{_visible(t["token"])}</span>'
-        for t in tokens
-    )
-    legend = ('<div class="tok-legend">token colour = its probability: '
-              + "".join(f'<span class="tok" style="background:{prob_color(p)}">{p:.0%}</span>'
-                        for p in (0.05, 0.25, 0.5, 0.75, 0.95))
-              + " — hover a token for its top alternatives</div>")
+
+def legend_html(lang: str = "en") -> str:
+    samples = "".join(f'<span class="tok" style="background:{prob_color(p)};border-bottom:{underline(p)}px solid '
+                      f'#333">{p:.0%}</span>' for p in LEGEND_STEPS)
+    return f'<div class="tok-legend">{tr(lang, "gen_legend")} {samples} {tr(lang, "gen_legend_hover")}</div>'
+
+
+def token_html(prompt: str, sequences: list[list[dict]], lang: str = "en") -> str:
+    """The prompt, then each generated token as a chip coloured (and underlined) by its probability; with
+    several sequences, one labelled block each. Hover a chip for its top alternatives."""
     prompt_html = html.escape(prompt).replace("\n", "<br>")
-    return f'<div class="tok-view"><span class="prompt">{prompt_html}</span>{chips}</div>{legend}'
+    blocks = []
+    for i, tokens in enumerate(sequences, 1):
+        label = f'<div class="tok-seq">{tr(lang, "gen_sequence", i=i)}</div>' if len(sequences) > 1 else ""
+        chips = "".join(_chip(t, lang) for t in tokens)
+        blocks.append(f'{label}<div class="tok-view"><span class="prompt">{prompt_html}</span>{chips}</div>')
+    return "".join(blocks) + legend_html(lang)
 
 
 def token_table(tokens: list[dict]) -> list[list]:
@@ -53,10 +65,14 @@ def token_table(tokens: list[dict]) -> list[list]:
     return rows
 
 
-TABLE_HEADERS = ["step", "token", "id", "probability", "top-5 alternatives (probability)"]
+def table_headers(lang: str = "en") -> list[str]:
+    return tr(lang, "gen_table")
 
 
-def probability_figure(tokens: list[dict]) -> go.Figure:
+TABLE_HEADERS = table_headers()
+
+
+def probability_figure(tokens: list[dict], lang: str = "en") -> go.Figure:
     """Chosen-token probability per step, with the top-5 alternatives on hover."""
     steps = list(range(1, len(tokens) + 1))
     hover = ["<br>".join([f"<b>{plain(repr(t['token']))}</b> p={t['prob']:.2%}"]
@@ -67,8 +83,7 @@ def probability_figure(tokens: list[dict]) -> go.Figure:
         text=[plain(t["token"]) for t in tokens], textposition="outside", cliponaxis=False,
     ))
     fig.update_layout(
-        title="Probability of each generated token (model's own distribution, before sampling)",
-        xaxis_title="generation step", yaxis_title="probability", yaxis_range=[0, 1.1],
-        height=320, margin=dict(l=50, r=20, t=50, b=40), template="plotly_white",
+        title=tr(lang, "gen_chart_title"), xaxis_title=tr(lang, "gen_chart_x"), yaxis_title=tr(lang, "gen_chart_y"),
+        yaxis_range=[0, 1.1], height=320, margin=dict(l=50, r=20, t=50, b=40), template="plotly_white",
     )
     return fig

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-TOKEN_HEADERS = ["#", "token", "input_id", "token_type_id", "segment", "attention_mask"]
+from .words import tr
+
+TOKEN_HEADERS = tr("en", "nsp_tokens")
 GREEN, RED = "#16a34a", "#dc2626"
 
 
@@ -13,12 +15,12 @@ def percent(p: float) -> str:
     return f"{p * 100:.4f} %"
 
 
-def nsp_figure(is_next: float, not_next: float) -> go.Figure:
+def nsp_figure(is_next: float, not_next: float, lang: str = "en") -> go.Figure:
     """A gauge of P(IsNext) over a 100 % bar split into IsNext / NotNext."""
     fig = go.Figure(go.Indicator(
         mode="gauge+number", value=is_next * 100, domain={"x": [0, 1], "y": [0.3, 1]},
         number={"suffix": " %", "valueformat": ".4f"},
-        title={"text": "P(IsNext): sentence B follows sentence A"},
+        title={"text": tr(lang, "nsp_gauge")},
         gauge={"axis": {"range": [0, 100], "ticksuffix": "%"}, "bar": {"color": GREEN if is_next >= 0.5 else RED},
                "steps": [{"range": [0, 50], "color": "#fee2e2"}, {"range": [50, 100], "color": "#dcfce7"}],
                "threshold": {"line": {"color": "#111", "width": 2}, "value": 50}},

@@ -11,6 +11,7 @@ import html
 import unicodedata
 
 from ..tasks.tokenize import Group, Token, Tokenization, diff
+from .words import kind, tr
 
 PALETTE = 6  # chip colours cycle so neighbouring tokens are always told apart
 INVISIBLE = {"\u200d": "ZWJ", "\u200c": "ZWNJ", "\u200b": "ZWSP", "\ufeff": "BOM", "\ufe0f": "VS16",
@@ -44,6 +45,7 @@ CSS = """
 .tkz td, .tkz th { border: 1px solid #dee2e6; padding: 2px 8px; text-align: right; }
 .tkz td:nth-child(-n+2), .tkz th:nth-child(-n+2), .tkz td.l { text-align: left; }
 .tkz del { background: #ffc9c9; } .tkz ins { background: #b2f2bb; text-decoration: none; }
+.tkz .tkz-failed { font-family: system-ui, sans-serif; color: #9f1239; }
 """
 
 
@@ -135,31 +137,29 @@ def chips_html(result: Tokenization, differs: set[int] = frozenset()) -> str:
     return f'<div class="tkz-chips">{"".join(parts)}</div>'
 
 
-def _head(result: Tokenization) -> str:
+def _head(result: Tokenization, lang: str) -> str:
     unknown = sum(t.unknown for t in result.tokens)
-    flags = f" · <b>{unknown} unknown</b>" if unknown else ""
+    flags = f" · <b>{tr(lang, 'tok_unknown', n=unknown)}</b>" if unknown else ""
     return (f'<div class="tkz-head"><b>{html.escape(result.tokenizer)}</b> <span class="tkz-kind">'
-            f'{html.escape(result.kind)}</span> · {result.count} tokens · '
-            f'{result.chars_per_token:.2f} characters/token{flags}</div>')
+            f'{html.escape(kind(lang, result.kind))}</span> · '
+            f'{tr(lang, "tok_head", count=result.count, cpt=result.chars_per_token)}{flags}</div>')
 
 
-def comparison_html(results: list[Tokenization], differs: list[set[int]], votes: dict[int, int]) -> str:
+def comparison_html(results: list[Tokenization], differs: list[set[int]], votes: dict[int, int],
+                    lang: str = "en", failures: list[str] = ()) -> str:
     """Every tokenizer's chips, one row each, under a ruler of where they cut the text."""
     rows = "".join(
-        f'<div class="tkz-row" data-tokenizer="{html.escape(r.tokenizer, quote=True)}">{_head(r)}'
+        f'<div class="tkz-row" data-tokenizer="{html.escape(r.tokenizer, quote=True)}">{_head(r, lang)}'
         f"{chips_html(r, d)}<details><summary>ids</summary><code>{[t.id for t in r.tokens]}</code>"
         f"</details></div>" for r, d in zip(results, differs))
-    legend = ('<div class="tkz-legend">top: the characters a token covers (· space, ↵ newline); bottom: the '
-              'vocabulary entry (Ġ = a space in GPT-2, ▁ = a space in sentencepiece, ## = continues a word in '
-              'WordPiece). Grey dashed = special token, red ⚠ = unknown token'
-              + (", <span style='box-shadow:inset 0 -3px 0 #f76707'>orange underline</span> = another "
-                 "tokenizer splits these characters differently" if len(results) > 1 else "")
-              + ". Hover a token for its id and bytes.</div>")
-    ruler = ruler_html(results[0].text, votes, len(results)) if len(results) > 1 else ""
-    return f'<div class="tkz">{ruler}{rows}{legend}</div>'
+    legend = (f'<div class="tkz-legend">{tr(lang, "tok_legend")}'
+              + (tr(lang, "tok_legend_differs") if len(results) > 1 else "") + f'{tr(lang, "tok_legend_hover")}</div>')
+    ruler = ruler_html(results[0].text, votes, len(results), lang) if len(results) > 1 else ""
+    failed = "".join(f'<div class="tkz-row tkz-failed">⚠ {html.escape(f)}</div>' for f in failures)
+    return f'<div class="tkz">{failed}{ruler}{rows}{legend}</div>'
 
 
-def ruler_html(text: str, votes: dict[int, int], total: int) -> str:
+def ruler_html(text: str, votes: dict[int, int], total: int, lang: str = "en") -> str:
     """The text once, with a bar wherever a tokenizer cuts: grey if all do, orange if only some."""
     parts = []
     for i, ch in enumerate(text):
@@ -167,44 +167,43 @@ def ruler_html(text: str, votes: dict[int, int], total: int) -> str:
             cls, n = ("all" if votes[i] == total else "some"), votes[i]
             parts.append(f'<span class="tkz-cut {cls}" title="{n} of {total} tokenizers cut here"></span>')
         parts.append(_char(ch) + ("<br>" if ch == "\n" else ""))
-    return (f'<div class="tkz-row"><div class="tkz-head"><b>Where they cut</b> <span class="tkz-kind">grey = all '
-            f'{total} tokenizers cut here, orange = only some</span></div><div class="tkz-ruler">'
+    return (f'<div class="tkz-row"><div class="tkz-head"><b>{tr(lang, "tok_ruler")}</b> <span class="tkz-kind">'
+            f'{tr(lang, "tok_ruler_kind", total=total)}</span></div><div class="tkz-ruler">'
             f'{"".join(parts)}</div></div>')
 
 
-def summary_html(results: list[Tokenization]) -> str:
+def summary_html(results: list[Tokenization], lang: str = "en") -> str:
     """Counts per tokenizer, and whether decode(encode(text)) gives the text back."""
-    head = ("<tr><th>tokenizer</th><th>algorithm</th><th>tokens</th><th>characters</th><th>bytes (UTF-8)</th>"
-            "<th>characters / token</th><th>unknown</th><th>round trip</th></tr>")
+    head = "<tr>" + "".join(f"<th>{h}</th>" for h in tr(lang, "tok_summary")) + "</tr>"
     rows = "".join(
-        f"<tr><td>{html.escape(r.tokenizer)}</td><td class='l'>{html.escape(r.kind)}</td><td>{r.count}</td>"
-        f"<td>{len(r.text)}</td><td>{len(r.text.encode())}</td><td>{r.chars_per_token:.2f}</td>"
-        f"<td>{sum(t.unknown for t in r.tokens)}</td><td class='l'>{_round_trip_cell(r)}</td></tr>"
+        f"<tr><td>{html.escape(r.tokenizer)}</td><td class='l'>{html.escape(kind(lang, r.kind))}</td>"
+        f"<td>{r.count}</td><td>{len(r.text)}</td><td>{len(r.text.encode())}</td><td>{r.chars_per_token:.2f}</td>"
+        f"<td>{sum(t.unknown for t in r.tokens)}</td><td class='l'>{_round_trip_cell(r, lang)}</td></tr>"
         for r in results)
-    return f'<div class="tkz"><table>{head}{rows}</table>{round_trip_html(results)}</div>'
+    return f'<div class="tkz"><table>{head}{rows}</table>{round_trip_html(results, lang)}</div>'
 
 
-def _round_trip_cell(r: Tokenization) -> str:
-    return {True: "✓ exact", False: "✗ differs (below)", None: "— cannot decode"}[r.round_trip_ok]
+def _round_trip_cell(r: Tokenization, lang: str) -> str:
+    return tr(lang, {True: "tok_exact", False: "tok_differs", None: "tok_no_decode"}[r.round_trip_ok])
 
 
-def round_trip_html(results: list[Tokenization]) -> str:
+def round_trip_html(results: list[Tokenization], lang: str = "en") -> str:
     """decode(encode(text)) for each tokenizer that does not give the text back, with the changes marked."""
     parts = []
     for r in results:
         if r.round_trip_ok is False:
-            marked = "".join(_diff_piece(op, a, b) for op, a, b in diff(r.text, r.decoded or ""))
+            marked = "".join(_diff_piece(op, a, b, lang) for op, a, b in diff(r.text, r.decoded or ""))
             parts.append(f"<div class='tkz-row'><div class='tkz-head'><b>{html.escape(r.tokenizer)}</b> "
-                         f"decodes its tokens to (<del>removed</del>, <ins>added</ins>):</div>"
+                         f"{tr(lang, 'tok_decodes_to')}</div>"
                          f"<div class='tkz-ruler'>{marked}</div></div>")
     return "".join(parts)
 
 
-def _diff_piece(op: str, original: str, decoded: str) -> str:
+def _diff_piece(op: str, original: str, decoded: str, lang: str = "en") -> str:
     if op == "equal":
         return html.escape(original)
     if op == "rest":
-        return " <i>… (the rest is not compared)</i>"
+        return f" <i>{tr(lang, 'tok_rest')}</i>"
     removed = f"<del>{visible(original)}</del>" if original else ""
     added = f"<ins>{visible(decoded)}</ins>" if decoded else ""
     return removed + added

@@ -20,6 +20,19 @@ def usable_positions(config) -> int | None:
     return limit
 
 
+def config_positions(folder: str) -> int | None:
+    """usable_positions of a local checkpoint, from its config.json alone (no weights loaded)."""
+    import json
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    try:
+        config = json.loads((Path(folder) / "config.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return usable_positions(SimpleNamespace(**config))
+
+
 def token_limit(loaded) -> int:
     """How many tokens (special tokens included) the model can take in one pass."""
     limit = usable_positions(loaded.model.config) or 512

@@ -51,7 +51,7 @@ class GenerationParams:
                 values[name] = check(param, value)
         p = GenerationParams(**values)
         p._check_domain()
-        if p.seed == -1:  # -1 asks for a fresh random seed, reported back so it can be reused
+        if p.seed == -1 and p.do_sample:  # a fresh random seed, reported back so it can be reused (greedy needs none)
             p.seed = int(torch.randint(0, 2**31 - 1, (1,)).item())
         return p
 

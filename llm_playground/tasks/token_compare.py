@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .tokenize import Group, Tokenization
 
@@ -76,11 +76,12 @@ class Comparison:
     results: list[Tokenization]
     differs: list[set[int]]
     votes: Counter
+    failures: list = field(default_factory=list)  # (name, error) of tokenizers that could not be used
 
     @property
     def text(self) -> str:
-        return self.results[0].text
+        return self.results[0].text if self.results else ""
 
 
-def compare(results: list[Tokenization]) -> Comparison:
-    return Comparison(results, disagreements(results), cut_votes(results))
+def compare(results: list[Tokenization], failures: list = ()) -> Comparison:
+    return Comparison(results, disagreements(results), cut_votes(results), list(failures))

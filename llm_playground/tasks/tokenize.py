@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable
 
-from ..errors import InvalidInput, TaskNotSupported
+from ..errors import InvalidInput, PlaygroundError, TaskNotSupported
 from ..specs import MAX_TOKENIZERS
 from .baselines import BASELINES, Baseline
 from .text_diff import diff  # noqa: F401 - the round-trip diff of a Tokenization
@@ -213,7 +213,16 @@ def resolve(name: str, load: Callable[[str], Any]) -> Any:
     return BASELINES.get(name) or load(name)
 
 
-def tokenize_all(names: list[str], text: str, load: Callable[[str], Any], add_special: bool = True
-                 ) -> list[Tokenization]:
-    """Every tokenizer's tokens (names and text already checked: clean_names, the service)."""
-    return [tokenize(name, resolve(name, load), text, add_special) for name in names]
+def tokenize_all(names: list[str], text: str, load: Callable[[str], Any], add_special: bool = True,
+                 failures: list | None = None) -> list[Tokenization]:
+    """Every tokenizer's tokens (names and text already checked: clean_names, the service). With a
+    `failures` list, a tokenizer that cannot be used is recorded there as (name, error) and the others go on."""
+    results = []
+    for name in names:
+        try:
+            results.append(tokenize(name, resolve(name, load), text, add_special))
+        except PlaygroundError as exc:
+            if failures is None:
+                raise
+            failures.append((name, exc))
+    return results

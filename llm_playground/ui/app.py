@@ -1,25 +1,20 @@
-"""The Gradio Blocks app: header, one tab per task spec, the Models view and the public API."""
+"""The Gradio Blocks app: header (with the language switch), one tab per task spec, the Models view, the
+public API."""
 
 from __future__ import annotations
 
 import gradio as gr
+from gradio.i18n import I18nData
 from starlette.middleware import Middleware
 
 from .. import api
 from ..service import PlaygroundService
-from . import (attention_tab, fill_mask_tab, generation_tab, gradio_patches, models_tab, next_sentence_tab,
+from . import (attention_tab, fill_mask_tab, generation_tab, gradio_patches, links, models_tab, next_sentence_tab,
                next_token_tab, share, tokenizer_tab)
+from .assets import CSS, HEAD, SWITCH_LANGUAGE_JS
 from .body_limit import BodyLimit
 from .common import bind
-from .i18n import I18N, t
-
-CSS = """
-.tok-view { font-family: ui-monospace, monospace; line-height: 2; white-space: pre-wrap; }
-.tok-view .prompt { color: #555; }
-.tok { border-radius: 4px; padding: 1px 2px; margin: 0 1px; border: 1px solid rgba(0,0,0,.12); color: #111; }
-.tok-legend { font-size: 0.85em; color: #666; margin-top: 6px; }
-.share-row { align-items: end; }
-"""
+from .i18n import I18N, TEXTS, t
 
 # The UI module of each tab spec (specs.py gives the order, ids and labels).
 TAB_MODULES = {"generate": generation_tab, "next-token": next_token_tab, "fill-mask": fill_mask_tab,
@@ -35,33 +30,61 @@ def register_api(service: PlaygroundService) -> None:
         gr.api(endpoint, api_name=name, **limit)
 
 
-def build_tabs(service: PlaygroundService, tabs: gr.Tabs) -> list[share.TabLink]:
-    links = []
+def build_tabs(service: PlaygroundService, tabs: gr.Tabs, lang: gr.Radio | None = None) -> list[share.TabLink]:
+    lang = lang if lang is not None else gr.State("en")  # tests build tabs without the header
+    tab_links = []
     for tab_id, spec in service.specs.items():
         if tab_id not in TAB_MODULES:
             continue
         with gr.Tab(t(spec.label), id=tab_id, elem_id=f"tab-{tab_id}") as tab:
-            link = TAB_MODULES[tab_id].build(service)
-        links.append(link)
+            link = TAB_MODULES[tab_id].build(service, lang)
+        tab_links.append(link)
         # Switching tabs puts that tab's inputs in the address bar (without run=1).
-        tab.select(None, share.js_inputs(link), None, api_visibility="private",
-                   js=share.link_js(link, share.defaults_of(service, tab_id), "select"))
+        tab.select(None, links.js_inputs(link), None, api_visibility="private",
+                   js=links.link_js(link, share.defaults_of(service, tab_id), "select"))
     with gr.Tab(t("tab_models"), id="models", elem_id="tab-models") as models:
-        refresh, outputs = models_tab.build(service)
-    models.select(refresh, None, outputs, api_visibility="private")
-    models.select(None, None, None, api_visibility="private", js=share.MODELS_URL_JS)
-    return links
+        refresh, inputs, outputs = models_tab.build(service, lang)
+    models.select(refresh, inputs, outputs, api_visibility="private")
+    models.select(None, None, None, api_visibility="private", js=links.MODELS_URL_JS)
+    return tab_links
+
+
+def relabel_tabs(app: gr.Blocks):
+    """Tab headers in a language: Gradio's i18n store relabels everything else, but the headers of tabs not
+    shown keep their first language until they are shown, so the server sends them (tests/test_i18n.py)."""
+    tabs = [(block, block.label.key) for block in app.blocks.values()
+            if isinstance(block, gr.Tab) and isinstance(block.label, I18nData)]
+
+    def relabel(lang: str) -> dict:
+        index = 1 if lang == "ja" else 0
+        return {tab: gr.Tab(label=TEXTS[key][index]) for tab, key in tabs}
+
+    return relabel, [tab for tab, _ in tabs]
+
+
+def header() -> tuple[gr.Radio, gr.Markdown]:
+    with gr.Row(equal_height=False, elem_id="header"):
+        gr.Markdown(t("intro"), elem_id="intro")
+        lang = gr.Radio([("English", "en"), ("日本語", "ja")], value="en", show_label=False, container=False,
+                        elem_id="lang", scale=0, min_width=190)
+    banner = gr.Markdown(visible=False, elem_id="offline-banner")
+    return lang, banner
 
 
 def build_app(service: PlaygroundService) -> gr.Blocks:
     # Gradio copies every file it serves (JSON exports) into its own cache: delete those older than an
     # hour, every ten minutes, so the cache cannot grow without bound.
     with gr.Blocks(title="LLM Playground", delete_cache=(600, 3600)) as app:
-        gr.Markdown(t("intro"))
+        lang, banner = header()
         with gr.Tabs(elem_id="tabs") as tabs:
-            links = build_tabs(service, tabs)
-        share.install(service, tabs, links, app)
+            tab_links = build_tabs(service, tabs, lang)
+        links.install(service, links.Page(tabs, gr.Textbox(visible=False, elem_id="share-run"), lang, banner,
+                                          tab_links), app)
         register_api(service)
+    relabel, tab_blocks = relabel_tabs(app)
+    with app:
+        lang.change(None, [lang], None, js=SWITCH_LANGUAGE_JS, api_visibility="private", queue=False)
+        lang.change(relabel, [lang], tab_blocks, api_visibility="private", queue=False, show_progress="hidden")
     app.queue(max_size=service.settings.queue_size, default_concurrency_limit=4)
     gradio_patches.fewer_analytics_summaries(app)
     gradio_patches.admission(app, service)
@@ -71,13 +94,12 @@ def build_app(service: PlaygroundService) -> gr.Blocks:
 def launch(app: gr.Blocks, service: PlaygroundService, **kwargs):
     s = service.settings
     gradio_patches.lazy_session_configs()
-    # i18n: the UI language follows the browser (English or Japanese; other languages get English). Not
-    # "settings" in the footer: its language switch re-labels only the tabs already shown (gradio 6.31).
+    # i18n: gr.I18n translates labels and guides in the browser; the header's switch changes the language
+    # in the page (assets.SWITCH_LANGUAGE_JS) and the server writes results in the page's language.
     # show_error: gradio's own refusals (a value a control cannot take) reach the caller with their reason;
-    # the app's handlers never let an exception through unexplained (ui/common.bind).
+    # the app's handlers never let an exception through unexplained (ui/binding.bind).
     options = dict(server_name=s.host, server_port=s.port, share=s.share, theme=gr.themes.Soft(), css=CSS,
-                   show_error=True,
-                   footer_links=["api", "gradio"], i18n=I18N,
+                   head=HEAD, show_error=True, footer_links=["api", "gradio"], i18n=I18N,
                    # no allowed_paths: files are served only from gradio's own upload/cache folders
                    app_kwargs={"middleware": [Middleware(BodyLimit)]})
     return app.launch(**(options | kwargs))

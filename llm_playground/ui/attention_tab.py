@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import gradio as gr
 from gradio.components.plot import PlotData
 
+from ..plots.attention import heatmap_figure, model_view_figure, token_view_figure, view_title
 from ..plots.text import md
-from ..plots.attention import heatmap_figure, model_view_figure, token_view_figure
+from ..plots.words import tr
 from ..specs import ATTENTION_VIEWS, HEAD_MAX, HEAD_MEAN, HEATMAP, MODEL_VIEW, TOKEN_VIEW
 from . import controls, exports, share
 from .common import bind, client_key, progress_callback
@@ -17,10 +18,11 @@ from .share import Field, TabLink
 
 TAB = "attention"
 EXAMPLES = [
+    ["Once upon a time, there was a little girl named Lily.", "", "stories260K"],
+    ["Lily saw a big dog. She was scared of it.", "", "stories260K"],
     ["The bank raised the interest rate.", "", "bert-base-uncased"],
     ["The animal didn't cross the street because it was too tired.", "", "bert-base-uncased"],
     ["The bank raised the interest rate.", "The river bank was flooded.", "bert-base-uncased"],
-    ["Once upon a time, there was a little girl named Lily.", "", "stories260K"],
 ]
 
 
@@ -34,14 +36,16 @@ class AttentionUI:
     info: gr.Markdown
     exported: gr.File
     code: gr.Code
+    error: gr.Markdown
 
 
-def figure(result, data):
+def figure(result, data, lang: str = "en"):
+    title = view_title(data, result.labels, lang)
     if data.view == MODEL_VIEW:
-        return model_view_figure(data.weights, result.labels, data.title, data.block)
+        return model_view_figure(data.weights, result.labels, title, data.block, lang)
     if data.view == TOKEN_VIEW:
-        return token_view_figure(data.weights, result.labels, data.token, data.title, data.layer)
-    return heatmap_figure(data.weights, result.labels, data.title, result.causal, result.pair_start)
+        return token_view_figure(data.weights, result.labels, data.token, title, data.layer, lang)
+    return heatmap_figure(data.weights, result.labels, title, result.causal, result.pair_start, lang)
 
 
 def file_name(result, data) -> str:
@@ -50,17 +54,17 @@ def file_name(result, data) -> str:
     return exports.safe_name(f"attention-{result.model}-{data.view}-layer{data.layer}-{head}")
 
 
-def plot_payload(result, data) -> PlotData:
+def plot_payload(result, data, lang: str = "en") -> PlotData:
     """The figure, plus a plotly config naming the PNG that the toolbar's camera button downloads."""
-    return exports.png_plot(figure(result, data), file_name(result, data))
+    return exports.png_plot(figure(result, data, lang), file_name(result, data))
 
 
-def summary(result) -> str:
-    kv = (f" (grouped KV: {result.kv_heads} key/value heads shared by {result.num_heads} query heads; "
-          "shown per query head)" if result.kv_heads and result.kv_heads < result.num_heads else "")
-    kind = "causal: each token sees only earlier tokens" if result.causal else "bidirectional"
-    return (f"**{len(result.ids)} tokens** · {result.num_layers} layers × {result.num_heads} heads{kv} · {kind} · "
-            f"{md(result.model)}")
+def summary(result, lang: str = "en") -> str:
+    grouped = result.kv_heads and result.kv_heads < result.num_heads
+    kv = tr(lang, "att_kv", kv=result.kv_heads, heads=result.num_heads) if grouped else ""
+    kind = tr(lang, "att_causal" if result.causal else "att_bidirectional")
+    return tr(lang, "att_summary", n=len(result.ids), layers=result.num_layers, heads=result.num_heads, kv=kv,
+              kind=kind, name=md(result.model))
 
 
 def head_choices(num_heads: int) -> list[tuple]:
@@ -77,7 +81,8 @@ def selection(result, layer, head, token) -> tuple[int, str, int]:
     return layer, head, token if isinstance(token, int) and token < len(result.ids) else default_token
 
 
-def run_attention(ui: AttentionUI, service, model, text, pair, view, layer, head, token, progress=gr.Progress()):
+def run_attention(ui: AttentionUI, service, model, text, pair, view, layer, head, token, lang="en",
+                  progress=gr.Progress()):
     result = service.attention(model, text, pair, progress=progress_callback(progress)).result
     layer, head, token = selection(result, layer, head, token)
     out = service.attention_view(model, text, pair, view, layer, head, token)
@@ -85,7 +90,8 @@ def run_attention(ui: AttentionUI, service, model, text, pair, view, layer, head
             ui.layer: gr.update(maximum=result.num_layers - 1, value=layer),
             ui.head: gr.update(choices=head_choices(result.num_heads), value=head),
             ui.token: gr.update(choices=[(f"{i}: {label}", i) for i, label in enumerate(result.labels)], value=token),
-            ui.plot: plot_payload(*out.result), ui.info: summary(result), ui.exported: gr.update(visible=False),
+            ui.plot: plot_payload(*out.result, lang), ui.info: summary(result, lang),
+            ui.exported: gr.update(visible=False),
             ui.code: python(service, out)}
 
 
@@ -105,14 +111,14 @@ def stored_view(service, key: dict, view, layer, head, token):
     return service.attention_view(key["model"], key["text"], key["text_pair"], view, layer, head, token or 0)
 
 
-def replot(ui: AttentionUI, service, key, view, layer, head, token) -> dict:
+def replot(ui: AttentionUI, service, key, view, layer, head, token, lang="en") -> dict:
     if not key:
         return {}
     out = stored_view(service, key, view, layer, head, token)
-    return {ui.plot: plot_payload(*out.result), ui.code: python(service, out)}
+    return {ui.plot: plot_payload(*out.result, lang), ui.code: python(service, out)}
 
 
-def export_view(ui: AttentionUI, service, key, view, layer, head, token) -> dict:
+def export_view(ui: AttentionUI, service, key, view, layer, head, token, lang="en") -> dict:
     out = stored_view(service, key, view, layer, head, token)
     return {ui.exported: exports.json_download(service, file_name(*out.result), service.attention_json(out), None)}
 
@@ -124,7 +130,7 @@ def restore_head(v):
     return gr.update(choices=[(t("att_mean"), HEAD_MEAN), (t("att_max"), HEAD_MAX), *heads], value=str(v))
 
 
-def build(service) -> TabLink:
+def build(service, lang) -> TabLink:
     spec = service.specs[TAB]
     share.guide("guide_attention", "att-guide")
     with gr.Row():
@@ -133,6 +139,7 @@ def build(service) -> TabLink:
             text = controls.textbox(spec, "text", "att-text", EXAMPLES[0][0], lines=3, max_lines=8)
             pair = controls.textbox(spec, "text_pair", "att-text-b")
             run = gr.Button(t("att_run"), variant="primary", elem_id="att-run")
+            error = share.error_box("att-error")
             info = gr.Markdown(elem_id="att-info")
             view = gr.Radio([(t("att_" + v.replace(" ", "_")), v) for v in ATTENTION_VIEWS], value=HEATMAP,
                             label=t("att_view"), elem_id="att-view", info=t("att_view_info"))
@@ -146,15 +153,16 @@ def build(service) -> TabLink:
             plot = gr.Plot(elem_id="att-plot", show_label=False)
             gr.Markdown(t("att_help"))
     panel = share.panel("att", with_json=False)  # the JSON export is per view, above
-    share.examples(EXAMPLES, [text, pair, model], t("examples"), ["Text", "Sentence B", "Model"])
-    ui = AttentionUI(gr.State(None), layer, head, token, plot, info, exported, panel.code)
+    share.examples(service, EXAMPLES, [text, pair, model], t("examples"), ["Text", "Sentence B", "Model"],
+                   model_column=2)
+    ui = AttentionUI(gr.State(None), layer, head, token, plot, info, exported, panel.code, error)
 
     inputs = [model, text, pair, view, layer, head, token]
-    outputs = [ui.key, layer, head, token, plot, info, exported, panel.code]
-    events = [trigger(bind(service, run_attention, ui, service), inputs, outputs,
-                      concurrency_id=spec.concurrency_id, api_visibility="private")
-              for trigger in (run.click, text.submit)]
-    chosen = [ui.key, view, layer, head, token]
+    outputs = [ui.key, layer, head, token, plot, info, exported, panel.code, error]
+    handler = bind(service, run_attention, ui, service, error=error, clear=[plot, info])
+    events = [trigger(handler, inputs + [lang], outputs, concurrency_id=spec.concurrency_id,
+                      api_visibility="private") for trigger in (run.click, text.submit)]
+    chosen = [ui.key, view, layer, head, token, lang]
     # .input: user changes only (typing, dragging, arrow keys), not the values a run sets; always_last
     # skips the intermediate positions of a drag. Re-plots read stored weights: not rate limited.
     replots = gr.on([view.input, layer.input, head.input, token.input],

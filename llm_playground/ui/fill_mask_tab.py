@@ -6,9 +6,12 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from ..plots.text import md
+import pandas as pd
+
 from ..plots.fill_mask import (PREDICTION_HEADERS, TOKEN_HEADERS, mask_label, percent, prediction_figure,
                                prediction_rows, token_chips, token_rows)
+from ..plots.text import md
+from ..plots.words import tr
 from . import controls, exports, share
 from .common import bind, progress_callback
 from .i18n import t
@@ -30,29 +33,31 @@ class FillMaskUI:
     tokens: gr.Dataframe
     predictions: gr.Dataframe
     panel: Panel
+    error: gr.Markdown
 
 
-def summary(outcome) -> str:
+def summary(outcome, lang: str) -> str:
     result, info = outcome.result, outcome.model
-    lines = [f"{md(mask_label(i, m.position))}: **{md(m.predictions[0].token)}** "
+    lines = [f"{md(mask_label(i, m.position, lang))}: **{md(m.predictions[0].token)}** "
              f"({percent(m.predictions[0].score)}) → “{md(m.predictions[0].sequence)}”"
              for i, m in enumerate(result.masks)]
-    lines.append(f"{md(info.name)} on `{info.device}` · the model saw {len(result.tokens)} tokens")
+    lines.append(tr(lang, "fm_ran", name=md(info.name), device=info.device, n=len(result.tokens)))
     return "\n\n".join(lines)
 
 
-def predict(ui: FillMaskUI, service, model, text, k, progress=gr.Progress()) -> dict:
+def predict(ui: FillMaskUI, service, model, text, k, lang="en", progress=gr.Progress()) -> dict:
     out = service.fill_mask(model, text, k, progress=progress_callback(progress))
     data, r, stem = out.result.to_dict(out.model.name), out.result, exports.safe_name(TAB, out.model.name)
     positions = [m.position for m in r.masks]
-    return {ui.summary: summary(out), ui.chips: token_chips(r.tokens, positions),
-            ui.chart: exports.png_plot(prediction_figure(data["masks"]), stem + "-predictions"),
-            ui.tokens: token_rows(r.tokens, r.input_ids, positions), ui.predictions: prediction_rows(data["masks"]),
+    return {ui.summary: summary(out, lang), ui.chips: token_chips(r.tokens, positions, lang),
+            ui.chart: exports.png_plot(prediction_figure(data["masks"], lang), stem + "-predictions"),
+            ui.tokens: pd.DataFrame(token_rows(r.tokens, r.input_ids, positions), columns=tr(lang, "fm_tokens")),
+            ui.predictions: pd.DataFrame(prediction_rows(data["masks"]), columns=tr(lang, "fm_predictions")),
             ui.panel.json: exports.json_download(service, stem, data),
             ui.panel.code: service.python(TAB, out)}
 
 
-def build(service) -> TabLink:
+def build(service, lang) -> TabLink:
     spec = service.specs[TAB]
     share.guide("guide_fill_mask", "fm-guide")
     with gr.Row():
@@ -60,6 +65,7 @@ def build(service) -> TabLink:
             model = controls.model(service, spec, "fm-model")
             text = controls.textbox(spec, "text", "fm-text", EXAMPLES[0][0], lines=2)
             run = gr.Button(t("fm_run"), variant="primary", elem_id="fm-run")
+            error = share.error_box("fm-error")
             summary_ = gr.Markdown(elem_id="fm-summary")
         with gr.Column(scale=1):
             top_k = controls.slider(spec, "top_k", "fm-top-k")
@@ -73,12 +79,12 @@ def build(service) -> TabLink:
     predictions = gr.Dataframe(headers=PREDICTION_HEADERS, label=t("fm_predictions"), wrap=True,
                                elem_id="fm-predictions")
     panel = share.panel("fm")
-    share.examples(EXAMPLES, [text], t("examples_course"), ["Text"])
-    ui = FillMaskUI(summary_, chart, chips, tokens, predictions, panel)
-    outputs = [summary_, chart, chips, tokens, predictions, panel.json, panel.code]
-    events = [trigger(bind(service, predict, ui, service), [model, text, top_k], outputs,
-                      concurrency_id=spec.concurrency_id, api_visibility="private")
-              for trigger in (run.click, text.submit)]
+    share.examples(service, EXAMPLES, [text], t("examples_course"), ["Text"])
+    ui = FillMaskUI(summary_, chart, chips, tokens, predictions, panel, error)
+    outputs = [summary_, chart, chips, tokens, predictions, panel.json, panel.code, error]
+    handler = bind(service, predict, ui, service, error=error, clear=[summary_, chart, chips, tokens, predictions])
+    events = [trigger(handler, [model, text, top_k, lang], outputs, concurrency_id=spec.concurrency_id,
+                      api_visibility="private") for trigger in (run.click, text.submit)]
     link = TabLink(TAB, [Field("model", model), Field("text", text), Field("top_k", top_k)], panel,
                    run_button="fm-run", ui=ui)
     share.wire(link, share.defaults_of(service, TAB), events)

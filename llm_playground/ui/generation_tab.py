@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import gradio as gr
+import pandas as pd
 
+from ..plots.generation import probability_figure, table_headers, token_html, token_table
 from ..plots.text import md
-from ..plots.generation import TABLE_HEADERS, probability_figure, token_html, token_table
+from ..plots.words import tr
 from ..service import GenerationRun, Outcome
 from ..specs import DTYPES
 from . import controls, exports, share
@@ -17,9 +19,10 @@ from .share import Field, Panel, TabLink
 
 TAB = "generate"
 EXAMPLES = [
+    ["Once upon a time", "stories260K"],
+    ["Lily wanted to play in the park, but", "stories260K"],
     ["Once upon a time, in a land far away", "gpt2"],
     ["羽田空港に到着、東京の街は", "rinna/japanese-gpt2-xsmall"],
-    ["Once upon a time", "stories260K"],
 ]
 
 
@@ -32,68 +35,90 @@ class GenerationUI:
     table: gr.Dataframe
     panel: Panel
     used_seed: gr.Number
+    error: gr.Markdown
 
 
-def weights_note(info) -> str:
+def weights_note(info, lang: str) -> str:
     if info.nbytes is None:
-        return "served by an engine"
-    note = f"{human_bytes(info.nbytes)} of weights"
+        return tr(lang, "gen_engine")
     if info.float32_bytes and info.nbytes < info.float32_bytes:
-        note += f", vs {human_bytes(info.float32_bytes)} in float32"
-    return note
+        return tr(lang, "gen_weights_vs", size=human_bytes(info.nbytes), full=human_bytes(info.float32_bytes))
+    return tr(lang, "gen_weights", size=human_bytes(info.nbytes))
 
 
-def stats(state, info) -> str:
-    flag = " — stopped" if state.stopped else ("" if state.done else " — generating…")
-    return (f"**{state.new_tokens} tokens** in {state.seconds:.2f} s ({state.tokens_per_second:.1f} tokens/s) · "
-            f"{md(info.name)} on `{info.device}` in {info.dtype} ({weights_note(info)}) · "
-            f"seed {state.params.seed}{flag}")
+def stats(state, run: GenerationRun, lang: str) -> str:
+    info, p = run.model, state.params
+    flag = tr(lang, "gen_stopped") if state.stopped else ("" if state.done else tr(lang, "gen_generating"))
+    if run.fitted:
+        flag += tr(lang, "gen_fitted", n=run.fitted, limit=run.context)
+    seed = tr(lang, "gen_seed", seed=p.seed) if p.do_sample else tr(lang, "gen_greedy_seed")
+    return tr(lang, "gen_stats", n=state.new_tokens, s=state.seconds, tps=state.tokens_per_second, name=md(info.name),
+              device=info.device, dtype=info.dtype, weights=weights_note(info, lang), seed=seed, flag=flag)
 
 
-def streaming(ui: GenerationUI, run: GenerationRun, state) -> dict:
-    tokens = [asdict(t_) for t_ in list(state.sequences[0].tokens)]  # list(): an atomic snapshot
+def sequences(state) -> list[list[dict]]:
+    return [[asdict(t_) for t_ in list(s.tokens)] for s in state.sequences]  # list(): an atomic snapshot
+
+
+def streaming(ui: GenerationUI, run: GenerationRun, state, lang: str) -> dict:
     texts = "\n\n---\n\n".join(state.prompt + s.completion for s in state.sequences)
-    return {ui.output: texts, ui.tokens: token_html(state.prompt, tokens), ui.stats: stats(state, run.model),
-            ui.used_seed: state.params.seed}
+    return {ui.output: texts, ui.tokens: token_html(state.prompt, sequences(state), lang),
+            ui.stats: stats(state, run, lang), ui.used_seed: state.params.seed}
 
 
-def finished(ui: GenerationUI, service, run: GenerationRun, state) -> dict:
-    info, tokens = run.model, [asdict(t_) for t_ in state.sequences[0].tokens]
+def finished(ui: GenerationUI, service, run: GenerationRun, state, lang: str) -> dict:
+    info, tokens = run.model, sequences(state)[0]
     result = {**state.to_dict(info.name, info.device), "dtype": info.dtype}
     stem = exports.safe_name(TAB, info.name, f"seed{state.params.seed}")
-    chart = exports.png_plot(probability_figure(tokens), exports.safe_name(TAB, info.name, "probabilities"))
-    return {ui.stats: stats(state, info), ui.chart: chart, ui.table: token_table(tokens),
+    chart = exports.png_plot(probability_figure(tokens, lang), exports.safe_name(TAB, info.name, "probabilities"))
+    return {**streaming(ui, run, state, lang), ui.chart: chart,
+            ui.table: pd.DataFrame(token_table(tokens), columns=table_headers(lang)),
             ui.panel.json: exports.json_download(service, stem, result),
             ui.panel.code: service.python(TAB, Outcome(state, info, run.values))}
 
 
 def run_generation(ui: GenerationUI, service, model, prompt, mode, max_new, temperature, top_k, top_p, rep, ngram,
-                   seed, nseq, dtype, progress=gr.Progress()):
+                   seed, nseq, dtype, lang="en", progress=gr.Progress()):
     run = service.generate_stream(
-        model, prompt, progress=progress_callback(progress), max_new_tokens=max_new, do_sample=mode == "sampling",
-        temperature=temperature, top_k=top_k, top_p=top_p, repetition_penalty=rep, no_repeat_ngram_size=ngram,
-        seed=seed, num_sequences=nseq, dtype=dtype)
+        model, prompt, progress=progress_callback(progress), fit_context=True, max_new_tokens=max_new,
+        do_sample=mode == "sampling", temperature=temperature, top_k=top_k, top_p=top_p, repetition_penalty=rep,
+        no_repeat_ngram_size=ngram, seed=seed, num_sequences=nseq, dtype=dtype)
     hide = {ui.panel.json: gr.update(value=None, visible=False)}  # no stale export while a new text streams
     state = None
     for state in run.states:
-        yield streaming(ui, run, state) | hide
+        yield streaming(ui, run, state, lang) | hide
         hide = {}
-    yield finished(ui, service, run, state)
+    yield finished(ui, service, run, state, lang)
 
 
-def build(service) -> TabLink:
+def fit_slider(service, model) -> dict:
+    """The Max new tokens slider goes as far as the model's context (and the app's cap) allows."""
+    cap = service.specs[TAB].param("max_new_tokens").high
+    context = service.context_length(model) if isinstance(model, str) else None
+    return gr.update(maximum=min(cap, context - 1) if context and context > 1 else cap)
+
+
+def build(service, lang) -> TabLink:
     spec = service.specs[TAB]
     share.guide("guide_generate", "gen-guide")
-    with gr.Row():
-        with gr.Column(scale=3):
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3):  # results under the prompt: first on a phone, in view on a desktop
             model = controls.model(service, spec, "gen-model")
-            prompt = controls.textbox(spec, "prompt", "gen-prompt", EXAMPLES[0][0], lines=3)
+            prompt = controls.textbox(spec, "prompt", "gen-prompt", EXAMPLES[0][0], lines=2)
             with gr.Row():
                 run = gr.Button(t("gen_run"), variant="primary", elem_id="gen-run")
                 stop = gr.Button(t("gen_stop"), variant="stop", elem_id="gen-stop")
-            output = gr.Textbox(label=t("gen_output"), lines=5, interactive=False, buttons=["copy"],
-                                elem_id="gen-output")
+            error = share.error_box("gen-error")
+            with gr.Tabs(elem_id="gen-views"):
+                with gr.Tab(t("gen_view_tokens")):
+                    tokens_view = gr.HTML(elem_id="gen-tokens")
+                with gr.Tab(t("gen_view_chart")):
+                    chart = gr.Plot(elem_id="gen-chart", show_label=False)
+                with gr.Tab(t("gen_view_table")):
+                    table = gr.Dataframe(headers=table_headers(), elem_id="gen-table", wrap=True)
             stats_ = gr.Markdown(elem_id="gen-stats")
+            output = gr.Textbox(label=t("gen_output"), lines=3, interactive=False, buttons=["copy"],
+                                elem_id="gen-output")
         with gr.Column(scale=2):
             mode = gr.Radio([(t("gen_greedy"), "greedy"), (t("gen_sampling"), "sampling")], value="greedy",
                             label=t("gen_decoding"), info=t("gen_decoding_info"), elem_id="gen-mode")
@@ -109,27 +134,23 @@ def build(service) -> TabLink:
                 nseq = controls.slider(spec, "num_sequences", "gen-nseq")
             dtype = gr.Dropdown(list(DTYPES), value="auto", label=t("gen_dtype"), info=t("gen_dtype_info"),
                                 elem_id="gen-dtype")
-    with gr.Tabs():
-        with gr.Tab(t("gen_view_tokens")):
-            tokens_view = gr.HTML(elem_id="gen-tokens")
-        with gr.Tab(t("gen_view_chart")):
-            chart = gr.Plot(elem_id="gen-chart")
-        with gr.Tab(t("gen_view_table")):
-            table = gr.Dataframe(headers=TABLE_HEADERS, elem_id="gen-table", wrap=True)
     panel = share.panel("gen")
     used_seed = gr.Number(visible=False, elem_id="gen-used-seed")  # the seed drawn for seed = -1, for links
-    share.examples(EXAMPLES, [prompt, model], t("examples_course"), ["Prompt", "Model"])
+    share.examples(service, EXAMPLES, [prompt, model], t("examples_course"), ["Prompt", "Model"], model_column=1)
 
-    ui = GenerationUI(output, tokens_view, stats_, chart, table, panel, used_seed)
-    handler = bind(service, run_generation, ui, service)
+    ui = GenerationUI(output, tokens_view, stats_, chart, table, panel, used_seed, error)
+    handler = bind(service, run_generation, ui, service, error=error, clear=[tokens_view, stats_, chart, table, output])
     inputs = [model, prompt, mode, max_new, temperature, top_k, top_p, rep, ngram, seed, nseq, dtype]
-    outputs = [output, tokens_view, stats_, chart, table, panel.json, panel.code, used_seed]
+    outputs = [output, tokens_view, stats_, chart, table, panel.json, panel.code, used_seed, error]
     # The button's event is callable (undocumented) so the benchmark can time the real UI stream.
-    events = [run.click(handler, inputs, outputs, concurrency_id=spec.concurrency_id, api_name="generate_ui",
-                        api_visibility="undocumented"),
-              prompt.submit(handler, inputs, outputs, concurrency_id=spec.concurrency_id, api_visibility="private")]
+    events = [run.click(handler, inputs + [lang], outputs, concurrency_id=spec.concurrency_id,
+                        api_name="generate_ui", api_visibility="undocumented"),
+              prompt.submit(handler, inputs + [lang], outputs, concurrency_id=spec.concurrency_id,
+                            api_visibility="private")]
     # Cancelling stops gradio from pulling the next step, so the model really stops computing.
     stop.click(None, cancels=events)
+    model.change(bind(service, fit_slider, service, rate_limited=False), model, max_new, api_visibility="private",
+                 queue=False)
 
     names = ["model", "prompt", "do_sample", "max_new_tokens", "temperature", "top_k", "top_p", "repetition_penalty",
              "no_repeat_ngram_size", "seed", "num_sequences", "dtype"]

@@ -6,8 +6,11 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from ..plots.text import md
+import pandas as pd
+
 from ..plots.next_sentence import TOKEN_HEADERS, encoding_text, nsp_figure, percent, token_rows
+from ..plots.text import md
+from ..plots.words import tr
 from . import controls, exports, share
 from .common import bind, progress_callback
 from .i18n import t
@@ -27,27 +30,28 @@ class NextSentenceUI:
     tokens: gr.Dataframe
     encoding: gr.Code
     panel: Panel
+    error: gr.Markdown
 
 
-def summary(outcome) -> str:
+def summary(outcome, lang: str) -> str:
     r, info = outcome.result, outcome.model
-    verdict = "B follows A" if r.is_next >= 0.5 else "B does not follow A"
-    return (f"### {verdict}\n**P(IsNext) = {percent(r.is_next)}** · P(NotNext) = {percent(r.not_next)}\n\n"
-            f"Raw NSP logits: IsNext {r.logits[0]:.4f}, NotNext {r.logits[1]:.4f} · "
-            f"{md(info.name)} on `{info.device}` · {len(r.tokens)} tokens")
+    verdict = tr(lang, "nsp_follows" if r.is_next >= 0.5 else "nsp_not")
+    return tr(lang, "nsp_summary", verdict=verdict, p_next=percent(r.is_next), p_not=percent(r.not_next),
+              l_next=r.logits[0], l_not=r.logits[1], name=md(info.name), device=info.device, n=len(r.tokens))
 
 
-def predict(ui: NextSentenceUI, service, model, a, b, progress=gr.Progress()) -> dict:
+def predict(ui: NextSentenceUI, service, model, a, b, lang="en", progress=gr.Progress()) -> dict:
     out = service.next_sentence(model, a, b, progress=progress_callback(progress))
     r, stem = out.result, exports.safe_name(TAB, out.model.name)
-    return {ui.summary: summary(out), ui.chart: exports.png_plot(nsp_figure(r.is_next, r.not_next), stem),
-            ui.tokens: token_rows(r.tokens, r.input_ids, r.token_type_ids, r.attention_mask),
+    rows = token_rows(r.tokens, r.input_ids, r.token_type_ids, r.attention_mask)
+    return {ui.summary: summary(out, lang), ui.chart: exports.png_plot(nsp_figure(r.is_next, r.not_next, lang), stem),
+            ui.tokens: pd.DataFrame(rows, columns=tr(lang, "nsp_tokens")),
             ui.encoding: encoding_text(r.input_ids, r.token_type_ids, r.attention_mask),
             ui.panel.json: exports.json_download(service, stem, r.to_dict(out.model.name)),
             ui.panel.code: service.python(TAB, out)}
 
 
-def build(service) -> TabLink:
+def build(service, lang) -> TabLink:
     spec = service.specs[TAB]
     share.guide("guide_next_sentence", "nsp-guide")
     with gr.Row():
@@ -58,6 +62,7 @@ def build(service) -> TabLink:
             with gr.Row():
                 run = gr.Button(t("nsp_run"), variant="primary", elem_id="nsp-run")
                 swap = gr.Button(t("nsp_swap"), elem_id="nsp-swap")
+            error = share.error_box("nsp-error")
             gr.Markdown(t("nsp_help"))
             summary_ = gr.Markdown(elem_id="nsp-summary")
         with gr.Column(scale=2):
@@ -66,15 +71,18 @@ def build(service) -> TabLink:
     with gr.Accordion(t("nsp_encoding"), open=False):
         encoding = gr.Code(language="python", elem_id="nsp-encoding", interactive=False)
     panel = share.panel("nsp")
-    share.examples(EXAMPLES, [sentence_a, sentence_b], t("examples_course"), ["Sentence A", "Sentence B"])
-    ui = NextSentenceUI(summary_, chart, tokens, encoding, panel)
-    outputs = [summary_, chart, tokens, encoding, panel.json, panel.code]
-    events = [trigger(bind(service, predict, ui, service), [model, sentence_a, sentence_b], outputs,
-                      concurrency_id=spec.concurrency_id, api_visibility="private")
+    share.examples(service, EXAMPLES, [sentence_a, sentence_b], t("examples_course"), ["Sentence A", "Sentence B"])
+    ui = NextSentenceUI(summary_, chart, tokens, encoding, panel, error)
+    inputs = [model, sentence_a, sentence_b, lang]
+    outputs = [summary_, chart, tokens, encoding, panel.json, panel.code, error]
+    handler = bind(service, predict, ui, service, error=error, clear=[summary_, chart, tokens, encoding])
+    events = [trigger(handler, inputs, outputs, concurrency_id=spec.concurrency_id, api_visibility="private")
               for trigger in (run.click, sentence_a.submit, sentence_b.submit)]
-    # Swapping happens in the browser: no server round trip for a trivial change.
-    swap.click(None, [sentence_a, sentence_b], [sentence_a, sentence_b], js="(a, b) => [b, a]",
-               api_visibility="private")
+    # Swapping happens in the browser, then the pair runs again: the lesson is that the number changes.
+    swapped = swap.click(None, [sentence_a, sentence_b], [sentence_a, sentence_b], js="(a, b) => [b, a]",
+                         api_visibility="private")
+    events.append(swapped.then(handler, inputs, outputs, concurrency_id=spec.concurrency_id,
+                               api_visibility="private"))
     link = TabLink(TAB, [Field("model", model), Field("sentence_a", sentence_a), Field("sentence_b", sentence_b)],
                    panel, run_button="nsp-run", ui=ui)
     share.wire(link, share.defaults_of(service, TAB), events)

@@ -1,26 +1,19 @@
-"""Share and reproduce: deep links (restore on load, copy link, URL kept current), the share panel
-(copy link, JSON download, Copy as Python) and the learner guide accordion of every tab. The files
-and code behind the panel come from exports.py.
-
-Each tab builds a `panel(...)` and returns a `TabLink` (its URL parameters -> its input components);
-app.py hands them all to `install`, which restores the page from the URL on load. The URL is parsed and
-checked on the server by llm_playground.deeplink; the browser builds links with LINK_JS (the same rules
-as deeplink.query) so copying needs no server round trip.
+"""The parts every tab shares: the share panel (copy link, JSON download, Copy as Python), the learner guide
+accordion, the error box beside the run button, examples, and the TabLink each tab returns (its URL
+parameters -> its input components). The links themselves (restore on load, copy, address bar) are in
+links.py; the files and code behind the panel come from exports.py.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import gradio as gr
 
-from .. import deeplink
-from ..catalog import HUB_ID_RE
-from ..plots.text import plain
-from ..specs import Param, link_params
 from .i18n import t
+
+
 
 @dataclass
 class Field:
@@ -55,11 +48,22 @@ def fields(spec, components: dict, **special: Field) -> list[Field]:
     return [special.get(p.name) or Field(p.name, components[p.name]) for p in spec.link_params()]
 
 
-def examples(rows: list, inputs: list, label, headers: list[str]) -> gr.Examples:
-    """gr.Examples whose table headers are plain text (the table shows translated labels untranslated)."""
+def examples(service, rows: list, inputs: list, label, headers: list[str], model_column: int | None = None):
+    """gr.Examples whose table headers are plain text (the table shows translated labels untranslated). Rows
+    naming a model that cannot be used here (not in the catalogue, or on the Hub while it is unreachable)
+    are left out: an example must work when clicked."""
+    if model_column is not None:
+        rows = [row for row in rows if service.usable(row[model_column])]
+    if not rows:
+        return None
     ex = gr.Examples(rows, inputs=inputs, label=label)
     ex.dataset.headers = headers
     return ex
+
+
+def error_box(elem_id: str) -> gr.Markdown:
+    """Where a run's error stays visible, next to the button that caused it, until the next run."""
+    return gr.Markdown(visible=False, elem_id=elem_id, elem_classes=["run-error"])
 
 
 def guide(key: str, elem_id: str) -> None:
@@ -82,138 +86,5 @@ def panel(prefix: str, with_json: bool = True) -> Panel:
     return Panel(copy, link, code, download)
 
 
-# ---- links in the browser -------------------------------------------------------------------------
-
-LINK_JS = """
-(...values) => {
-  %(guard)s
-  const spec = %(spec)s;
-  const q = new URLSearchParams({tab: %(tab)s});
-  spec.forEach((s, i) => {
-    if (!s.name) return;
-    let v = values[i];
-    if (s.when && values[s.when[0]] !== s.when[1]) return;
-    if (s.random !== undefined && v === s.random && values[s.from] !== null && values[s.from] !== undefined
-        && values[s.from] !== "") v = values[s.from];
-    if (s.map && String(v) in s.map) v = s.map[String(v)];
-    if (v === null || v === undefined || v === "" || (Array.isArray(v) && !v.length)) return;
-    if (Array.isArray(v)) v = v.join(",");
-    if (s.default !== null && String(v) === String(s.default)) return;
-    q.append(s.name, String(v));
-  });
-  if (%(run)s) q.append("run", "1");
-  const url = location.origin + location.pathname + "?" + q.toString();
-  const fits = url.length <= %(max)d;  // longer links cannot be opened: the server refuses the request
-  history.replaceState(history.state, "", fits ? url : location.origin + location.pathname + "?tab=" + %(tab)s);
-  %(action)s
-}
-"""
-# The server reads a request's line and headers in one 64 KiB read (uvicorn + h11): a longer URL is refused
-# before the app sees it. Headers take a few KB, so links stop at 60,000 bytes (links are percent-encoded ASCII).
-MAX_LINK_BYTES = 60_000
-MODELS_URL_JS = """() => window.__playgroundRestored && history.replaceState(
-  history.state, "", location.origin + location.pathname + "?tab=models")"""
-COPY_ACTION = """if (!fits) return %(too_long)s.replace("{kb}", Math.round(url.length / 1000));
-  try { navigator.clipboard.writeText(url).catch(() => {}); } catch (e) {}
-  return url;"""
-TOO_LONG = ("This link would be {kb} KB: too long to open (links stop at 60 KB). Shorten the text to share it as a "
-            "link, or share the JSON export.")
-
-
-def link_js(link: TabLink, defaults: dict, action: str) -> str:
-    """action: copy (URL to the clipboard and the link box), run (address bar after a run), select (tab)."""
-    spec = []
-    for f in link.fields:
-        spec.append({"name": f.name, "default": defaults.get(f.name), **f.js})
-    spec += [{"name": None} for _ in link.extra_js]
-    # Gradio selects the first tab while the page starts, before the link is restored: leave the URL alone.
-    guard = "if (!window.__playgroundRestored) return;" if action == "select" else ""
-    copy = COPY_ACTION.replace("%(too_long)s", json.dumps(TOO_LONG))
-    return LINK_JS % {"guard": guard, "spec": json.dumps(spec), "tab": json.dumps(link.tab),
-                      "run": "false" if action == "select" else "true", "max": MAX_LINK_BYTES,
-                      "action": copy if action == "copy" else ""}
-
-
-def js_inputs(link: TabLink) -> list:
-    return [f.component for f in link.fields] + list(link.extra_js)
-
-
-# ---- restoring from the URL -----------------------------------------------------------------------
-
-def tab_specs(service) -> dict[str, tuple[Param, ...]]:
-    return link_params(service.specs)
-
-
-def known_models(service) -> dict[str, Callable[[str], bool]]:
-    """Which model names a link may set, per tab: the catalogue's (and any valid id where custom is allowed)."""
-    custom = service.settings.allow_custom_models
-
-    def checker(names: list[str]) -> Callable[[str], bool]:
-        allowed = set(names)
-        return lambda name: name in allowed or (custom and bool(HUB_ID_RE.match(name)) and ".." not in name)
-
-    known = {tab: checker(service.model_names(spec.model_task)) for tab, spec in service.specs.items()
-             if spec.tab and spec.model_task}
-    return known | {"tokenizer": checker(service.tokenizer_names())}
-
-
-def install(service, tabs: gr.Tabs, links: list[TabLink], app: gr.Blocks) -> None:
-    """On page load: restore the tab and inputs from the URL, warn about what was changed, press run."""
-    specs, known = tab_specs(service), known_models(service)
-    run_target = gr.Textbox(visible=False, elem_id="share-run")
-    by_tab = {link.tab: link for link in links}
-    outputs = [tabs, run_target] + [f.component for link in links for f in link.fields]
-
-    def restore(request: gr.Request):
-        try:
-            parsed = deeplink.parse(request.query_params if request else {}, specs, known)
-        except Exception:  # noqa: BLE001 - a link must never break the page
-            parsed = deeplink.Restored(problems=["The link could not be read; ignored."])
-        if parsed.problems:
-            gr.Warning(plain("Link: " + " ".join(parsed.problems)))  # the link's values are anybody's text
-        if parsed.tab is None:
-            return {run_target: ""}
-        updates: dict = {tabs: gr.Tabs(selected=parsed.tab)}
-        link = by_tab.get(parsed.tab)
-        for f in (link.fields if link else []):
-            if f.name in parsed.values:
-                v = parsed.values[f.name]
-                updates[f.component] = f.update(v) if f.update else gr.update(value=v)
-        updates[run_target] = parsed.tab if parsed.run and link and link.run_button else ""
-        return updates
-
-    event = app.load(restore, None, outputs, api_visibility="private", show_progress="hidden")
-    buttons = {link.tab: link.run_button for link in links if link.run_button}
-    event.then(None, [run_target], None, api_visibility="private", js=CLICK_JS % json.dumps(buttons))
-    for link in links:
-        if link.on_load:
-            link.on_load(event)
-
-
-# The tab's content may still be rendering right after the switch: retry for up to 5 s.
-CLICK_JS = """
-(tab) => {
-  window.__playgroundRestored = true;
-  const ids = %s;
-  if (!tab || !ids[tab]) return;
-  const press = (n) => {
-    const b = document.getElementById(ids[tab]);
-    if (b && b.offsetParent !== null) b.click(); else if (n > 0) setTimeout(() => press(n - 1), 100);
-  };
-  press(50);
-}
-"""
-
-
-def wire(link: TabLink, defaults: dict, run_events: list) -> None:
-    """Copy link, and the address bar updated after every successful run (or re-plot) of the tab."""
-    inputs = js_inputs(link)
-    if link.panel:
-        link.panel.copy.click(None, inputs, [link.panel.link], js=link_js(link, defaults, "copy"),
-                              api_visibility="private")
-    for event in run_events:
-        event.success(None, inputs, None, js=link_js(link, defaults, "run"), api_visibility="private")
-
-
-def defaults_of(service, tab: str) -> dict:
-    return service.specs[tab].defaults(link=True)
+# Links live in links.py; tabs reach them through here.
+from .links import defaults_of, wire  # noqa: E402,F401

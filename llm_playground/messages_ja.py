@@ -1,0 +1,194 @@
+"""Japanese for the app's error messages, which are written in English where they are raised.
+
+Each pattern matches one English message shape (the f-strings in tasks/, checks, catalog, loading …) and
+names its variable parts; its Japanese template reuses them. Patterns are applied in turn to the whole
+message (a message built from two parts — "layer must be in [0, 1], got 2 (tiny-bert has 2 layers)." —
+is translated part by part). What no pattern matches stays English: tests/test_i18n.py sends the bad-input
+suite's messages through here and refuses English left over.
+"""
+
+from __future__ import annotations
+
+import re
+
+WHAT = {"prompt": "プロンプト", "text": "テキスト", "sentence A": "文 A", "sentence B": "文 B", "model": "モデル"}
+TASKS = {"generation": "テキスト生成", "fill-mask": "穴埋め", "next-sentence": "次文予測", "attention": "アテンション",
+         "tokenizer": "トークナイザー"}
+_N = r"[\d,.]+"
+
+PATTERNS: list[tuple[str, str]] = [
+    # texts (checks.py, tasks/validation.py)
+    (r"The (?P<what>prompt|text|sentence A|sentence B) is empty\. Type something first\.",
+     "{what}が空です。何か入力してください。"),
+    (rf"The (?P<what>prompt|text|sentence A|sentence B) has (?P<n>{_N}) characters; the limit is (?P<limit>{_N})\.",
+     "{what}は {n} 文字あります。上限は {limit} 文字です。"),
+    (r"The (?P<what>prompt|text|sentence A|sentence B) contains invalid Unicode \(a lone surrogate\); please re-type it\.",
+     "{what}に不正な Unicode 文字（対になっていないサロゲート）が含まれています。入力し直してください。"),
+    (r"The (?P<what>prompt|text|sentence A|sentence B|model) must be (?:a string|given by its name \(a string\)), "
+     r"got (?P<type>\w+)\.", "{what}は文字列で指定してください（{type} が渡されました）。"),
+    # numbers
+    (r"(?P<name>\w+) must be a number, got (?P<got>.+?)\.$", "{name} は数値で指定してください（{got} が渡されました）。"),
+    (r"(?P<name>\w+) must be a finite number, got (?P<got>[^ .]+)\.?", "{name} は有限の数値で指定してください（{got} が渡されました）。"),
+    (r"(?P<name>\w+) must be a whole number, got (?P<got>[^ .]+)\.?", "{name} は整数で指定してください（{got} が渡されました）。"),
+    (r"(?P<name>\w+) must be in (?P<range>[\[(][^\]]*\]), got (?P<got>[^ ]+?)\.?(?= \(|$)",
+     "{name} は {range} の範囲で指定してください（{got} が渡されました）。"),
+    (r"(?P<name>\w+) must be true or false, got (?P<got>.+?)\.$", "{name} は true か false で指定してください（{got} が渡されました）。"),
+    (r"\((?P<model>\S+) has (?P<n>\d+) layers\)\.", "（{model} の層は {n} 個です）。"),
+    (r"\((?P<model>\S+) has (?P<n>\d+) heads per layer; -1 means the mean over heads\)\.",
+     "（{model} のヘッドは各層 {n} 個です。-1 は全ヘッドの平均です）。"),
+    (r"\(the input has (?P<n>\d+) tokens\)\.", "（入力は {n} トークンです）。"),
+    (r"temperature must be at least (?P<min>[\d.]+) when sampling, got (?P<got>\S+): smaller values overflow\. "
+     r"For the most likely token every time, use greedy decoding\.",
+     "サンプリングでは temperature は {min} 以上にしてください（{got} が渡されました）。それより小さいと計算があふれます。"
+     "常に最も確率の高いトークンを選ぶには貪欲法を使ってください。"),
+    (r"repetition_penalty must be at least (?P<min>[\d.]+), got (?P<got>\S+): smaller values overflow \(1 = no penalty\)\.",
+     "repetition_penalty は {min} 以上にしてください（{got} が渡されました）。それより小さいと計算があふれます（1 = ペナルティなし）。"),
+    (r"Unknown (?P<name>\w+) (?P<got>.+?) \(use (?P<choices>[^)]*)\)\.",
+     "{name} の値 {got} は使えません（{choices} のいずれか）。"),
+    # models (catalog.py, manager, loading.py)
+    (r"Choose a model\.", "モデルを選んでください。"),
+    (r"'(?P<name>.+?)' is not a valid Hugging Face model id \(expected 'name' or 'owner/name'; paths and URLs are "
+     r"not accepted\)\.", "'{name}' は Hugging Face のモデル ID として正しくありません（'name' か 'owner/name' の形式。"
+     "パスや URL は使えません）。"),
+    (r"'(?P<name>.+?)' is not a known model; local folders are only served from --models-dir\.",
+     "'{name}' は登録されたモデルではありません。ローカルのフォルダは --models-dir からのみ提供されます。"),
+    (r"Unknown model '(?P<name>.+?)'\. This deployment only offers: (?P<names>.+?)\.$",
+     "'{name}' というモデルはありません。この環境で使えるのは次のモデルです：{names}。"),
+    (r"Model '(?P<name>.+?)' cannot be used for (?P<task>[\w-]+): it has no masked-language-model \(MLM\) head "
+     r"\(it supports: (?P<can>[^)]*)\)\.", "モデル '{name}' は{task}に使えません。マスク言語モデル（MLM）ヘッドがありません"
+     "（使える用途：{can}）。"),
+    (r"Model '(?P<name>.+?)' cannot be used for (?P<task>[\w-]+): it has no next-sentence-prediction \(NSP\) head; "
+     r"only BERT checkpoints saved with their NSP weights have one, not RoBERTa, DistilBERT or most fine-tuned BERTs "
+     r"\(it supports: (?P<can>[^)]*)\)\.", "モデル '{name}' は{task}に使えません。次文予測（NSP）ヘッドがありません。NSP "
+     "ヘッドがあるのは NSP の重みを含めて保存された BERT だけで、RoBERTa、DistilBERT、多くのファインチューニング済み BERT には"
+     "ありません（使える用途：{can}）。"),
+    (r"Model '(?P<name>.+?)' cannot be used for (?P<task>[\w-]+) \(it supports: (?P<can>[^)]*)\)\.",
+     "モデル '{name}' は{task}に使えません（使える用途：{can}）。"),
+    (r"Model '(?P<name>.+?)' has no (?P<task>[\w-]+) head in its weights, so it cannot be used for [\w-]+\.",
+     "モデル '{name}' の重みには{task}のヘッドがないため、この用途には使えません。"),
+    (r"Model '(?P<name>.+?)' is not in this machine's Hugging Face cache and the Hub cannot be reached\. Connect to "
+     r"the internet, pre-download it \(hf download [^)]*\), or pick a local model\.",
+     "モデル '{name}' はこのマシンの Hugging Face キャッシュになく、Hub にも接続できません。インターネットに接続するか、"
+     "事前にダウンロードする（hf download {name}）か、ローカルのモデルを選んでください。"),
+    (r" Available offline for (?P<task>[\w-]+): (?P<names>.+?)\.$", " オフラインで{task}に使えるモデル：{names}。"),
+    (r"Model '(?P<name>.+?)' was not found on the Hugging Face Hub\. Check the spelling \(e\.g\. 'gpt2'\)\.",
+     "モデル '{name}' は Hugging Face Hub に見つかりません。綴りを確認してください（例：'gpt2'）。"),
+    (r"Model '(?P<name>.+?)' is gated on the Hugging Face Hub; gated models are not supported here\.",
+     "モデル '{name}' は Hugging Face Hub で利用制限（gated）がかかっているため、ここでは使えません。"),
+    (r"Not enough memory to load '(?P<name>.+?)'\. Try a smaller model or a 16-bit dtype\.",
+     "'{name}' を読み込むメモリが足りません。小さいモデルか 16 ビットのデータ型を試してください。"),
+    (r"'(?P<name>.+?)' needs Python code shipped inside the checkpoint \(trust_remote_code\); this app never runs "
+     r"such code\. Pick a model that transformers supports natively\.",
+     "'{name}' はチェックポイントに同梱された Python コード（trust_remote_code）を必要としますが、このアプリはそのような"
+     "コードを決して実行しません。transformers が標準で対応しているモデルを選んでください。"),
+    (r"'(?P<name>.+?)' has no weights file \(model\.safetensors or pytorch_model\.bin\), so it cannot be loaded\.",
+     "'{name}' には重みのファイル（model.safetensors または pytorch_model.bin）がないため、読み込めません。"),
+    (r"The weights of '(?P<name>.+?)' are corrupt or truncated and could not be read\.",
+     "'{name}' の重みが壊れているか途中で切れていて、読み込めませんでした。"),
+    (r"'(?P<name>.+?)' has no supported model configuration \(config\.json\)\.",
+     "'{name}' には対応しているモデル設定（config.json）がありません。"),
+    (r" \(It failed (?P<ago>\d+) s ago; it will be tried again in (?P<wait>\d+) s\.\)",
+     "（{ago} 秒前に失敗しました。{wait} 秒後にもう一度試します。）"),
+    (r"Ran out of memory while running '(?P<name>.+?)'\. Try a shorter text, fewer tokens or sequences, or a 16-bit "
+     r"dtype\.", "'{name}' の実行中にメモリが足りなくなりました。短いテキスト、少ないトークン数や系列数、16 ビットのデータ型を"
+     "試してください。"),
+    (r"Unloading models is disabled on this deployment\.", "この環境ではモデルのアンロードは無効です。"),
+    (r"Deleting cache entries is disabled on this deployment\.", "この環境ではキャッシュの削除は無効です。"),
+    (r"'(?P<name>.+?)' \((?P<type>\w+)\) is not in the local Hugging Face cache\.",
+     "'{name}'（{type}）はローカルの Hugging Face キャッシュにありません。"),
+    # generation
+    (r"The prompt is (?P<n>\d+) tokens; with max_new_tokens=(?P<max>\d+) it exceeds (?P<name>.+?)'s context of "
+     r"(?P<limit>\d+) tokens\.", "プロンプトは {n} トークンです。max_new_tokens={max} を加えると {name} の文脈長 {limit} "
+     "トークンを超えます。"),
+    (r"The prompt is (?P<n>\d+) tokens; (?P<name>.+?) reads at most (?P<limit>\d+)\. Shorten it\.",
+     "プロンプトは {n} トークンです。{name} が読めるのは最大 {limit} トークンです。短くしてください。"),
+    (r"The prompt produced no tokens for this model's tokenizer\.", "このモデルのトークナイザーではプロンプトが 0 トークンに"
+     "なりました。"),
+    (r"The client went away before the result was read; generation stopped\.", "結果が読まれる前に接続が切れたため、生成を"
+     "止めました。"),
+    # encoders, fill-mask, attention
+    (r"The text is (?P<n>\d+) tokens long; (?P<name>.+?) reads at most (?P<limit>\d+) tokens \(special tokens "
+     r"included\)\. Shorten it\.", "テキストは {n} トークンです。{name} が読めるのは特殊トークンを含めて最大 {limit} "
+     "トークンです。短くしてください。"),
+    (r"The text has no \[MASK\](?: \(or the model's own (?P<own>\S+)\))?\. Put \[MASK\] where a word should be "
+     r"predicted, e\.g\. 'I played \[MASK\] with my friends at school yesterday'\.",
+     "テキストに [MASK] がありません。予測したい単語の位置に [MASK] を書いてください（例：'I played [MASK] with my "
+     "friends at school yesterday'）。"),
+    (r"The text has (?P<n>\d+) masks; the limit is (?P<limit>\d+)\.", "テキストには [MASK] が {n} 個あります。上限は {limit} "
+     "個です。"),
+    (r"This model's tokenizer has no mask token, so it cannot fill masks\.", "このモデルのトークナイザーにはマスクトークンが"
+     "ないため、穴埋めはできません。"),
+    (r"Sentence B is for BERT-style models; (?P<name>.+?) reads text left to right, so put both sentences in the "
+     r"text\.", "文 B は BERT 型のモデル用です。{name} はテキストを左から右へ読むので、両方の文をテキストに入れてください。"),
+    (r"The input is (?P<n>\d+) tokens; at most (?P<limit>\d+) can be shown, because (?P<name>.+?) only has "
+     r"(?P<pos>\d+) positions\. Shorten the text\.", "入力は {n} トークンです。{name} の位置埋め込みは {pos} 個しかないため、"
+     "表示できるのは最大 {limit} トークンです。テキストを短くしてください。"),
+    (r"The input is (?P<n>\d+) tokens; at most (?P<limit>\d+) can be shown, because the attention view stops at "
+     r"\d+ tokens: .*? Shorten the text\.", "入力は {n} トークンです。表示できるのは最大 {limit} トークンです（それ以上は"
+     "ヒートマップのセルが画素より多くなり、ブラウザも重くなります）。テキストを短くしてください。"),
+    (r"(?P<name>.+?) cannot return attention weights for plain text \((?P<err>\w+)\)\.",
+     "{name} はこのテキストのアテンションの重みを返せません（{err}）。"),
+    (r"(?P<name>.+?) returned no attention weights\.", "{name} はアテンションの重みを返しませんでした。"),
+    # tokenizer
+    (r"`tokenizers` must be a list of tokenizer \(model\) names\.", "`tokenizers` はトークナイザー（モデル）名のリストで"
+     "指定してください。"),
+    (r"`tokenizer` must be one tokenizer \(model\) name\.", "`tokenizer` は1つのトークナイザー（モデル）名で指定してください。"),
+    (r"Choose at least one tokenizer\.", "トークナイザーを1つ以上選んでください。"),
+    (r"Compare at most (?P<max>\d+) tokenizers at once \(got (?P<n>\d+)\)\.", "一度に比較できるトークナイザーは {max} 個まで"
+     "です（{n} 個が指定されました）。"),
+    (r"This tokenizer has no fast \(Rust\) version, so it cannot report which characters each token covers\.",
+     "このトークナイザーには高速版（Rust）がないため、各トークンがどの文字に対応するかを示せません。"),
+    (r"Paste some token ids first, e\.g\. 15496, 995\.", "まずトークン ID を貼り付けてください（例：15496, 995）。"),
+    (rf"(?P<n>{_N}) ids is too many; the limit is (?P<limit>{_N})\.", "ID が {n} 個あります。上限は {limit} 個です。"),
+    (r"'(?P<item>.+?)' is not a token id \(ids are whole numbers\)\.", "'{item}' はトークン ID ではありません（ID は整数です）。"),
+    (r"Id (?P<id>-?\d+) is outside this tokenizer's vocabulary \((?P<range>[^)]*)\)\.",
+     "ID {id} はこのトークナイザーの語彙（{range}）の範囲外です。"),
+    (r"The word baseline has no fixed vocabulary \(its ids number the words of one text\), so ids cannot be decoded\. "
+     r"Pick a real tokenizer or the character baseline\.", "単語ベースラインには固定の語彙がない（ID は1つのテキスト内の"
+     "単語の番号）ため、ID から復元できません。実際のトークナイザーか文字ベースラインを選んでください。"),
+    (r"(?P<n>-?\d+) is not a Unicode code point the character baseline can decode \((?P<range>[^)]*)\)\.",
+     "{n} は文字ベースラインで復元できる Unicode のコードポイントではありません（{range}）。"),
+    # traffic (service.py, ratelimit.py)
+    (r"Too many requests: this deployment allows (?P<n>\d+) per minute\. Try again in (?P<wait>\d+) s\.",
+     "リクエストが多すぎます。この環境で許可されているのは1分あたり {n} 回です。{wait} 秒後にもう一度試してください。"),
+    (r"You already have (?P<n>\d+) requests waiting or running, and this deployment runs at most (?P<cap>\d+) at "
+     r"once per visitor\. Wait for them to finish \(or press Stop\)\.", "待機中または実行中のリクエストがすでに {n} 件あります。"
+     "この環境では1人あたり同時に {cap} 件までです。終わるまで待つか、停止を押してください。"),
+    (r"Press “Show attention” first\.", "先に「アテンションを表示」を押してください。"),
+    # deep links (deeplink.py): one problem per parameter, joined by spaces
+    (r"(?P<name>\w+)=(?P<raw>'.*?') is not (?:a whole number|a number)(?: or (?P<also>[\w /]+))?; ignored\.",
+     "{name}={raw} は数値ではないため無視しました。"),
+    (r"(?P<name>\w+)=(?P<raw>\S+) is outside (?P<low>\S+)–(?P<high>\S+); using (?P<used>\S+)\.",
+     "{name}={raw} は {low}–{high} の範囲外のため {used} にしました。"),
+    (r"(?P<name>\w+) has (?P<n>[\d,]+) characters; cut to the limit of (?P<limit>[\d,]+)\.",
+     "{name} は {n} 文字あるため、上限の {limit} 文字で切りました。"),
+    (r"(?P<name>\w+)=(?P<raw>'.*?') is not available here; kept the default\.",
+     "{name}={raw} はここでは使えないため、既定値のままにしました。"),
+    (r"(?P<name>\w+): (?P<bad>.+?) not available here; left out\.", "{name}：{bad} はここでは使えないため外しました。"),
+    (r"(?P<name>\w+): at most (?P<n>\d+); kept the first \d+\.", "{name}：最大 {n} 個までのため、最初の {n} 個を使います。"),
+    (r"(?P<name>\w+)=(?P<raw>'.*?') is not true or false; ignored\.", "{name}={raw} は true/false ではないため無視しました。"),
+    (r"(?P<name>\w+)=(?P<raw>'.*?') is not one of (?P<choices>.+?); ignored\.",
+     "{name}={raw} は {choices} のいずれでもないため無視しました。"),
+    (r"tab=(?P<raw>'.*?') is not a tab \((?P<tabs>[^)]*)\); ignored\.", "tab={raw} はタブではないため無視しました（{tabs}）。"),
+    (r"The link's model is not available, so it was not run\.", "リンクのモデルが使えないため、実行しませんでした。"),
+    (r"The link could not be read; ignored\.", "リンクを読めなかったため無視しました。"),
+    (r"Something went wrong on the server \((?P<err>\w+)\)\. The error was logged; please try again\.",
+     "サーバーで問題が起きました（{err}）。エラーは記録されました。もう一度試してください。"),
+]
+
+_COMPILED = [(re.compile(pattern), template) for pattern, template in PATTERNS]
+
+
+def _render(template: str, match: re.Match) -> str:
+    parts = {k: v or "" for k, v in match.groupdict().items()}
+    if "what" in parts:
+        parts["what"] = WHAT.get(parts["what"], parts["what"])
+    if "task" in parts:
+        parts["task"] = TASKS.get(parts["task"], parts["task"])
+    return template.format(**parts)
+
+
+def to_japanese(message: str) -> str:
+    for pattern, template in _COMPILED:
+        message = pattern.sub(lambda m, t=template: _render(t, m), message)
+    return re.sub(r"。 (?=[（\u3000-\u9fff\u30a0-\u30ff])", "。", message)  # no space between Japanese sentences

@@ -1,0 +1,65 @@
+"""The page's own CSS and the small browser scripts the app needs (in the page head)."""
+
+from __future__ import annotations
+
+CSS = """
+.tok-view { font-family: ui-monospace, monospace; line-height: 2.1; white-space: pre-wrap; }
+.tok-view .prompt { color: #555; }
+.tok { border-radius: 4px; padding: 1px 2px; margin: 0 1px; border: 1px solid rgba(0,0,0,.12); color: #111; }
+.tok-legend { font-size: 0.85em; color: #666; margin-top: 6px; }
+.tok-seq { font-weight: 600; font-size: 0.9em; margin-top: 8px; }
+.share-row { align-items: end; }
+.run-error { background: #fff1f2; border: 1px solid #fda4af; border-radius: 6px; padding: 4px 10px; color: #9f1239; }
+#offline-banner { background: #fefce8; border: 1px solid #fde68a; border-radius: 6px; padding: 4px 10px; }
+#lang { flex-grow: 0 !important; min-width: 210px; }
+#lang .wrap { flex-wrap: nowrap; }
+@media (max-width: 640px) {
+  #header { flex-wrap: wrap; }
+  #intro p { font-size: 0.92em; }
+}
+"""
+
+# In the page head, once per page:
+# - Plotly writes SVG references (the colour bar's gradient, clip paths) as url('<page URL>#id') when the
+#   page has a <base> element, as Gradio's does, using the URL at the time it drew. The app rewrites the
+#   address bar (deep links follow the inputs), after which such references point to another document
+#   and the colour bar loses its gradient. fixPlotUrls points every plot's references, and Plotly's own
+#   base for later redraws (Plotly.react keeps the old one), at the current URL, after each address-bar
+#   change; plots drawn later take the current URL themselves.
+# - setLanguage switches Gradio's own translations (labels, guides, Gradio's texts) through its i18n store.
+HEAD = """
+<script>
+window.playgroundFixPlotUrls = () => {
+  const base = location.href.split("#")[0];
+  document.querySelectorAll(".js-plotly-plot").forEach((gd) => {
+    if (gd._context) gd._context._baseUrl = base;
+    gd.querySelectorAll("[fill^='url('], [clip-path^='url('], [stroke^='url('], [filter^='url('], [mask^='url(']")
+      .forEach((el) => {
+        for (const name of ["fill", "clip-path", "stroke", "filter", "mask"]) {
+          const value = el.getAttribute(name);
+          if (value && value.startsWith("url(")) {
+            el.setAttribute(name, value.replace(/url\\((['"]?)[^#'")]*#/, (_, q) => `url(${q}${base}#`));
+          }
+        }
+      });
+  });
+};
+window.playgroundReplaceUrl = (url) => {
+  history.replaceState(history.state, "", url);
+  window.playgroundFixPlotUrls();
+};
+window.playgroundSetLanguage = async (lang) => {
+  document.documentElement.lang = lang;
+  try {
+    const core = performance.getEntriesByType("resource").map((e) => e.name)
+      .find((name) => /\\/assets\\/core-[^/]*\\.js$/.test(name));
+    if (core) (await import(core)).changeLocale(lang);
+  } catch (e) { console.warn("language switch:", e); }
+  const url = new URL(location.href);
+  if (lang === "en") url.searchParams.delete("lang"); else url.searchParams.set("lang", lang);
+  window.playgroundReplaceUrl(url.toString());
+};
+</script>
+"""
+
+SWITCH_LANGUAGE_JS = "async (lang) => { await window.playgroundSetLanguage(lang); return lang; }"
