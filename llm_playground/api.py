@@ -15,9 +15,14 @@ from .specs import IDS, MODEL, MODELS, TEXT, TaskSpec
 from .tasks.attention import HEAD_MEAN, check_head, head_matrix
 
 
+def generation_dict(state, model) -> dict:
+    """What /generate returns for a finished GenerationState and the ModelInfo that computed it."""
+    return {**state.to_dict(model.name, model.device), "dtype": model.dtype}
+
+
 def _generate(service, **kw) -> dict:
     out = service.generate(**kw)
-    return {**out.result.to_dict(out.model.name, out.model.device), "dtype": out.model.dtype}
+    return generation_dict(out.result, out.model)
 
 
 def _next_token(service, **kw) -> dict:

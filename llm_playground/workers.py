@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextvars
 import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Callable, Iterator, TypeVar
 
 T = TypeVar("T")
@@ -44,8 +44,12 @@ class Workers:
 
     def call(self, fn: Callable[..., T], *args, **kwargs) -> T:
         """Run fn on a model thread and wait for it; the request context (progress, client) goes along."""
+        return self.submit(fn, *args, **kwargs).result()
+
+    def submit(self, fn: Callable[..., T], *args, **kwargs) -> Future:
+        """Start fn on a model thread (async callers await the future instead of blocking a thread)."""
         context = contextvars.copy_context()
-        return self.pool.submit(context.run, fn, *args, **kwargs).result()
+        return self.pool.submit(context.run, fn, *args, **kwargs)
 
     def latest(self, produce: Callable[[threading.Event], Iterator[T]], join_timeout: float = 10.0,
                first_handoff: float = 1.0) -> Iterator[T]:
