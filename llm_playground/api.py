@@ -81,6 +81,24 @@ def signature(spec: TaskSpec) -> inspect.Signature:
     return inspect.Signature(params, return_annotation=dict)
 
 
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def docstring(spec: TaskSpec) -> str:
+    """The spec's doc with an "Args:" line per parameter (its doc, default and range), as tools read it."""
+    lines = [spec.doc, "", "Args:"] if spec.api_params() else [spec.doc]
+    for p in spec.api_params():
+        extra = [] if p.default in (None, "") else [f"default {p.default!r}"]
+        if p.kind in ("int", "float") and not p.task_checked and p.low is not None:
+            low, high = p.api_range
+            extra.append(f"{'more than' if p.low_open else 'from'} {_num(low)} to {_num(high)}")
+        if p.choices:
+            extra.append("one of " + ", ".join(map(repr, p.choices)))
+        lines.append(f"    {p.name}: {p.doc}" + (f" ({'; '.join(extra)})" if extra else ""))
+    return "\n".join(lines)
+
+
 def endpoint(service, spec: TaskSpec) -> Callable[..., dict]:
     sig, body = signature(spec), BODIES[spec.api_name]
 

@@ -40,6 +40,7 @@ class Settings:
     max_new_tokens_cap: int = 512
     queue_size: int = 64
     rate_limit: int = 0  # requests per minute per client; 0 = off
+    mcp: bool = True  # serve the API endpoints as MCP tools (Gradio's MCP server at /gradio_api/mcp/)
 
     @property
     def public(self) -> bool:
@@ -73,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="requests per minute per client (0 = off; 60 by default on Spaces)")
     p.add_argument("--queue-size", type=int, default=int(os.environ.get("PLAYGROUND_QUEUE_SIZE", "64")),
                    help="requests waiting beyond this are refused with 'queue full'")
+    p.add_argument("--no-mcp", dest="mcp", action="store_false", default=_env_bool("PLAYGROUND_MCP", True),
+                   help="do not serve the API endpoints as MCP tools (on by default; PLAYGROUND_MCP=0)")
     return p
 
 
@@ -91,4 +94,5 @@ def settings_from_args(argv: list[str] | None = None) -> Settings:
         share=args.share,
         rate_limit=args.rate_limit,
         queue_size=args.queue_size,
+        mcp=args.mcp,
     )

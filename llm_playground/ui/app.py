@@ -5,12 +5,12 @@ from __future__ import annotations
 import gradio as gr
 from starlette.middleware import Middleware
 
-from .. import api
+from .. import api, rest
 from ..service import PlaygroundService
 from . import (attention_tab, fill_mask_tab, generation_tab, gradio_patches, models_tab, next_sentence_tab,
                next_token_tab, share, tokenizer_tab)
 from .body_limit import BodyLimit
-from .common import bind
+from .common import bind, client_key
 from .i18n import I18N, t
 
 CSS = """
@@ -30,7 +30,9 @@ def register_api(service: PlaygroundService) -> None:
     """Public JSON endpoints: one per spec, sharing the concurrency id of the tab's buttons."""
     for name, (fn, spec) in api.endpoints(service).items():
         limit = {"concurrency_limit": None} if spec.concurrency_id is None else {"concurrency_id": spec.concurrency_id}
-        gr.api(bind(service, fn), api_name=name, **limit)
+        bound = bind(service, fn)
+        bound.__doc__ = api.docstring(spec)  # "Args:" lines: MCP tools describe each parameter from them
+        gr.api(bound, api_name=name, **limit)
 
 
 def build_tabs(service: PlaygroundService, tabs: gr.Tabs) -> list[share.TabLink]:
@@ -71,5 +73,8 @@ def launch(app: gr.Blocks, service: PlaygroundService, **kwargs):
     options = dict(server_name=s.host, server_port=s.port, share=s.share, theme=gr.themes.Soft(), css=CSS,
                    footer_links=["api", "gradio"], i18n=I18N,
                    # no allowed_paths: files are served only from gradio's own upload/cache folders
-                   app_kwargs={"middleware": [Middleware(BodyLimit)]})
+                   # The REST and OpenAI routes join Gradio's FastAPI app (behind the same middleware).
+                   app_kwargs={"middleware": [Middleware(BodyLimit)],
+                               "routes": rest.build_routes(service, client_key)},
+                   mcp_server=s.mcp)
     return app.launch(**(options | kwargs))

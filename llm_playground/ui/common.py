@@ -31,15 +31,16 @@ def _behind_proxy(peer: str) -> bool:
     return address.is_private or address.is_loopback
 
 
-def client_key() -> str:
+def client_key(request=None) -> str:
     """Who is asking: the first forwarded address behind a proxy (Spaces), else the peer address.
 
     X-Forwarded-For is only believed when the peer itself is a private/loopback address: a client
     that reaches a public server directly cannot dodge the rate limit by sending the header.
+    `request`: a Starlette request (the REST routes); by default gradio's request of this event.
     """
     from gradio.context import LocalContext
 
-    request = LocalContext.request.get(None)
+    request = request if request is not None else LocalContext.request.get(None)
     if request is None:
         return "local"
     peer = request.client.host if request.client else "unknown"
