@@ -136,7 +136,9 @@ def document(web: Web) -> dict:
             "info": {"title": "LLM Playground HTTP API", "version": "1",
                      "description": "Plain REST (one route per task, named parameters) and an OpenAI-compatible "
                                     "subset. Gradio's own API and MCP tools are described at /?view=api."},
-            "paths": task_paths(web) | openai_paths(web)}
+            "paths": task_paths(web) | openai_paths(web) | {f"{PREFIX}/health": {"get": {
+                "operationId": "health", "summary": "200 {\"status\": \"ok\"} while the server runs",
+                "responses": {"200": {"description": "the server is up"}}}}}}
 
 
 def _example(operation: dict) -> str:

@@ -83,8 +83,13 @@ def task_route(web: Web, spec: TaskSpec, endpoint: Callable[..., dict]) -> Calla
     return handle
 
 
+async def health(request: Request) -> Response:
+    """For container health checks: answers as soon as the server does (no model, no rate limit)."""
+    return JSONResponse({"status": "ok"})
+
+
 def routes(web: Web) -> list[Route]:
-    out = []
+    out = [Route(f"{PREFIX}/health", health, methods=["GET"])]
     for name, (endpoint, spec) in api.endpoints(web.service).items():
         methods = ["POST"] if spec.api_params() else ["GET", "POST"]  # /models takes nothing: GET works too
         out.append(Route(f"{PREFIX}/{name}", task_route(web, spec, endpoint), methods=methods))
