@@ -29,6 +29,7 @@ class Workers:
         self._pool: ThreadPoolExecutor | None = None  # started on first use: nothing heavy at import
         self._lock = threading.Lock()
         self._active = 0
+        self._stops: set[threading.Event] = set()  # one per running stream: shutdown ends them all
 
     @property
     def pool(self) -> ThreadPoolExecutor:
@@ -60,12 +61,16 @@ class Workers:
         update is being serialised and sent, and the first token would reach the user late.
         """
         stop, inbox, first_sent = threading.Event(), queue.Queue(), threading.Event()
+        with self._lock:
+            self._stops.add(stop)
         worker = self.pool.submit(self._produce, produce, stop, inbox, first_sent, first_handoff)
         try:
             yield from _drain(inbox, first_sent)
         finally:
             first_sent.set()
             stop.set()  # consumer closed early (Stop, disconnect) or finished: end the producer
+            with self._lock:
+                self._stops.discard(stop)
             try:
                 worker.result(join_timeout)
             except Exception:  # noqa: BLE001 - _produce reports its own errors through the inbox
@@ -89,8 +94,11 @@ class Workers:
                 self._active -= 1
 
     def shutdown(self) -> None:
+        """Stop every running stream (each ends within a step, as if its client had left) and the pool."""
         with self._lock:
             pool, self._pool = self._pool, None
+            for stop in self._stops:
+                stop.set()
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
 
