@@ -3,7 +3,7 @@
 import logging
 
 from llm_playground.config import settings_from_args
-from llm_playground.lifecycle import exit_on_sigterm
+from llm_playground.lifecycle import exit_now, exit_on_sigterm
 from llm_playground.service import PlaygroundService
 from llm_playground.ui.app import build_app, launch
 
@@ -27,3 +27,4 @@ def main(argv=None):
 
 if __name__ == "__main__":
     main()
+    exit_now()  # everything is closed: do not wait on native threads in Python's finalization
