@@ -21,7 +21,8 @@ if [ "${NETWORK:-}" = host ]; then
 else
   run+=(-p "127.0.0.1:$PORT:7860")
 fi
-[ -n "${MODELS_DIR:-}" ] && run+=(-v "$(realpath "$MODELS_DIR"):/models:ro" -e PLAYGROUND_MODELS_DIR=/models -e HF_HUB_OFFLINE=1)
+[ -n "${MODELS_DIR:-}" ] && \
+  run+=(-v "$(realpath "$MODELS_DIR"):/models:ro" -e PLAYGROUND_MODELS_DIR=/models -e HF_HUB_OFFLINE=1)
 
 echo "== build"
 $ENGINE build "${build[@]}" -t "$IMAGE" .
@@ -62,7 +63,8 @@ fi
 echo "HEALTHCHECK: healthy"
 
 echo "== stop with a stream open"
-curl -sN -X POST -H "Content-Type: application/json" -d '{"prompt": "Once upon a time", "max_tokens": 400, "stream": true}' \
+curl -sN -X POST -H "Content-Type: application/json" \
+  -d '{"prompt": "Once upon a time", "max_tokens": 400, "stream": true}' \
   "$url/v1/completions" >/dev/null &
 sleep 1
 start=$(date +%s.%N)

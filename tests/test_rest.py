@@ -113,7 +113,8 @@ def test_omitted_parameters_take_the_spec_defaults(app_server, client):
 
 
 @pytest.mark.parametrize("body,message", [
-    ({"prompt": "Hi", "foo": 1, "bar": 2}, "Unknown parameters 'foo', 'bar' for /api/v1/generate; it takes: model, prompt"),
+    ({"prompt": "Hi", "foo": 1, "bar": 2},
+     "Unknown parameters 'foo', 'bar' for /api/v1/generate; it takes: model, prompt"),
     ({"prompt": "Hi", "text": "Hi"}, "'prompt' and 'text' are the same parameter"),
     ({"model": "stories260K"}, "Missing parameter 'prompt' (the text to continue)"),
     ("[1, 2]", "must be a JSON object of named parameters"),

@@ -90,7 +90,7 @@ async def complete(web: Web, c: CompletionRequest) -> dict:
     return envelope.completion(choices, usage(prompt_tokens, completion_tokens))
 
 
-class Progress:
+class Streamed:
     """What one prompt's choices have streamed so far: tokens, characters, and whether they finished."""
 
     def __init__(self, n: int):
@@ -116,7 +116,7 @@ class Progress:
 
 async def stream_prompt(c: CompletionRequest, envelope: Envelope, p: int, prep: Prepared,
                         totals: list[int]) -> AsyncIterator[dict]:
-    progress = Progress(c.n)
+    progress = Streamed(c.n)
     if prep.run is None:  # echo with max_tokens=0: the prompt is the whole answer
         totals[0] += len(prep.rows)
         for j in range(c.n):
