@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
@@ -25,7 +26,9 @@ async def _session(url: str, work):
 
 
 def mcp(url: str, work):
-    return asyncio.run(asyncio.wait_for(_session(url, work), 120))
+    """Run an MCP client session on its own thread and loop (Playwright's sync API may own this thread's)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(asyncio.wait_for(_session(url, work), 120))).result()
 
 
 def test_tools_are_the_api_endpoints_described_by_their_specs(app_server):
