@@ -110,7 +110,8 @@ class PlaygroundService:
         """Each prompt token's log-probability given the tokens before it, with its top alternatives."""
         values = self.check("generate", model=model, prompt=prompt, dtype=dtype)
         alternatives = number(alternatives, "alternatives", 0, MAX_ALTERNATIVES, integer=True)
-        loaded = self._model(values["model"], GENERATION, values["dtype"], progress)
+        loaded = self.manager.get(values["model"], GENERATION, None if values["dtype"] == "auto" else values["dtype"],
+                                  progress=progress)
         result = prompt_logprobs_task.prompt_logprobs(loaded, values["prompt"], alternatives)
         return Outcome(result, model_info(loaded), values)
 
