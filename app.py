@@ -1,27 +1,44 @@
-"""LLM Playground entry point: `python app.py [--models-dir DIR] [--device cpu] ...`."""
+"""LLM Playground entry point: `python app.py [--models-dir DIR] [--device cpu] [--no-mcp] ...`."""
 
 import logging
 
 from llm_playground.config import settings_from_args
+from llm_playground.lifecycle import exit_now, exit_on_sigterm
 from llm_playground.service import PlaygroundService
 from llm_playground.ui.app import build_app, launch
 
 log = logging.getLogger("llm_playground")
 
 
-def main(argv=None):
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def quiet_libraries() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per HTTP request is noise
     import transformers
 
     transformers.logging.set_verbosity_error()  # load reports are the app's to explain (loading.py)
-    service = PlaygroundService(settings_from_args(argv))
-    # quiet: gradio's banner suggests `share=True`; this app's flag for that is --share.
-    app, local_url, share_url = launch(build_app(service), service, quiet=True, prevent_thread_lock=True)
-    log.info("LLM Playground is running on %s%s (Ctrl+C to stop)", local_url,
-             f" and {share_url}" if share_url else "")
-    app.block_thread()
+
+
+def main(argv=None):
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet_libraries()
+    on_sigterm = exit_on_sigterm()  # `docker stop`, Spaces restarts: exit in seconds, also as PID 1
+    try:
+        service = PlaygroundService(settings_from_args(argv))
+        app = build_app(service)
+        # Streams stop first (their responses then end), then Gradio closes its queue and the server.
+        on_sigterm += [service.workers.shutdown, app.close]
+        try:
+            # quiet: gradio's banner suggests `share=True`, where this app's flag is --share.
+            _, local_url, share_url = launch(app, service, quiet=True, prevent_thread_lock=True)
+            log.info("LLM Playground is running on %s%s (Ctrl+C to stop)", local_url,
+                     f" and {share_url}" if share_url else "")
+            app.block_thread()  # until Ctrl-C, or until SIGTERM has closed the app
+        finally:
+            app.close()
+            service.close()
+    except KeyboardInterrupt:  # stopped while starting up
+        pass
 
 
 if __name__ == "__main__":
     main()
+    exit_now()  # everything is closed: do not wait on native threads in Python's finalization

@@ -15,9 +15,14 @@ from .specs import IDS, MODEL, MODELS, TEXT, TaskSpec
 from .tasks.attention import HEAD_MEAN, check_head, head_matrix
 
 
+def generation_dict(state, model) -> dict:
+    """What /generate returns for a finished GenerationState and the ModelInfo that computed it."""
+    return {**state.to_dict(model.name, model.device), "dtype": model.dtype}
+
+
 def _generate(service, connected, **kw) -> dict:
     out = service.generate(keep_going=connected(), **kw)
-    return {**out.result.to_dict(out.model.name, out.model.device), "dtype": out.model.dtype}
+    return generation_dict(out.result, out.model)
 
 
 def _next_token(service, _connected, **kw) -> dict:
@@ -74,6 +79,24 @@ def signature(spec: TaskSpec) -> inspect.Signature:
                                         default=inspect.Parameter.empty if required else p.default,
                                         annotation=p.python_type))
     return inspect.Signature(params, return_annotation=dict)
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def docstring(spec: TaskSpec) -> str:
+    """The spec's doc with an "Args:" line per parameter (its doc, default and range), as tools read it."""
+    lines = [spec.doc, "", "Args:"] if spec.api_params() else [spec.doc]
+    for p in spec.api_params():
+        extra = [] if p.default in (None, "") else [f"default {p.default!r}"]
+        if p.kind in ("int", "float") and not p.task_checked and p.low is not None:
+            low, high = p.api_range
+            extra.append(f"{'more than' if p.low_open else 'from'} {_num(low)} to {_num(high)}")
+        if p.choices:
+            extra.append("one of " + ", ".join(map(repr, p.choices)))
+        lines.append(f"    {p.name}: {p.doc}" + (f" ({'; '.join(extra)})" if extra else ""))
+    return "\n".join(lines)
 
 
 def always() -> Callable[[], bool]:

@@ -57,6 +57,7 @@ class Settings:
     rate_limit: int = 0  # requests per minute per client; 0 = off
     jobs_per_client: int = 0  # requests one client may have queued or running at once; 0 = no limit
     proxy_hops: int = 1  # trusted reverse proxies in front of the app (X-Forwarded-For entries they append)
+    mcp: bool = True  # serve the API endpoints as MCP tools (Gradio's MCP server at /gradio_api/mcp/)
 
     @property
     def public(self) -> bool:
@@ -95,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "X-Forwarded-For entries from the right (default 1, as on Spaces)")
     p.add_argument("--queue-size", type=int, default=int(os.environ.get("PLAYGROUND_QUEUE_SIZE", "64")),
                    help="requests waiting beyond this are refused with 'queue full'")
+    p.add_argument("--no-mcp", dest="mcp", action="store_false", default=_env_bool("PLAYGROUND_MCP", True),
+                   help="do not serve the API endpoints as MCP tools (on by default; PLAYGROUND_MCP=0)")
     return p
 
 
@@ -120,4 +123,5 @@ def settings_from_args(argv: list[str] | None = None) -> Settings:
         jobs_per_client=_protection(args.jobs_per_client, PUBLIC_JOBS_PER_CLIENT, custom),
         proxy_hops=args.proxy_hops,
         queue_size=args.queue_size,
+        mcp=args.mcp,
     )

@@ -27,15 +27,17 @@ from .tasks import attention as attention_task
 from .tasks import fill_mask as fill_mask_task
 from .tasks import next_sentence as next_sentence_task
 from .tasks import next_token as next_token_task
+from .tasks import prompt_logprobs as prompt_logprobs_task
 from .tasks import tokenize as tokenize_task
 from .tasks.attention_cache import AttentionCache
 from .tasks.baselines import BASELINES
 from .tasks.attention_views import export_json, view_data
 from .tasks.detokenize import decode_ids
 from .tasks.token_compare import compare
-from .tasks.generation import GenerationParams, GenerationState
 from .plots.words import tr
 from .tasks.encoder import config_positions, usable_positions
+from .tasks.generation import MAX_ALTERNATIVES, TOP_N, GenerationParams, GenerationState
+from .tasks.validation import number
 from .workers import Workers
 
 T = TypeVar("T")
@@ -105,12 +107,15 @@ class PlaygroundService:
 
     # ---- tasks ---------------------------------------------------------------------------------
     def generate_stream(self, model: str, prompt: str, progress: Progress | None = None, fit_context: bool = False,
-                        **raw) -> GenerationRun:
+                        alternatives: int = TOP_N, **raw) -> GenerationRun:
         """Check, load, then stream on the model threads (the latest state each time it is asked for).
+
         fit_context: shorten max_new_tokens to what the model's context leaves after the prompt (the UI's
-        slider goes to the app's cap), instead of refusing as the API does."""
+        slider goes to the app's cap), instead of refusing as the API does.
+        alternatives: the most likely tokens recorded per step (5 in the UI; up to 20 for API logprobs)."""
         values = self.check("generate", model=model, prompt=prompt, **raw)
-        params = GenerationParams(**{k: v for k, v in values.items() if k not in ("model", "prompt", "dtype")})
+        params = GenerationParams(**{k: v for k, v in values.items() if k not in ("model", "prompt", "dtype")},
+                                  alternatives=alternatives)
         params = params.validated(self.specs["generate"])
         backend = self.generation_backend(values["model"], values["dtype"], progress)
         room, fitted = backend.room(values["prompt"]), None
@@ -139,6 +144,15 @@ class PlaygroundService:
         finally:
             run.states.close()
         return Outcome(state, run.model, run.values)
+
+    def prompt_logprobs(self, model: str, prompt: str, alternatives: int = TOP_N, dtype: str = "auto",
+                        progress: Progress | None = None) -> Outcome:
+        """Each prompt token's log-probability given the tokens before it, with its top alternatives."""
+        values = self.check("generate", model=model, prompt=prompt, dtype=dtype)
+        alternatives = number(alternatives, "alternatives", 0, MAX_ALTERNATIVES, integer=True)
+        with self._using(values["model"], GENERATION, values["dtype"], progress) as loaded:
+            result = prompt_logprobs_task.prompt_logprobs(loaded, values["prompt"], alternatives)
+        return Outcome(result, model_info(loaded), values)
 
     def next_token(self, model: str, prompt: str, progress: Progress | None = None, **raw) -> Outcome:
         values = self.check("next-token", model=model, prompt=prompt, **raw)

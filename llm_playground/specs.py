@@ -51,6 +51,7 @@ class Param:
     link: bool = True  # a parameter of deep links and a control of the tab
     optional: bool = False  # a text that may be left empty
     task_checked: bool = False  # its range depends on the model (attention layer/head): the task checks it
+    aliases: tuple = ()  # other names the plain REST API accepts for it (the course's {"text": ...})
 
     @property
     def api_range(self) -> tuple[float, float]:
@@ -108,7 +109,7 @@ def _top_p(label: str, doc: str) -> Param:
 def _generate(max_chars: int, max_new: int) -> TaskSpec:
     return TaskSpec("generate", "generate", "tab_generate", model_task=GENERATION, concurrency_id="generate", params=(
         _model(),
-        _text("prompt", "gen_prompt", "the text to continue", max_chars),
+        _text("prompt", "gen_prompt", "the text to continue", max_chars, aliases=("text",)),
         Param("max_new_tokens", INT, 40, 1, max_new, 1, label="gen_max_new", doc="tokens to generate"),
         Param("do_sample", BOOL, False, label="gen_decoding", doc="false: greedy; true: sampling"),
         _temperature("gen_temperature", "sampling only: divides the logits"),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextvars
 import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Callable, Iterator, TypeVar
 
 T = TypeVar("T")
@@ -29,6 +29,7 @@ class Workers:
         self._pool: ThreadPoolExecutor | None = None  # started on first use: nothing heavy at import
         self._lock = threading.Lock()
         self._active = 0
+        self._stops: set[threading.Event] = set()  # one per running stream: shutdown ends them all
 
     @property
     def pool(self) -> ThreadPoolExecutor:
@@ -44,8 +45,12 @@ class Workers:
 
     def call(self, fn: Callable[..., T], *args, **kwargs) -> T:
         """Run fn on a model thread and wait for it; the request context (progress, client) goes along."""
+        return self.submit(fn, *args, **kwargs).result()
+
+    def submit(self, fn: Callable[..., T], *args, **kwargs) -> Future:
+        """Start fn on a model thread (async callers await the future instead of blocking a thread)."""
         context = contextvars.copy_context()
-        return self.pool.submit(context.run, fn, *args, **kwargs).result()
+        return self.pool.submit(context.run, fn, *args, **kwargs)
 
     def latest(self, produce: Callable[[threading.Event], Iterator[T]], join_timeout: float = 10.0,
                first_handoff: float = 1.0) -> Iterator[T]:
@@ -56,12 +61,16 @@ class Workers:
         update is being serialised and sent, and the first token would reach the user late.
         """
         stop, inbox, first_sent = threading.Event(), queue.Queue(), threading.Event()
+        with self._lock:
+            self._stops.add(stop)
         worker = self.pool.submit(self._produce, produce, stop, inbox, first_sent, first_handoff)
         try:
             yield from _drain(inbox, first_sent)
         finally:
             first_sent.set()
             stop.set()  # consumer closed early (Stop, disconnect) or finished: end the producer
+            with self._lock:
+                self._stops.discard(stop)
             try:
                 worker.result(join_timeout)
             except Exception:  # noqa: BLE001 - _produce reports its own errors through the inbox
@@ -85,8 +94,11 @@ class Workers:
                 self._active -= 1
 
     def shutdown(self) -> None:
+        """Stop every running stream (each ends within a step, as if its client had left) and the pool."""
         with self._lock:
             pool, self._pool = self._pool, None
+            for stop in self._stops:
+                stop.set()
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
 

@@ -61,7 +61,7 @@ class LocalGeneration:
         ids = prompt_ids.repeat(n, 1).to(loaded.device)
         stop_ids = eos_ids(model.generation_config)
         detoks = [Detokenizer(loaded.tokenizer, prompt_ids[0].tolist()) for _ in range(n)]
-        state = GenerationState(prompt, params, [Sequence() for _ in range(n)])
+        state = GenerationState(prompt, params, [Sequence() for _ in range(n)], prompt_tokens=prompt_ids.shape[1])
         procs, gen = params.processors(), torch.Generator().manual_seed(max(params.seed, 0))  # greedy: -1, unused
         cache, start = None, time.perf_counter()
         for _ in range(params.max_new_tokens):

@@ -15,9 +15,10 @@ from transformers import (LogitsProcessorList, NoRepeatNGramLogitsProcessor, Rep
                           TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper)
 
 from ..errors import InvalidInput
-from .validation import flag
+from .validation import flag, number
 
-TOP_N = 5
+TOP_N = 5  # alternatives shown per step in the UI and /generate
+MAX_ALTERNATIVES = 20  # what a caller may ask for (OpenAI-style logprobs go up to 20)
 # Below these the scaled logits overflow float32 (inf - inf = nan in the softmax): sampling would fail.
 MIN_TEMPERATURE = 0.01
 MIN_REPETITION_PENALTY = 0.001
@@ -34,6 +35,7 @@ class GenerationParams:
     no_repeat_ngram_size: int = 0
     seed: int = 0
     num_sequences: int = 1
+    alternatives: int = TOP_N  # most likely tokens recorded per step (not a spec parameter: no UI control)
 
     def validated(self, spec=None) -> "GenerationParams":
         """Each value checked against the generate spec's limits; seed -1 replaced by a drawn seed."""
@@ -44,7 +46,9 @@ class GenerationParams:
         do_sample = flag(self.do_sample, "do_sample")
         values = {"do_sample": do_sample}
         for name, value in asdict(self).items():
-            if name != "do_sample":
+            if name == "alternatives":
+                values[name] = number(value, name, 1, MAX_ALTERNATIVES, integer=True)
+            elif name != "do_sample":
                 param = spec.param(name)
                 if name == "temperature":  # greedy ignores it: 0 is fine there
                     param = replace(param, low_open=do_sample)
@@ -109,6 +113,7 @@ class GenerationState:
     params: GenerationParams
     sequences: list[Sequence]
     seconds: float = 0.0
+    prompt_tokens: int = 0  # the prompt's length in tokens, as the model saw it
     done: bool = False
     stopped: bool = False  # stopped by the user before max_new_tokens / EOS
 
@@ -202,7 +207,7 @@ def record_step(state: GenerationState, detoks: list[Detokenizer], logits: torch
     """Postprocess one step: each unfinished sequence gets its token, probability and top alternatives.
     A finished sequence keeps emitting EOS (next_ids is edited in place), as generate() pads it."""
     probs = torch.softmax(logits, dim=-1).cpu()
-    top_p, top_i = probs.topk(TOP_N, dim=-1)
+    top_p, top_i = probs.topk(min(state.params.alternatives, probs.shape[-1]), dim=-1)
     for row, seq in enumerate(state.sequences):
         if seq.finished:
             next_ids[row] = next(iter(stop_ids), next_ids[row].item())

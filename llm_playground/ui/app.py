@@ -7,7 +7,7 @@ import gradio as gr
 from gradio.i18n import I18nData
 from starlette.middleware import Middleware
 
-from .. import api
+from .. import api, clients, rest
 from ..service import PlaygroundService
 from . import (attention_tab, fill_mask_tab, generation_tab, gradio_patches, links, models_tab, next_sentence_tab,
                next_token_tab, share, tokenizer_tab)
@@ -27,6 +27,7 @@ def register_api(service: PlaygroundService) -> None:
         limit = {"concurrency_limit": None} if spec.concurrency_id is None else {"concurrency_id": spec.concurrency_id}
         endpoint = bind(service, fn, for_page=False)
         endpoint.api_name = name  # marks an API endpoint: omitted trailing values take defaults (gradio_patches)
+        endpoint.__doc__ = api.docstring(spec)  # "Args:" lines: MCP tools describe each parameter from them
         gr.api(endpoint, api_name=name, **limit)
 
 
@@ -101,5 +102,8 @@ def launch(app: gr.Blocks, service: PlaygroundService, **kwargs):
     options = dict(server_name=s.host, server_port=s.port, share=s.share, theme=gr.themes.Soft(), css=CSS,
                    head=HEAD, show_error=True, footer_links=["api", "gradio"], i18n=I18N,
                    # no allowed_paths: files are served only from gradio's own upload/cache folders
-                   app_kwargs={"middleware": [Middleware(BodyLimit)]})
+                   # The REST and OpenAI routes join Gradio's FastAPI app (behind the same middleware).
+                   app_kwargs={"middleware": [Middleware(BodyLimit)],
+                               "routes": rest.build_routes(service, lambda r: clients.of_request(r, s.proxy_hops))},
+                   mcp_server=s.mcp)
     return app.launch(**(options | kwargs))

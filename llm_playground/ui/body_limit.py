@@ -25,7 +25,7 @@ class BodyLimit:
             return await self.app(scope, receive, send)
         declared = dict(scope.get("headers") or []).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > self.max_bytes:
-            return await self._refuse(send)
+            return await self._refuse(send, scope.get("path", ""))
         seen = 0
 
         async def limited_receive():
@@ -39,8 +39,13 @@ class BodyLimit:
 
         return await self.app(scope, limited_receive, send)
 
-    async def _refuse(self, send) -> None:
-        body = json.dumps({"detail": f"Request too large: the limit is {self.max_bytes // 1024**2} MB."}).encode()
+    async def _refuse(self, send, path: str) -> None:
+        message = f"Request too large: the limit is {self.max_bytes // 1024**2} MB."
+        if path.startswith("/v1/"):  # the OpenAI-compatible routes: OpenAI's error shape
+            data = {"error": {"message": message, "type": "invalid_request_error", "param": None, "code": None}}
+        else:  # gradio's key, and the plain REST API's
+            data = {"detail": message, "error": message}
+        body = json.dumps(data).encode()
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
