@@ -46,7 +46,10 @@ def _colorbar(zmax: int, lang: str = "en") -> dict:
     magnitude = 10 ** math.floor(math.log10(top / 4))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= top / 4)
     ticks = np.arange(0, top + 1e-12, step)
-    return dict(title=tr(lang, "att_weight"), tickvals=(ticks * SCALE).tolist(), ticktext=[f"{t:.4g}" for t in ticks])
+    # Across the top, not beside the matrix: on a phone a full-height bar took a third of the width.
+    return dict(title=dict(text=tr(lang, "att_weight"), side="left"), tickvals=(ticks * SCALE).tolist(),
+                ticktext=[f"{t:.4g}" for t in ticks], orientation="h", x=1, xanchor="right", y=1.01,
+                yanchor="bottom", len=0.45, thickness=12)
 
 
 def _colour_top(z: np.ndarray) -> tuple[int, bool]:
@@ -102,7 +105,7 @@ def heatmap_figure(weights: np.ndarray, labels: list[str], title: str, causal: b
         xaxis=dict(title=tr(lang, "att_key"), tickangle=-60, **_ticks(names, labels)),
         yaxis=dict(title=tr(lang, "att_query"), autorange="reversed", scaleanchor="x", constrain="domain",
                    **_ticks(names, labels)),
-        height=820, margin=dict(l=90, r=20, t=60 + 18 * len(notes), b=90), template="plotly_white")
+        height=820, margin=dict(l=40, r=10, t=90 + 18 * len(notes), b=90), template="plotly_white")
     return fig
 
 
