@@ -27,12 +27,13 @@ PATTERNS: list[tuple[str, str]] = [
     (r"The (?P<what>prompt|text|sentence A|sentence B|model) must be (?:a string|given by its name \(a string\)), "
      r"got (?P<type>\w+)\.", "{what}は文字列で指定してください（{type} が渡されました）。"),
     # numbers
-    (r"(?P<name>\w+) must be a number, got (?P<got>.+?)\.$", "{name} は数値で指定してください（{got} が渡されました）。"),
+    (r"(?P<name>\w+) must be a number, got (?P<got>.+?)(?:\.$|(?= \())", "{name} は数値で指定してください（{got} が渡されました）。"),
     (r"(?P<name>\w+) must be a finite number, got (?P<got>[^ .]+)\.?", "{name} は有限の数値で指定してください（{got} が渡されました）。"),
     (r"(?P<name>\w+) must be a whole number, got (?P<got>[^ .]+)\.?", "{name} は整数で指定してください（{got} が渡されました）。"),
     (r"(?P<name>\w+) must be in (?P<range>[\[(][^\]]*\]), got (?P<got>[^ ]+?)\.?(?= \(|$)",
      "{name} は {range} の範囲で指定してください（{got} が渡されました）。"),
-    (r"(?P<name>\w+) must be true or false, got (?P<got>.+?)\.$", "{name} は true か false で指定してください（{got} が渡されました）。"),
+    (r"(?P<name>\w+) must be true or false, got (?P<got>.+?)(?:\.$|(?= \())",
+     "{name} は true か false で指定してください（{got} が渡されました）。"),
     (r"\((?P<model>\S+) has (?P<n>\d+) layers\)\.", "（{model} の層は {n} 個です）。"),
     (r"\((?P<model>\S+) has (?P<n>\d+) heads per layer; -1 means the mean over heads\)\.",
      "（{model} のヘッドは各層 {n} 個です。-1 は全ヘッドの平均です）。"),

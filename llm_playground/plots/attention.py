@@ -47,7 +47,7 @@ def _colorbar(zmax: int, lang: str = "en") -> dict:
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= top / 4)
     ticks = np.arange(0, top + 1e-12, step)
     # Across the top, not beside the matrix: on a phone a full-height bar took a third of the width.
-    return dict(title=dict(text=tr(lang, "att_weight"), side="left"), tickvals=(ticks * SCALE).tolist(),
+    return dict(title=dict(text=tr(lang, "att_weight"), side="top"), tickvals=(ticks * SCALE).tolist(),
                 ticktext=[f"{t:.4g}" for t in ticks], orientation="h", x=1, xanchor="right", y=1.01,
                 yanchor="bottom", len=0.45, thickness=12)
 

@@ -173,6 +173,8 @@ W: dict[str, tuple[str, str]] = {
                        "現在オフラインです。Hub なしで使えるモデルだけを表示しています（{hidden} には Hub が必要）。"),
     "link_problems": ("Link: {problems}", "リンク：{problems}"),
     "error": ("⚠ {message}", "⚠ {message}"),
+    "warning_title": ("Warning", "注意"),
+    "info_title": ("Done", "完了"),
 }
 
 

@@ -50,17 +50,22 @@ def build_tabs(service: PlaygroundService, tabs: gr.Tabs, lang: gr.Radio | None 
     return tab_links
 
 
-def relabel_tabs(app: gr.Blocks):
-    """Tab headers in a language: Gradio's i18n store relabels everything else, but the headers of tabs not
-    shown keep their first language until they are shown, so the server sends them (tests/test_i18n.py)."""
+def relabel_page(service: PlaygroundService, app: gr.Blocks, page: links.Page):
+    """What the server sends when the page's language changes. Gradio's i18n store relabels the controls,
+    but not the headers of tabs not shown (they keep their first language until shown), nor what the server
+    wrote: example headers, the offline banner, the pickers' offline notes (tests/test_i18n.py)."""
     tabs = [(block, block.label.key) for block in app.blocks.values()
             if isinstance(block, gr.Tab) and isinstance(block.label, I18nData)]
+    datasets = [block for block in app.blocks.values() if getattr(block, "header_keys", None)]
 
     def relabel(lang: str) -> dict:
         index = 1 if lang == "ja" else 0
-        return {tab: gr.Tab(label=TEXTS[key][index]) for tab, key in tabs}
+        note = service.offline_note(lang)
+        return {**{tab: gr.Tab(label=TEXTS[key][index]) for tab, key in tabs},
+                **{d: gr.Dataset(headers=[TEXTS[key][index] for key in d.header_keys]) for d in datasets},
+                page.banner: gr.update(value=note, visible=bool(note)), **links.pickers(service, page, lang)}
 
-    return relabel, [tab for tab, _ in tabs]
+    return relabel, [tab for tab, _ in tabs] + datasets + [page.banner] + links.picker_components(page)
 
 
 def header() -> tuple[gr.Radio, gr.Markdown]:
@@ -79,13 +84,13 @@ def build_app(service: PlaygroundService) -> gr.Blocks:
         lang, banner = header()
         with gr.Tabs(elem_id="tabs") as tabs:
             tab_links = build_tabs(service, tabs, lang)
-        links.install(service, links.Page(tabs, gr.Textbox(visible=False, elem_id="share-run"), lang, banner,
-                                          tab_links), app)
+        page = links.Page(tabs, gr.Textbox(visible=False, elem_id="share-run"), lang, banner, tab_links)
+        links.install(service, page, app)
         register_api(service)
-    relabel, tab_blocks = relabel_tabs(app)
+    relabel, outputs = relabel_page(service, app, page)
     with app:
         lang.change(None, [lang], None, js=SWITCH_LANGUAGE_JS, api_visibility="private", queue=False)
-        lang.change(relabel, [lang], tab_blocks, api_visibility="private", queue=False, show_progress="hidden")
+        lang.change(relabel, [lang], outputs, api_visibility="private", queue=False, show_progress="hidden")
     app.queue(max_size=service.settings.queue_size, default_concurrency_limit=4)
     gradio_patches.fewer_analytics_summaries(app)
     gradio_patches.admission(app, service)

@@ -14,7 +14,9 @@ CSS = """
 #lang { flex-grow: 0 !important; min-width: 210px; }
 #lang .wrap { flex-wrap: nowrap; }
 @media (max-width: 640px) {
-  #header { flex-wrap: wrap; }
+  #header { flex-direction: column-reverse; gap: 4px; }
+  #lang { align-self: flex-end; }
+  #intro h1 { font-size: 1.6em; }
   #intro p { font-size: 0.92em; }
 }
 """
@@ -31,15 +33,17 @@ HEAD = """
 <script>
 window.playgroundFixPlotUrls = () => {
   const base = location.href.split("#")[0];
+  const rebase = (value) => value.replace(/url\\((['"]?)[^#'")]*#/g, (_, q) => `url(${q}${base}#`);
+  const names = ["fill", "clip-path", "stroke", "filter", "mask"];
   document.querySelectorAll(".js-plotly-plot").forEach((gd) => {
     if (gd._context) gd._context._baseUrl = base;
-    gd.querySelectorAll("[fill^='url('], [clip-path^='url('], [stroke^='url('], [filter^='url('], [mask^='url(']")
+    gd.querySelectorAll("[style*='url('], [fill^='url('], [clip-path^='url('], [stroke^='url('], [mask^='url(']")
       .forEach((el) => {
-        for (const name of ["fill", "clip-path", "stroke", "filter", "mask"]) {
-          const value = el.getAttribute(name);
-          if (value && value.startsWith("url(")) {
-            el.setAttribute(name, value.replace(/url\\((['"]?)[^#'")]*#/, (_, q) => `url(${q}${base}#`));
-          }
+        for (const name of names) {  // Plotly writes some as attributes, others (fill) as inline styles
+          const attr = el.getAttribute(name);
+          if (attr && attr.startsWith("url(")) el.setAttribute(name, rebase(attr));
+          const style = el.style.getPropertyValue(name);
+          if (style && style.startsWith("url(")) el.style.setProperty(name, rebase(style));
         }
       });
   });

@@ -153,7 +153,7 @@ def build(service, lang) -> TabLink:
             plot = gr.Plot(elem_id="att-plot", show_label=False)
             gr.Markdown(t("att_help"))
     panel = share.panel("att", with_json=False)  # the JSON export is per view, above
-    share.examples(service, EXAMPLES, [text, pair, model], t("examples"), ["Text", "Sentence B", "Model"],
+    share.examples(service, EXAMPLES, [text, pair, model], t("examples"), ["ex_text", "ex_sentence_b", "ex_model"],
                    model_column=2)
     ui = AttentionUI(gr.State(None), layer, head, token, plot, info, exported, panel.code, error)
 

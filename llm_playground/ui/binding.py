@@ -69,7 +69,7 @@ class _Call:
         if self.error is None:
             raise as_gr_error(exc, self.for_page, self.lang) from None
         text = message_of(exc, self.lang)  # quotes names and texts: escaped for the toast (HTML) and the box (Markdown)
-        gr.Warning(plain(text))
+        gr.Warning(plain(text), title=tr(self.lang, "warning_title"))
         return {self.error: gr.update(value=tr(self.lang, "error", message=md(text)), visible=True),
                 **{component: None for component in self.clear}}
 

@@ -79,7 +79,7 @@ def build(service, lang) -> TabLink:
     predictions = gr.Dataframe(headers=PREDICTION_HEADERS, label=t("fm_predictions"), wrap=True,
                                elem_id="fm-predictions")
     panel = share.panel("fm")
-    share.examples(service, EXAMPLES, [text], t("examples_course"), ["Text"])
+    share.examples(service, EXAMPLES, [text], t("examples_course"), ["ex_text"])
     ui = FillMaskUI(summary_, chart, chips, tokens, predictions, panel, error)
     outputs = [summary_, chart, chips, tokens, predictions, panel.json, panel.code, error]
     handler = bind(service, predict, ui, service, error=error, clear=[summary_, chart, chips, tokens, predictions])

@@ -136,7 +136,7 @@ def build(service, lang) -> TabLink:
                                 elem_id="gen-dtype")
     panel = share.panel("gen")
     used_seed = gr.Number(visible=False, elem_id="gen-used-seed")  # the seed drawn for seed = -1, for links
-    share.examples(service, EXAMPLES, [prompt, model], t("examples_course"), ["Prompt", "Model"], model_column=1)
+    share.examples(service, EXAMPLES, [prompt, model], t("examples_course"), ["ex_prompt", "ex_model"], model_column=1)
 
     ui = GenerationUI(output, tokens_view, stats_, chart, table, panel, used_seed, error)
     handler = bind(service, run_generation, ui, service, error=error, clear=[tokens_view, stats_, chart, table, output])

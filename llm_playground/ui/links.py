@@ -122,7 +122,11 @@ def page_language(request) -> str:
     return "ja" if first.startswith("ja") else "en"
 
 
-def _pickers(service, page: Page, lang: str) -> dict:
+def picker_components(page: Page) -> list:
+    return [f.component for link in page.links for f in link.fields if f.name in ("model", "tokenizers")]
+
+
+def pickers(service, page: Page, lang: str) -> dict:
     """While the Hub cannot be reached the pickers offer only what works offline, and say so."""
     updates = {}
     for link in page.links:
@@ -146,10 +150,11 @@ def restore(service, page: Page, request: gr.Request) -> dict:
         parsed = deeplink.Restored(problems=["The link could not be read; ignored."])
     if parsed.problems:  # the link's values are anybody's text: escaped
         problems = " ".join(parsed.problems)
-        gr.Warning(plain(tr(lang, "link_problems", problems=to_japanese(problems) if lang == "ja" else problems)))
+        gr.Warning(plain(tr(lang, "link_problems", problems=to_japanese(problems) if lang == "ja" else problems)),
+                   title=tr(lang, "warning_title"))
     note = service.offline_note(lang)
     updates: dict = {page.lang: lang, page.banner: gr.update(value=note, visible=bool(note)), page.run_target: "",
-                     **_pickers(service, page, lang)}
+                     **pickers(service, page, lang)}
     link = next((link for link in page.links if link.tab == parsed.tab), None)
     if parsed.tab is not None:
         updates[page.tabs] = gr.Tabs(selected=parsed.tab)

@@ -53,9 +53,9 @@ def refresh(ui: ModelsUI, service, lang="en") -> dict:
 
 def unload(ui: ModelsUI, service, name, lang="en") -> dict:
     if service.unload(name):
-        gr.Info(tr(lang, "models_unloaded", name=plain(name)))
+        gr.Info(tr(lang, "models_unloaded", name=plain(name)), title=tr(lang, "info_title"))
     else:
-        gr.Warning(plain(tr(lang, "models_not_loaded", name=name)))
+        gr.Warning(plain(tr(lang, "models_not_loaded", name=name)), title=tr(lang, "warning_title"))
     return refresh(ui, service, lang)
 
 
@@ -63,7 +63,7 @@ def delete(ui: ModelsUI, service, choice, lang="en") -> dict:
     """`choice` is "type:repo id" (the dropdown's value): only the repo of the type shown is deleted."""
     repo_type, _, repo_id = (choice or "").rpartition(":") if ":" in (choice or "") else ("model", "", choice)
     freed = service.delete_cached(repo_id, repo_type)
-    gr.Info(plain(tr(lang, "models_deleted", repo=repo_id, size=human_bytes(freed))))
+    gr.Info(plain(tr(lang, "models_deleted", repo=repo_id, size=human_bytes(freed))), title=tr(lang, "info_title"))
     return refresh(ui, service, lang)
 
 

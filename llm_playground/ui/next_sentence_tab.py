@@ -71,7 +71,7 @@ def build(service, lang) -> TabLink:
     with gr.Accordion(t("nsp_encoding"), open=False):
         encoding = gr.Code(language="python", elem_id="nsp-encoding", interactive=False)
     panel = share.panel("nsp")
-    share.examples(service, EXAMPLES, [sentence_a, sentence_b], t("examples_course"), ["Sentence A", "Sentence B"])
+    share.examples(service, EXAMPLES, [sentence_a, sentence_b], t("examples_course"), ["ex_sentence_a", "ex_sentence_b"])
     ui = NextSentenceUI(summary_, chart, tokens, encoding, panel, error)
     inputs = [model, sentence_a, sentence_b, lang]
     outputs = [summary_, chart, tokens, encoding, panel.json, panel.code, error]

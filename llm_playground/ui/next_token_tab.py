@@ -65,7 +65,7 @@ def build(service, lang) -> TabLink:
     chart = gr.Plot(elem_id="nt-chart", show_label=False)
     table = gr.Dataframe(headers=tr("en", "nt_table"), label=t("nt_table"), elem_id="nt-table", max_height=420)
     panel = share.panel("nt")
-    share.examples(service, EXAMPLES, [prompt, model], t("examples"), ["Prompt", "Model"], model_column=1)
+    share.examples(service, EXAMPLES, [prompt, model], t("examples"), ["ex_prompt", "ex_model"], model_column=1)
     ui = NextTokenUI(summary_, chart, table, panel, error)
     inputs = [model, prompt, top_k, temperature, top_p, lang]
     outputs = [summary_, chart, table, panel.json, panel.code, error]

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import gradio as gr
 
-from .i18n import t
+from .i18n import TEXTS, t
 
 
 
@@ -49,7 +49,8 @@ def fields(spec, components: dict, **special: Field) -> list[Field]:
 
 
 def examples(service, rows: list, inputs: list, label, headers: list[str], model_column: int | None = None):
-    """gr.Examples whose table headers are plain text (the table shows translated labels untranslated). Rows
+    """gr.Examples with column headers from i18n keys (`headers`). Gradio shows a dataset's headers as given,
+    untranslated: they start in English and the language switch sends them again (app.relabel_page). Rows
     naming a model that cannot be used here (not in the catalogue, or on the Hub while it is unreachable)
     are left out: an example must work when clicked."""
     if model_column is not None:
@@ -57,7 +58,8 @@ def examples(service, rows: list, inputs: list, label, headers: list[str], model
     if not rows:
         return None
     ex = gr.Examples(rows, inputs=inputs, label=label)
-    ex.dataset.headers = headers
+    ex.dataset.headers = [TEXTS[key][0] for key in headers]
+    ex.dataset.header_keys = headers
     return ex
 
 

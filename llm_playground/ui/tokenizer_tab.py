@@ -90,6 +90,15 @@ def show(ui: TokenizerUI, service, names, text, add_special, lang="en") -> dict:
             ui.panel.json: exports.json_download(service, stem, data), ui.tokenizers: gr.update(value=names)}
 
 
+def complete_typed(ui: TokenizerUI, service, names, text, add_special, lang="en") -> dict:
+    """On any change of the picker: when a typed name was completed (see `completed`), show the completed
+    choice and render it; otherwise nothing (the user's selections render through `.input`, a restored link
+    through the page load), so this costs nothing on most changes."""
+    if completed(service, names) == list(dict.fromkeys(names or [])):
+        return {}
+    return show(ui, service, names, text, add_special, lang)
+
+
 def decode(ui: TokenizerUI, service, name, raw_ids, lang="en") -> dict:
     text, tokens = service.detokenize(name, raw_ids).result
     return {ui.decoded: text, ui.decoded_tokens: ids_html(tokens)}
@@ -111,7 +120,7 @@ def build(service, lang) -> TabLink:
                 run = gr.Button(t("tok_run"), variant="primary", elem_id="tok-run", scale=0)
             error = share.error_box("tok-error")
         with gr.Column(scale=2):
-            examples = share.examples(service, EXAMPLES, [text], t("tok_try"), ["Text"])
+            examples = share.examples(service, EXAMPLES, [text], t("tok_try"), ["ex_text"])
             with gr.Accordion(t("tok_explainer"), open=False, elem_id="tok-explainer"):
                 gr.Markdown(t("tok_explainer_body"))
     view = gr.HTML(css_template=CSS, js_on_load=None, elem_id="tok-view")
@@ -140,6 +149,9 @@ def build(service, lang) -> TabLink:
                     api_visibility="private")
               for event in (run.click, text.submit, tokenizers.input, specials.input,
                             examples.load_input_event.then)]
+    # "char" + Enter adds a custom value, which fires only `.change`: complete it to the offered name.
+    tokenizers.change(bind(service, complete_typed, ui, service, error=error, rate_limited=False), inputs, outputs,
+                      concurrency_id=page_id, api_visibility="private", trigger_mode="always_last")
     gr.on([decode_run.click, ids.submit], bind(service, decode, ui, service), [decode_with, ids, lang],
           [decoded, decoded_tokens], concurrency_id=page_id, api_visibility="private")
 

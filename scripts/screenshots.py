@@ -1,0 +1,72 @@
+"""Screenshots of every tab after a run, at 1400 px and 420 px wide, in English and Japanese (loopback only).
+
+python scripts/screenshots.py [--out docs/screenshots]
+
+Launches the app on the offline models (the built-in stories260K, ../shared/models, and a tiny random BERT
+with MLM and NSP heads built here, as the tests do) and drives headless Debian Chromium through each tab's
+deep link with run=1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+LINKS = {
+    "generate": dict(model="stories260K", prompt="Once upon a time", max_new_tokens=40),
+    "next-token": dict(model="stories260K", prompt="Once upon a time, there was a little", top_k=5, temperature=0.8),
+    "fill-mask": dict(model="tiny-bert", text="The [MASK] raised the interest rate, and the river [MASK] was flooded."),
+    "next-sentence": dict(model="tiny-bert", sentence_a="What is baseball ?",
+                          sentence_b="It is a game of hitting the ball with the bat."),
+    "attention": dict(model="stories260K", text="Once upon a time, there was a little girl named Lily."),
+    "tokenizer": dict(tokenizers="gpt2-tokenizer,minilm,stories260K,characters (baseline)",
+                      text="Unbelievable! 東京で寿司を食べた🍣 café"),
+    "models": dict(),
+}
+DONE = {"generate": "#gen-stats .prose", "next-token": "#nt-chart .js-plotly-plot", "fill-mask": "#fm-chart .js-plotly-plot",
+        "next-sentence": "#nsp-chart .js-plotly-plot", "attention": "#att-plot .js-plotly-plot",
+        "tokenizer": "#tok-summary table", "models": "#models-summary"}
+
+
+def main(argv=None) -> int:
+    from urllib.parse import urlencode
+
+    from playwright.sync_api import sync_playwright
+
+    from llm_playground.config import Settings
+    from tests.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, launched
+    from tests.fixtures import build_models_dir
+
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = p.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        models_dir = build_models_dir(Path(tmp))
+        for url, _ in launched(Settings(models_dir=models_dir, port=free_port())):
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                for lang in ("en", "ja"):
+                    for width in (1400, 420):
+                        page = browser.new_page(viewport={"width": width, "height": 900},
+                                                locale="ja-JP" if lang == "ja" else "en-US")
+                        for tab, params in LINKS.items():
+                            query = {"tab": tab, **params, **({"run": 1} if tab != "models" else {}), "lang": lang}
+                            page.goto(f"{url}?{urlencode(query)}")
+                            page.wait_for_selector(DONE[tab], timeout=120_000)
+                            page.wait_for_timeout(1500)
+                            name = f"{tab}-{width}{'-ja' if lang == 'ja' else ''}.png"
+                            page.screenshot(path=str(args.out / name), full_page=width == 420)
+                            print(name, flush=True)
+                        page.close()
+                browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
