@@ -32,6 +32,8 @@ DONE = {"generate": "#gen-stats .prose", "next-token": "#nt-chart .js-plotly-plo
         "next-sentence": "#nsp-chart .js-plotly-plot", "attention": "#att-plot .js-plotly-plot",
         "tokenizer": "#tok-summary table", "models": "#models-summary"}
 
+FINISHED_JS = "() => !/generating|生成中/.test(document.querySelector('#gen-stats').innerText)"
+
 
 def main(argv=None) -> int:
     from urllib.parse import urlencode
@@ -59,6 +61,8 @@ def main(argv=None) -> int:
                             query = {"tab": tab, **params, **({"run": 1} if tab != "models" else {}), "lang": lang}
                             page.goto(f"{url}?{urlencode(query)}")
                             page.wait_for_selector(DONE[tab], timeout=120_000)
+                            if tab == "generate":  # streamed: wait for the last token, not the first
+                                page.wait_for_function(FINISHED_JS, timeout=120_000)
                             page.wait_for_timeout(1500)
                             name = f"{tab}-{width}{'-ja' if lang == 'ja' else ''}.png"
                             page.screenshot(path=str(args.out / name), full_page=width == 420)

@@ -11,8 +11,9 @@ CSS = """
 .share-row { align-items: end; }
 .run-error { background: #fff1f2; border: 1px solid #fda4af; border-radius: 6px; padding: 4px 10px; color: #9f1239; }
 #offline-banner { background: #fefce8; border: 1px solid #fde68a; border-radius: 6px; padding: 4px 10px; }
-#lang { flex-grow: 0 !important; min-width: 210px; }
+#lang { flex-grow: 0 !important; min-width: 230px; }
 #lang .wrap { flex-wrap: nowrap; }
+#lang label { white-space: nowrap; }
 @media (max-width: 640px) {
   #header { flex-direction: column-reverse; gap: 4px; }
   #lang { align-self: flex-end; }
