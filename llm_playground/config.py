@@ -40,6 +40,12 @@ class Settings:
     max_new_tokens_cap: int = 512
     queue_size: int = 64
     rate_limit: int = 0  # requests per minute per client; 0 = off
+    # OpenAI-compatible inference engines (vLLM, ...) whose models the Generate tab offers, as
+    # "URL" or "NAME=URL"; the API key (same for all) comes from the environment only, never a flag.
+    engines: tuple[str, ...] = ()
+    engine_api_key: str | None = None
+    engine_timeout: float = 60.0  # seconds an engine may stay silent before a request fails
+    engine_concurrency: int = 32  # engine generations running at once (local ones stay at 4)
 
     @property
     def public(self) -> bool:
@@ -73,7 +79,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="requests per minute per client (0 = off; 60 by default on Spaces)")
     p.add_argument("--queue-size", type=int, default=int(os.environ.get("PLAYGROUND_QUEUE_SIZE", "64")),
                    help="requests waiting beyond this are refused with 'queue full'")
+    p.add_argument("--engine", action="append", default=None, metavar="[NAME=]URL",
+                   help="an OpenAI-compatible engine (e.g. vLLM) whose models the Generate tab offers; "
+                        "repeatable (env PLAYGROUND_ENGINE_URL, comma-separated; key: PLAYGROUND_ENGINE_API_KEY)")
+    p.add_argument("--engine-timeout", type=float, default=float(os.environ.get("PLAYGROUND_ENGINE_TIMEOUT", "60")),
+                   help="seconds an engine may stay silent before the request fails")
+    p.add_argument("--engine-concurrency", type=int,
+                   default=int(os.environ.get("PLAYGROUND_ENGINE_CONCURRENCY", "32")),
+                   help="engine generations running at once (local models keep 4)")
     return p
+
+
+def engine_urls(flags: list[str] | None) -> tuple[str, ...]:
+    """--engine flags, else PLAYGROUND_ENGINE_URL (comma-separated)."""
+    raw = flags if flags else os.environ.get("PLAYGROUND_ENGINE_URL", "").split(",")
+    return tuple(u.strip() for u in raw if u and u.strip())
 
 
 def settings_from_args(argv: list[str] | None = None) -> Settings:
@@ -91,4 +111,8 @@ def settings_from_args(argv: list[str] | None = None) -> Settings:
         share=args.share,
         rate_limit=args.rate_limit,
         queue_size=args.queue_size,
+        engines=engine_urls(args.engine),
+        engine_api_key=os.environ.get("PLAYGROUND_ENGINE_API_KEY") or None,
+        engine_timeout=args.engine_timeout,
+        engine_concurrency=args.engine_concurrency,
     )

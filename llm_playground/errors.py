@@ -20,3 +20,11 @@ class TaskNotSupported(PlaygroundError):
 
 class InvalidInput(PlaygroundError):
     """Request parameters or text are out of range."""
+
+
+class EngineError(PlaygroundError):
+    """An inference engine could not be reached, failed, or answered something unusable."""
+
+
+class EngineUnreachable(EngineError):
+    """No connection to the engine could be made (down, still starting, wrong address)."""

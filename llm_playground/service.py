@@ -1,7 +1,8 @@
 """The playground's service: the only place a model name and raw parameters become a result.
 
 One PlaygroundService per app. It owns everything stateful that requests share: the model manager,
-the attention cache, the rate limiter, the model threads and the exports folder. UI handlers and API
+the inference engines (engines.py), the attention cache, the rate limiter, the model threads and the
+exports folder. UI handlers and API
 endpoints call one method per task and never touch a model or a task function themselves. Each
 method does the same four steps: check the parameters against the task's spec (checks.py), get the
 model, run the task (tasks/ or a generation backend), return a typed result with what ran it.
@@ -14,12 +15,14 @@ from typing import Any, Callable, Generic, Iterator, TypeVar
 
 from . import checks, hub_cache, reproduce, specs
 from .backends.base import GenerationBackend, ModelInfo
-from .backends.local import LocalGeneration, model_info
+from .backends.local import model_info
 from .catalog import ATTENTION, FILL_MASK, GENERATION, NEXT_SENTENCE, TOKENIZER
 from .config import Settings
 from .devices import dtype_name
+from .engines import EngineRegistry
 from .errors import InvalidInput
 from .exports import ExportFolder
+from .generations import Generations
 from .manager import ModelManager
 from .ratelimit import RateLimiter
 from .tasks import attention as attention_task
@@ -62,9 +65,13 @@ class PlaygroundService:
         self.settings = self.manager.settings
         self.specs = specs.for_settings(self.settings)
         self.limiter = RateLimiter(self.settings.rate_limit)
-        self.workers = Workers()
+        self.engines = EngineRegistry(self.settings)
+        self.workers = Workers(16 + (self.settings.engine_concurrency if self.engines else 0))
         self.exports = ExportFolder()
         self.attention_cache = AttentionCache()
+        self.generations = Generations(self.engines, self.workers, self.settings.engine_concurrency,
+                                       self._engine_model, lambda name, dtype, progress: self._model(
+                                           name, GENERATION, dtype, progress))
 
     @property
     def catalog(self):
@@ -75,11 +82,24 @@ class PlaygroundService:
         return checks.checked(self.specs[task], raw)
 
     def _model(self, name: str, task: str, dtype: str | None = None, progress: Progress | None = None):
+        self._refuse_engine_model(name, task)
         return self.manager.get(name, task, None if dtype in (None, "auto") else dtype, progress=progress)
+
+    def _engine_model(self, name) -> bool:
+        """An engine's model name (a catalogue model of the same name wins)."""
+        return self.engines.is_engine_model(name) and name.strip() not in self.catalog.entries
+
+    def _refuse_engine_model(self, name, task: str) -> None:
+        """Only generation runs on an engine: every other task needs the model's internals."""
+        if self._engine_model(name):
+            raise self.engines.generation_only(name, task, self.catalog.names(task))
 
     def generation_backend(self, name: str, dtype: str = "auto", progress: Progress | None = None
                            ) -> GenerationBackend:
-        return LocalGeneration(self._model(name, GENERATION, dtype, progress))
+        return self.generations.backend(name, dtype, progress)
+
+    def concurrency_limit(self, concurrency_id: str | None) -> int:
+        return self.generations.concurrency_limit(concurrency_id)
 
     # ---- tasks ---------------------------------------------------------------------------------
     def generate_stream(self, model: str, prompt: str, progress: Progress | None = None, **raw) -> GenerationRun:
@@ -89,7 +109,7 @@ class PlaygroundService:
         params = params.validated(self.specs["generate"])
         backend = self.generation_backend(values["model"], values["dtype"], progress)
         backend.check(values["prompt"], params)
-        states = self.workers.latest(lambda stop: backend.stream(values["prompt"], params, stop))
+        states = self.generations.states(backend, values["prompt"], params)
         return GenerationRun(backend.info, values | {"seed": params.seed}, params, states)
 
     def generate(self, model: str, prompt: str, **raw) -> Outcome[GenerationState]:
@@ -144,6 +164,7 @@ class PlaygroundService:
 
     def attention_key(self, model: str, text: str, text_pair: str) -> tuple:
         """Names the weights without loading them: catalogue source + the dtype the tab loads."""
+        self._refuse_engine_model(model, ATTENTION)
         source = self.catalog.resolve(model, ATTENTION).source
         return source, dtype_name(self.manager.default_dtype), text, text_pair
 
@@ -161,6 +182,7 @@ class PlaygroundService:
         return Outcome((text, tokens), None, values)
 
     def _tokenizer(self, name: str):
+        self._refuse_engine_model(name, TOKENIZER)
         return self.manager.tokenizer(name)[1]
 
     def _info_of(self, name: str, task: str) -> ModelInfo:
@@ -172,6 +194,16 @@ class PlaygroundService:
     # ---- the model catalogue and what is loaded ---------------------------------------------------
     def model_names(self, task: str) -> list[str]:
         return self.catalog.names(task)
+
+    def tab_model_names(self, tab: str) -> list[str]:
+        """What a tab's model picker offers: the Generate tab adds the engines' models."""
+        names = self.model_names(self.specs[tab].model_task)
+        return names + [n for n in self.engines.names() if n not in names] if tab == "generate" else names
+
+    def engine_status(self) -> list[dict]:
+        """Each engine: label, URL, up (None: not asked yet), the error when down, its models."""
+        self.engines.refresh()
+        return self.engines.status()
 
     def tokenizer_names(self) -> list[str]:
         return [*BASELINES, *self.catalog.names(TOKENIZER)]
@@ -196,6 +228,7 @@ class PlaygroundService:
                         "tasks": sorted(x.tasks), "load_seconds": round(x.load_seconds, 3)} for x in m.loaded()],
             "device": m.device, "default_dtype": dtype_name(m.default_dtype),
             "memory_budget": m.settings.memory_budget, "custom_models": m.settings.allow_custom_models,
+            "engines": self.engine_status(),
         }
 
     def unload(self, name: str | None) -> int:
@@ -224,4 +257,5 @@ class PlaygroundService:
     def close(self) -> None:
         self.workers.shutdown()
         self.exports.remove()
+        self.engines.close()
 

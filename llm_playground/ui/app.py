@@ -6,6 +6,7 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from .. import api
+from ..generations import CONCURRENCY
 from ..service import PlaygroundService
 from . import (attention_tab, fill_mask_tab, generation_tab, gradio_patches, models_tab, next_sentence_tab,
                next_token_tab, share, tokenizer_tab)
@@ -29,7 +30,8 @@ TAB_MODULES = {"generate": generation_tab, "next-token": next_token_tab, "fill-m
 def register_api(service: PlaygroundService) -> None:
     """Public JSON endpoints: one per spec, sharing the concurrency id of the tab's buttons."""
     for name, (fn, spec) in api.endpoints(service).items():
-        limit = {"concurrency_limit": None} if spec.concurrency_id is None else {"concurrency_id": spec.concurrency_id}
+        limit = {"concurrency_limit": None} if spec.concurrency_id is None else {
+            "concurrency_id": spec.concurrency_id, "concurrency_limit": service.concurrency_limit(spec.concurrency_id)}
         gr.api(bind(service, fn), api_name=name, **limit)
 
 
@@ -58,7 +60,7 @@ def build_app(service: PlaygroundService) -> gr.Blocks:
             links = build_tabs(service, tabs)
         share.install(service, tabs, links, app)
         register_api(service)
-    app.queue(max_size=service.settings.queue_size, default_concurrency_limit=4)
+    app.queue(max_size=service.settings.queue_size, default_concurrency_limit=CONCURRENCY)
     gradio_patches.fewer_analytics_summaries(app)
     return app
 

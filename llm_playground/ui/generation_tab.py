@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import asdict, dataclass
 
 import gradio as gr
@@ -31,6 +32,8 @@ class GenerationUI:
     table: gr.Dataframe
     panel: Panel
     used_seed: gr.Number
+    model: gr.Dropdown | None = None
+    engines: gr.Markdown | None = None
 
 
 def weights_note(info) -> str:
@@ -44,8 +47,31 @@ def weights_note(info) -> str:
 
 def stats(state, info) -> str:
     flag = " — stopped" if state.stopped else ("" if state.done else " — generating…")
+    where = (f"served by the engine at `{info.engine}`" if info.remote else
+             f"on `{info.device}` in {info.dtype} ({weights_note(info)})")
     return (f"**{state.new_tokens} tokens** in {state.seconds:.2f} s ({state.tokens_per_second:.1f} tokens/s) · "
-            f"{info.name} on `{info.device}` in {info.dtype} ({weights_note(info)}) · seed {state.params.seed}{flag}")
+            f"{info.name} {where} · seed {state.params.seed}{flag}")
+
+
+def engines_note(status: list[dict]) -> str:
+    """Which engines serve which models, and which engine is down (shown above the Generate controls)."""
+    lines = []
+    for e in status:
+        where = f"**{html.escape(e['engine'])}** (`{e['url']}`)"
+        if e["up"]:
+            names = ", ".join(f"`{m['model']}`" for m in e["models"]) or "no models"
+            lines.append(f"- engine {where}: {names}")
+        else:
+            lines.append(f"- ⚠ engine {where} is not answering, so its models are not offered yet (asked again "
+                         f"on the next page load): {html.escape(e['error'] or 'not asked yet')}")
+    return ("Models named `model@engine` run on an inference engine: **generation only** (the other tabs need "
+            "a local model's internals).\n" + "\n".join(lines)) if lines else ""
+
+
+def refresh_engines(ui: GenerationUI, service) -> dict:
+    """On page load: the engines' models (an engine down at start-up may be up now) and their state."""
+    return {ui.model: gr.update(choices=service.tab_model_names(TAB)),
+            ui.engines: gr.update(value=engines_note(service.engine_status()))}
 
 
 def streaming(ui: GenerationUI, run: GenerationRun, state) -> dict:
@@ -85,6 +111,8 @@ def build(service) -> TabLink:
     with gr.Row():
         with gr.Column(scale=3):
             model = controls.model(service, spec, "gen-model")
+            engines = gr.Markdown(engines_note(service.engine_status()), visible=bool(service.engines),
+                                  elem_id="gen-engines")
             prompt = controls.textbox(spec, "prompt", "gen-prompt", EXAMPLES[0][0], lines=3)
             with gr.Row():
                 run = gr.Button(t("gen_run"), variant="primary", elem_id="gen-run")
@@ -118,14 +146,14 @@ def build(service) -> TabLink:
     used_seed = gr.Number(visible=False, elem_id="gen-used-seed")  # the seed drawn for seed = -1, for links
     share.examples(EXAMPLES, [prompt, model], t("examples_course"), ["Prompt", "Model"])
 
-    ui = GenerationUI(output, tokens_view, stats_, chart, table, panel, used_seed)
+    ui = GenerationUI(output, tokens_view, stats_, chart, table, panel, used_seed, model, engines)
     handler = bind(service, run_generation, ui, service)
     inputs = [model, prompt, mode, max_new, temperature, top_k, top_p, rep, ngram, seed, nseq, dtype]
     outputs = [output, tokens_view, stats_, chart, table, panel.json, panel.code, used_seed]
+    limits = {"concurrency_id": spec.concurrency_id, "concurrency_limit": service.concurrency_limit(spec.concurrency_id)}
     # The button's event is callable (undocumented) so the benchmark can time the real UI stream.
-    events = [run.click(handler, inputs, outputs, concurrency_id=spec.concurrency_id, api_name="generate_ui",
-                        api_visibility="undocumented"),
-              prompt.submit(handler, inputs, outputs, concurrency_id=spec.concurrency_id, api_visibility="private")]
+    events = [run.click(handler, inputs, outputs, api_name="generate_ui", api_visibility="undocumented", **limits),
+              prompt.submit(handler, inputs, outputs, api_visibility="private", **limits)]
     # Cancelling stops gradio from pulling the next step, so the model really stops computing.
     stop.click(None, cancels=events)
 
@@ -135,6 +163,11 @@ def build(service) -> TabLink:
         "do_sample", mode, update=lambda v: gr.update(value="sampling" if v else "greedy"),
         js={"map": {"greedy": "false", "sampling": "true"}}),
         seed=Field("seed", seed, js={"random": -1, "from": len(spec.link_params())}))  # -1: the seed drawn last
-    link = TabLink(TAB, fields, panel, run_button="gen-run", extra_js=[used_seed], ui=ui)
+    def engines_on_load(restored):  # after the link is restored: choices only, the value stays
+        if service.engines:
+            restored.then(bind(service, refresh_engines, ui, service, rate_limited=False), None, [model, engines],
+                          api_visibility="private", show_progress="hidden")
+
+    link = TabLink(TAB, fields, panel, run_button="gen-run", extra_js=[used_seed], on_load=engines_on_load, ui=ui)
     share.wire(link, share.defaults_of(service, TAB), events)
     return link
