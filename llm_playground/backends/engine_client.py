@@ -37,8 +37,10 @@ def parse_engine(spec: str, index: int) -> tuple[str, str]:
 
 
 def quoted(text, limit: int = 200) -> str:
-    """Outside text for a message: one line, no control characters, at most `limit` characters."""
-    flat = re.sub(r"[\x00-\x1f\x7f-\x9f]+", " ", str(text)).strip()
+    """Outside text for a message: one line, no control characters, no markup (gradio's toasts render
+    HTML: an HTML error page is reduced to its words, a stray bracket made harmless), at most `limit`."""
+    flat = re.sub(r"</?[A-Za-z!][^<>]*>", " ", str(text)).replace("<", "‹").replace(">", "›")
+    flat = re.sub(r"[\x00-\x1f\x7f-\x9f\s]+", " ", flat).strip()
     return flat if len(flat) <= limit else flat[:limit - 1] + "…"
 
 

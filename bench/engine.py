@@ -1,0 +1,135 @@
+"""The engine section of `python -m bench.run`: stories260K on local transformers vs on a vLLM engine.
+
+The app runs as it is deployed, in its own process (`python app.py --engine URL`), so that its CPU
+time is not mixed with the load generator's. Three paths are timed on the same machine in the same run:
+local (the app's decode loop), engine (the app streaming from vLLM) and direct (the same completion
+requests sent to vLLM without the app). Figures: single-stream tokens/s and time to first token, and
+aggregate tokens/s with 1, 4 and 16 concurrent users, each of whom sends requests back to back.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import threading
+import time
+
+import httpx
+
+from .http_api import HttpApi
+from .servers import SERVED_NAME, AppServer, VllmServer, free_port, vllm_python
+from .timing import ms
+
+PROMPT = "Once upon a time"
+SKIPPED = ("no vLLM virtualenv (.venv-vllm/, or PLAYGROUND_VLLM_PYTHON): `bash scripts/test.sh` builds it, "
+           "then run the benchmark again")
+
+
+def direct_body(tokens: int) -> dict:
+    """What the app sends vLLM for a greedy request (backends/engine.py request_body)."""
+    return {"model": SERVED_NAME, "prompt": PROMPT, "max_tokens": tokens, "stream": True, "logprobs": 5,
+            "return_tokens_as_token_ids": True, "skip_special_tokens": True, "repetition_penalty": 1.0,
+            "temperature": 0.0, "top_k": -1, "top_p": 1.0, "n": 1}
+
+
+class Direct:
+    """The engine without the app: a streaming completion, each chunk parsed as JSON."""
+
+    def __init__(self, url: str):
+        self.url, self.http = url, httpx.Client(timeout=120)
+
+    def run(self, tokens: int) -> tuple[float, float, int]:
+        """(seconds to the first token, total seconds, tokens)."""
+        start, first, count = time.perf_counter(), None, 0
+        with self.http.stream("POST", self.url + "/v1/completions", json=direct_body(tokens)) as response:
+            for line in response.iter_lines():
+                if line.startswith("data: {"):
+                    chunk = json.loads(line[6:])
+                    count += sum(len((c.get("logprobs") or {}).get("tokens") or []) for c in chunk["choices"])
+                    first = first or time.perf_counter() - start
+        return first, time.perf_counter() - start, count
+
+
+class ThroughApp:
+    """The app's public API: /generate_ui streams (first token), /generate returns the whole result."""
+
+    def __init__(self, url: str, model: str):
+        self.api, self.model = HttpApi(url), model
+
+    def run(self, tokens: int) -> tuple[float, float, int]:
+        start, first = time.perf_counter(), None
+        args = [self.model, PROMPT, "greedy", tokens, 1.0, 50, 1.0, 1.0, 0, 0, 1, "auto"]
+        for kind, payload in self.api.events("/generate_ui", *args):
+            if kind == "error":
+                raise RuntimeError(f"{self.model}: {payload}")
+            if first is None and kind == "generating" and len(str(payload[0])) > len(PROMPT):
+                first = time.perf_counter() - start
+        total = time.perf_counter() - start
+        return first or total, total, tokens
+
+    def generate(self, tokens: int) -> int:
+        return len(self.api.call("/generate", self.model, PROMPT, tokens)["tokens"])
+
+
+def single_stream(make, tokens: int, repeats: int) -> dict:
+    client = make()
+    client.run(8)  # warm up: connections, caches, the token texts
+    runs = [client.run(tokens) for _ in range(repeats)]
+    first = statistics.median(r[0] for r in runs)
+    total = statistics.median(r[1] for r in runs)
+    return {"tokens": tokens, "tokens_per_s": round(tokens / total, 1), "first_token_ms": ms(first)}
+
+
+def aggregate(make, users: int, requests: int, tokens: int) -> dict:
+    """`users` threads, each with its own connection, sending `requests` requests back to back."""
+    clients, done, errors = [make() for _ in range(users)], [], []
+
+    def user(client) -> None:
+        for _ in range(requests):
+            try:
+                done.append(client.generate(tokens) if isinstance(client, ThroughApp) else client.run(tokens)[2])
+            except Exception as exc:  # noqa: BLE001 - counted and reported
+                errors.append(repr(exc)[:200])
+
+    threads = [threading.Thread(target=user, args=(c,)) for c in clients]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - start
+    return {"users": users, "requests": users * requests, "tokens": sum(done), "seconds": round(wall, 2),
+            "tokens_per_s": round(sum(done) / wall, 1), "errors": len(errors), "error_samples": errors[:2]}
+
+
+def measure(app_url: str, engine_url: str, quick: bool, repeats: int) -> dict:
+    paths = {"local": lambda: ThroughApp(app_url, "stories260K"),
+             "engine": lambda: ThroughApp(app_url, f"{SERVED_NAME}@vllm"), "direct": lambda: Direct(engine_url)}
+    tokens = 32 if quick else 128
+    out = {"single_stream": {name: single_stream(make, tokens * 2, repeats) for name, make in paths.items()},
+           "aggregate": {}}
+    for users in (1, 4) if quick else (1, 4, 16):
+        out["aggregate"][str(users)] = {name: aggregate(make, users, 1 if quick else 3, tokens)
+                                        for name, make in paths.items()}
+    top = out["aggregate"][str(max(int(u) for u in out["aggregate"]))]
+    out["engine_over_local"] = round(top["engine"]["tokens_per_s"] / top["local"]["tokens_per_s"], 2)
+    out["app_overhead"] = round(1 - top["engine"]["tokens_per_s"] / top["direct"]["tokens_per_s"], 3)
+    out["target"] = "16 users: engine >= 5x local; app overhead <= 10% of direct"
+    return out
+
+
+def engine_section(models_dir, quick: bool, repeats: int, engine_url: str | None = None) -> dict:
+    """Start vLLM (unless `engine_url` is given) and the app with it; measure; stop both."""
+    if engine_url is None and vllm_python() is None:
+        return {"skipped": SKIPPED}
+    engine = None if engine_url else VllmServer(free_port()).start()
+    app = AppServer(free_port(), models_dir, [f"vllm={engine_url or engine.url}"])
+    try:
+        started = engine.wait_ready().start_seconds if engine else None
+        app.start().wait_ready(180)
+        out = measure(app.url, engine_url or engine.url, quick, repeats)
+        return {"engine_start_s": round(started, 1) if started else None, **out}
+    finally:
+        app.stop()
+        if engine:
+            engine.stop()
