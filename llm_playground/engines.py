@@ -22,7 +22,8 @@ from .catalog import ATTENTION, FILL_MASK, GENERATION, NEXT_SENTENCE, TOKENIZER
 from .errors import EngineError, TaskNotSupported
 
 log = logging.getLogger(__name__)
-RETRY_SECONDS = 15.0
+RETRY_SECONDS = 15.0  # an engine that did not answer is asked again at most this often
+RELIST_SECONDS = 300.0  # one that did, to see models it started serving since
 SEPARATOR = "@"
 # What needs a model's internals, for the message that an engine model only generates. GENERATION here
 # is the next-token tab: generation itself runs on the engine.
@@ -55,11 +56,11 @@ class EngineRegistry:
 
     # ---- listing ----------------------------------------------------------------------------------
     def refresh(self, force: bool = False) -> None:
-        """List the engines that have not answered yet (at most every RETRY_SECONDS each)."""
+        """List the engines due: not answering (every RETRY_SECONDS), answering (every RELIST_SECONDS)."""
         now = time.monotonic()
         for client in self.clients:
             status = self._status[client.label]
-            if force or (status.up is not True and now - status.checked >= RETRY_SECONDS):
+            if force or now - status.checked >= (RELIST_SECONDS if status.up else RETRY_SECONDS):
                 self._list(client)
 
     def _list(self, client: EngineClient) -> None:
@@ -94,9 +95,11 @@ class EngineRegistry:
 
     # ---- lookups ----------------------------------------------------------------------------------
     def names(self) -> list[str]:
+        """The models of the engines answering now (a model of an engine that went down stays known to
+        find(), whose requests then say the engine cannot be reached)."""
         self.refresh()
         with self._lock:
-            return list(self._models)
+            return [n for n, m in self._models.items() if self._status[m.client.label].up]
 
     def find(self, name) -> ServedModel | None:
         """The served model called `name`; None when the name is not an engine's. A name for an engine

@@ -62,8 +62,8 @@ def engines_note(status: list[dict]) -> str:
             names = ", ".join(f"`{m['model']}`" for m in e["models"]) or "no models"
             lines.append(f"- engine {where}: {names}")
         else:
-            lines.append(f"- ⚠ engine {where} is not answering, so its models are not offered yet (asked again "
-                         f"on the next page load): {html.escape(e['error'] or 'not asked yet')}")
+            lines.append(f"- ⚠ engine {where} is not answering: its models appear once it does (asked again on "
+                         "page loads, at most every 15 s)")
     return ("Models named `model@engine` run on an inference engine: **generation only** (the other tabs need "
             "a local model's internals).\n" + "\n".join(lines)) if lines else ""
 
