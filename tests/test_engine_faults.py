@@ -141,3 +141,23 @@ def test_engine_that_refuses_logprobs(http, engine_app, spare_engine):
     assert "greater than max allowed: 2" in outcome.data  # vLLM's own words, quoted
     healthy(http, engine_app)
     spare_engine.stop()
+
+
+def test_prompt_beyond_the_engines_context_is_refused_like_a_local_one(http, reference_tokenizer):
+    """vLLM would silently shorten max_new_tokens; the app refuses, naming the counts, as for a local model."""
+    prompt = "Once upon a time, there was a little girl named Lily. " * 6
+    count = len(reference_tokenizer(prompt).input_ids)
+    outcome = http.call("/generate", dict(model=f"{SERVED_NAME}@vllm", prompt=prompt, max_new_tokens=480))
+    assert outcome.kind == "error", outcome
+    assert outcome.data == (f"The prompt is {count} tokens; with max_new_tokens=480 it exceeds {SERVED_NAME}@vllm's "
+                            "context of 512 tokens.")
+    assert generate(http, f"{SERVED_NAME}@vllm").ok  # a prompt that fits still runs
+
+
+@pytest.fixture(scope="module")
+def reference_tokenizer():
+    from transformers import AutoTokenizer
+
+    from .fixtures import SHARED_MODELS
+
+    return AutoTokenizer.from_pretrained(SHARED_MODELS / "stories260K")

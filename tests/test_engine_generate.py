@@ -228,3 +228,25 @@ def test_many_users_at_once_get_the_same_greedy_text(engine_client, engine_app):
     assert not errors and len(results) == 16
     assert {r["completion"] for r in results} == {expected["completion"]}
     assert engine_app[1].concurrency_limit("generate") >= 16
+
+
+def test_generate_tab_handlers_on_the_engine(engine_app):
+    """The tab's handlers without a browser: the picker refresh offers the engine's models and says which
+    engine is down; a run streams and ends with the stats, table and openai code."""
+    import gradio as gr
+
+    from llm_playground.ui import generation_tab
+    from llm_playground.ui.app import build_tabs
+
+    service = engine_app[1]
+    with gr.Blocks():
+        with gr.Tabs() as tabs:
+            ui = next(link for link in build_tabs(service, tabs) if link.tab == "generate").ui
+    refreshed = generation_tab.refresh_engines(ui, service)
+    assert ENGINE_MODEL in refreshed[ui.model]["choices"] and "stories260K" in refreshed[ui.model]["choices"]
+    assert "engine **closed**" in refreshed[ui.engines]["value"] and "not answering" in refreshed[ui.engines]["value"]
+    states = list(generation_tab.run_generation(ui, service, ENGINE_MODEL, "Once upon a time", "greedy", 12, 1.0, 50,
+                                                1.0, 1.0, 0, 0, 1, "auto"))
+    final = states[-1]
+    assert "12 tokens" in final[ui.stats] and "served by the engine at" in final[ui.stats]
+    assert len(final[ui.table]) == 12 and "from openai import OpenAI" in final[ui.panel.code]

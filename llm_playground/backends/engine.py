@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from ..errors import EngineError, InvalidInput
-from ..tasks.generation import TOP_N, Alternative, GeneratedToken, GenerationParams, GenerationState, Sequence
+from ..tasks.generation import (TOP_N, Alternative, GeneratedToken, GenerationParams, GenerationState, Sequence,
+                                check_context)
 from .base import ModelInfo
 from .engine_client import EngineClient, quoted
 from .engine_tokens import TokenTexts, parse_token
@@ -80,9 +81,20 @@ class EngineGeneration:
         if problem:
             raise InvalidInput(problem)
         limit = self.context_length()
-        if limit and params.max_new_tokens >= limit:
-            raise InvalidInput(f"max_new_tokens={params.max_new_tokens} leaves no room for the prompt in "
-                               f"{self.served.name}'s context of {limit} tokens.")
+        # vLLM silently shortens max_tokens to fit its context: refuse instead, as a local model does. A
+        # token covers at least one byte of text (plus BOS/EOS), so most prompts need no /tokenize call.
+        if limit and len(prompt.encode("utf-8")) + 2 + params.max_new_tokens > limit:
+            count = self._prompt_tokens(prompt)
+            if count is not None:
+                check_context(count, params.max_new_tokens, limit, self.served.name)
+
+    def _prompt_tokens(self, prompt: str) -> int | None:
+        """The prompt's length in the engine's tokens (None when the engine cannot tokenize)."""
+        try:
+            tokens = self.served.client.post("/tokenize", {"model": self.served.id, "prompt": prompt}).get("tokens")
+        except EngineError:
+            return None
+        return len(tokens) if isinstance(tokens, list) else None
 
     def stream(self, prompt: str, params: GenerationParams,
                stop: threading.Event | None = None) -> Iterator[GenerationState]:
