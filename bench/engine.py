@@ -26,10 +26,13 @@ SKIPPED = ("no vLLM virtualenv (.venv-vllm/, or PLAYGROUND_VLLM_PYTHON): `bash s
 
 
 def direct_body(tokens: int) -> dict:
-    """What the app sends vLLM for a greedy request (backends/engine.py request_body)."""
-    return {"model": SERVED_NAME, "prompt": PROMPT, "max_tokens": tokens, "stream": True, "logprobs": 5,
-            "return_tokens_as_token_ids": True, "skip_special_tokens": True, "repetition_penalty": 1.0,
-            "temperature": 0.0, "top_k": -1, "top_p": 1.0, "n": 1}
+    """Exactly what the app sends vLLM for a greedy request (its default settings)."""
+    from llm_playground.backends.engine import request_body
+    from llm_playground.config import settings_from_args
+    from llm_playground.tasks.generation import GenerationParams
+
+    params = GenerationParams(max_new_tokens=tokens).validated()
+    return request_body(SERVED_NAME, PROMPT, params, settings_from_args([]).engine_stream_interval)
 
 
 class Direct:
@@ -109,6 +112,18 @@ def aggregate(make, users: int, requests: int, tokens: int) -> dict:
             "tokens_per_s": round(sum(done) / wall, 1), "errors": len(errors), "error_samples": errors[:2]}
 
 
+def best_of(paths: dict, users: int, requests: int, tokens: int, rounds: int) -> dict:
+    """Each path `rounds` times, the paths taking turns (so that other load on the machine hits them
+    alike); the best round of each. Local generation is slow and steady: one round."""
+    runs: dict[str, list[dict]] = {name: [] for name in paths}
+    for i in range(rounds):
+        for name, make in paths.items():
+            if name != "local" or i == 0:
+                runs[name].append(aggregate(make, users, requests, tokens))
+    return {name: max(r, key=lambda x: x["tokens_per_s"]) | {"rounds": [x["tokens_per_s"] for x in r]}
+            for name, r in runs.items()}
+
+
 def measure(app_url: str, engine_url: str, quick: bool, repeats: int) -> dict:
     paths = {"local": lambda: ThroughApp(app_url, "stories260K"),
              "engine": lambda: ThroughApp(app_url, f"{SERVED_NAME}@vllm"), "direct": lambda: Direct(engine_url)}
@@ -116,8 +131,7 @@ def measure(app_url: str, engine_url: str, quick: bool, repeats: int) -> dict:
     out = {"single_stream": {name: single_stream(make, tokens, repeats) for name, make in paths.items()},
            "aggregate": {}}
     for users in (1, 4) if quick else (1, 4, 16):
-        out["aggregate"][str(users)] = {name: aggregate(make, users, 1 if quick else 2, tokens)
-                                        for name, make in paths.items()}
+        out["aggregate"][str(users)] = best_of(paths, users, 1 if quick else 2, tokens, 1 if quick else 2)
     top = out["aggregate"][str(max(int(u) for u in out["aggregate"]))]
     out["engine_over_local"] = round(top["engine"]["tokens_per_s"] / top["local"]["tokens_per_s"], 2)
     out["app_overhead"] = round(1 - top["engine"]["tokens_per_s"] / top["direct"]["tokens_per_s"], 3)

@@ -41,7 +41,8 @@ class EngineStatus:
 class EngineRegistry:
     def __init__(self, settings):
         self.clients = [EngineClient(spec, i, settings.engine_api_key, settings.engine_timeout,
-                                     max_connections=settings.engine_concurrency + 8)
+                                     max_connections=settings.engine_concurrency + 8,
+                                     stream_interval=settings.engine_stream_interval)
                         for i, spec in enumerate(settings.engines)]
         labels = [c.label for c in self.clients]
         if len(set(labels)) != len(labels):

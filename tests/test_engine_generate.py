@@ -75,7 +75,11 @@ def test_greedy_on_the_engine_equals_plain_transformers(engine_client, reference
         assert abs(e["prob"] - loc["prob"]) <= TOL
         assert all(abs(a["prob"] - b["prob"]) <= TOL for a, b in zip(e["top"], loc["top"]))
     assert engine["completion"] == local["completion"] == "".join(t["token"] for t in engine["tokens"])
-    assert [a["token"] for a in engine["tokens"][0]["top"]] == [a["token"] for a in local["tokens"][0]["top"]]
+    # vLLM packs 4 tokens per chunk (--engine-stream-interval): each token still gets its own text piece,
+    # and alternatives read as the local backend reads them
+    assert [t["token"] for t in engine["tokens"]] == [t["token"] for t in local["tokens"]]
+    assert [[a["token"] for a in t["top"]] for t in engine["tokens"]] == [[a["token"] for a in t["top"]]
+                                                                          for t in local["tokens"]]
     assert engine["model"] == ENGINE_MODEL and engine["device"] == "remote"
 
 

@@ -48,9 +48,9 @@ class EngineClient:
     """One engine: its label (what model names carry after '@'), base URL and HTTP connection pool."""
 
     def __init__(self, spec: str, index: int = 0, api_key: str | None = None, timeout: float = 60.0,
-                 max_connections: int = 64, transport: httpx.BaseTransport | None = None):
+                 max_connections: int = 64, transport: httpx.BaseTransport | None = None, stream_interval: int = 1):
         self.label, self.url = parse_engine(spec, index)
-        self.timeout = timeout
+        self.timeout, self.stream_interval = timeout, stream_interval
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.http = httpx.Client(base_url=self.url, headers=headers, trust_env=False, transport=transport,
                                  timeout=httpx.Timeout(timeout, connect=CONNECT_TIMEOUT),
