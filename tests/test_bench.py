@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from .fixtures import ROOT
 
 
@@ -21,6 +23,7 @@ def test_bench_quick_prints_json():
     assert report["generation"]["new_tokens"] > 0
 
 
+@pytest.mark.timeout(1200)  # may start the session's vLLM first (~1.5-3 min on 2 cores)
 def test_bench_engine_section_runs_against_a_real_engine(vllm):
     """The engine section end to end (quick sizes) on the session's vLLM: local, engine and direct all
     generate, and the figures it reports are consistent with the work done."""

@@ -93,6 +93,7 @@ def engines(http: HttpCaller) -> dict:
     return {e["engine"]: e for e in http.call("/models").data["engines"]}
 
 
+@pytest.mark.timeout(1200)  # starts a vLLM
 def test_engine_down_at_start_up_is_listed_once_it_answers(http, engine_app, spare_engine):
     """The spare engine was not running when the app started: the app said so, and lists its models
     once it answers (retried at most every 15 s, on page loads and requests)."""
@@ -107,6 +108,7 @@ def test_engine_down_at_start_up_is_listed_once_it_answers(http, engine_app, spa
     assert outcome.data["completion"] == generate(http, f"{SERVED_NAME}@vllm").data["completion"]
 
 
+@pytest.mark.timeout(1200)  # starts a vLLM
 def test_engine_killed_mid_stream(http, engine_app, spare_engine):
     if spare_engine.proc is None or spare_engine.proc.poll() is not None:
         spare_engine.start().wait_ready()
@@ -130,6 +132,7 @@ def test_engine_killed_mid_stream(http, engine_app, spare_engine):
     healthy(http, engine_app)
 
 
+@pytest.mark.timeout(1200)  # starts a vLLM
 def test_engine_that_refuses_logprobs(http, engine_app, spare_engine):
     """vLLM started with --max-logprobs below the 5 alternatives the app asks for."""
     spare_engine.kill()

@@ -55,11 +55,14 @@ def stats(state, info) -> str:
 
 def engines_note(status: list[dict]) -> str:
     """Which engines serve which models, and which engine is down (shown above the Generate controls)."""
+    def code(text: str) -> str:  # model ids come from the engine: a code span shows them as text
+        return "`" + str(text).replace("`", "'").replace("\n", " ") + "`"
+
     lines = []
     for e in status:
-        where = f"**{html.escape(e['engine'])}** (`{e['url']}`)"
+        where = f"**{html.escape(e['engine'])}** ({code(e['url'])})"
         if e["up"]:
-            names = ", ".join(f"`{m['model']}`" for m in e["models"]) or "no models"
+            names = ", ".join(code(m["model"]) for m in e["models"]) or "no models"
             lines.append(f"- engine {where}: {names}")
         else:
             lines.append(f"- ⚠ engine {where} is not answering: its models appear once it does (asked again on "
