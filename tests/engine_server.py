@@ -87,3 +87,37 @@ class FakeEngine:
         self.release.set()
         self.server.shutdown()
         self.server.server_close()
+
+
+class BusyEngine:
+    """Keeps a vLLM server busy with `streams` long sampled requests (4 sequences x 480 tokens) read in the
+    background, so that a request under test lasts seconds instead of a fraction of one. Each is closed
+    half-way and sent again: vLLM aborts them, so they never count as finished requests."""
+
+    def __init__(self, url: str, streams: int = 6):
+        import httpx
+
+        self.url, self.streams, self.done = url, streams, threading.Event()
+        self.http = httpx.Client(timeout=60)
+        self.threads = [threading.Thread(target=self._read, args=(i,), daemon=True) for i in range(streams)]
+
+    def _read(self, seed: int) -> None:
+        """Request after request, each closed half-way (before it could finish), until told to stop."""
+        body = {"model": SERVED_NAME, "prompt": "Once upon a time", "max_tokens": 480, "temperature": 1.0,
+                "n": 4, "seed": seed, "stream": True}
+        while not self.done.is_set():
+            with self.http.stream("POST", self.url + "/v1/completions", json=body) as response:
+                for count, _ in enumerate(response.iter_lines()):
+                    if self.done.is_set() or count > 2 * 4 * 240:  # a chunk and a blank line per token
+                        break
+
+    def __enter__(self) -> "BusyEngine":
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.done.set()
+        for t in self.threads:
+            t.join(30)
+        self.http.close()

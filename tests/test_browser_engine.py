@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlencode
 
 from .conftest import choose_model, screenshot
-from .engine_server import SERVED_NAME
+from .engine_server import SERVED_NAME, BusyEngine
 from .test_browser_generation import WATCH_OUTPUT
 
 ENGINE_MODEL = f"{SERVED_NAME}@vllm"
@@ -61,3 +62,29 @@ def test_engine_error_is_a_plain_toast(engine_page):
     assert "failed (HTTP 500): 'Internal Server Error'" in text and "Traceback" not in text
     assert toast.locator("b, h1").count() == 0  # the engine's HTML page is not rendered
     screenshot(engine_page, "generation-engine-error")
+
+
+def test_stop_button_stops_the_engine(engine_page, engine_app, vllm):
+    """Stop in the page cancels the event; the app closes its stream and vLLM aborts the request."""
+    page, service = engine_page, engine_app[1]
+    finished = lambda: vllm.metric("vllm:request_success_total", finished_reason="length")  # noqa: E731
+    tokens = lambda: vllm.metric("vllm:generation_tokens_total")  # noqa: E731
+    finished_before, tokens_before = finished(), tokens()
+    choose_model(page, "gen-model", ENGINE_MODEL)
+    page.locator("#gen-mode").get_by_text("sampling", exact=True).click()
+    page.get_by_label("Max new tokens", exact=False).first.fill("480")
+    page.get_by_label("Sequences", exact=False).first.fill("4")
+    with BusyEngine(vllm.url):  # other users' requests: ours lasts seconds, so Stop comes before its end
+        page.click("#gen-run")
+        page.wait_for_function("document.querySelector('#gen-stats')?.innerText.includes('generating')",
+                               timeout=30_000)
+        page.click("#gen-stop")
+        deadline = time.monotonic() + 10
+        while service.workers.active and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert service.workers.active == 0, "the stream thread is still running after Stop"
+        text = page.locator("#gen-output textarea").input_value()
+        screenshot(page, "generation-engine-stopped")
+    time.sleep(1.5)
+    assert finished() == finished_before, "vLLM finished the request: Stop did not reach it"
+    assert tokens() > tokens_before and text.startswith("Once upon a time")
