@@ -259,3 +259,9 @@ def test_generate_tab_handlers_on_the_engine(engine_app):
     final = states[-1]
     assert "12 tokens" in final[ui.stats] and "served by the engine at" in final[ui.stats]
     assert len(final[ui.table]) == 12 and "from openai import OpenAI" in final[ui.panel.code]
+    exported = json.loads(open(final[ui.panel.json]["value"]).read())  # ⬇ Result as JSON = the API's answer
+    api = service.generate(ENGINE_MODEL, "Once upon a time", max_new_tokens=12)
+    assert exported["model"] == ENGINE_MODEL and exported["device"] == "remote"
+    assert exported["tokens"] == [t.to_dict() for t in api.result.sequences[0].tokens]
+    chart = json.loads(final[ui.chart].plot)
+    assert len(chart["data"][0]["y"]) == 12  # one bar per token

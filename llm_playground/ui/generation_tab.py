@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import gradio as gr
 
@@ -78,14 +78,14 @@ def refresh_engines(ui: GenerationUI, service) -> dict:
 
 
 def streaming(ui: GenerationUI, run: GenerationRun, state) -> dict:
-    tokens = [asdict(t_) for t_ in list(state.sequences[0].tokens)]  # list(): an atomic snapshot
+    tokens = [t_.to_dict() for t_ in list(state.sequences[0].tokens)]  # list(): an atomic snapshot
     texts = "\n\n---\n\n".join(state.prompt + s.completion for s in state.sequences)
     return {ui.output: texts, ui.tokens: token_html(state.prompt, tokens), ui.stats: stats(state, run.model),
             ui.used_seed: state.params.seed}
 
 
 def finished(ui: GenerationUI, service, run: GenerationRun, state) -> dict:
-    info, tokens = run.model, [asdict(t_) for t_ in state.sequences[0].tokens]
+    info, tokens = run.model, [t_.to_dict() for t_ in state.sequences[0].tokens]
     result = {**state.to_dict(info.name, info.device), "dtype": info.dtype}
     stem = exports.safe_name(TAB, info.name, f"seed{state.params.seed}")
     chart = exports.png_plot(probability_figure(tokens), exports.safe_name(TAB, info.name, "probabilities"))
