@@ -187,3 +187,19 @@ def test_engine_specs(spec, expected):
 def test_bad_engine_specs_are_refused(spec):
     with pytest.raises(ValueError):
         parse_engine(spec, 0)
+
+
+def test_text_released_without_a_token_joins_the_last_piece():
+    """vLLM can hold text back (an unfinished character, a possible stop string) and release it in a later
+    chunk with no token of its own: it joins the last token's piece, so the pieces still make the text."""
+    body = ('data: {"choices":[{"index":0,"text":"a","logprobs":{"tokens":["token_id:5"],"token_logprobs":[-0.1],'
+            '"top_logprobs":[{"token_id:5":-0.1}]}}]}\n\n'
+            'data: {"choices":[{"index":0,"text":"b","logprobs":{"tokens":[],"token_logprobs":[],"top_logprobs":[]},'
+            '"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n')
+
+    def handler(request):
+        return httpx.Response(200 if request.url.path == "/v1/completions" else 404, content=body.encode())
+
+    seq = last(backend(handler).stream("p", GenerationParams(max_new_tokens=4).validated(),
+                                       threading.Event())).sequences[0]
+    assert seq.completion == "ab" and [t.token for t in seq.tokens] == ["ab"] and seq.finished

@@ -131,8 +131,10 @@ class EngineGeneration:
     def _apply(self, seq: Sequence, choice: dict) -> None:
         """One chunk of one sequence: its tokens (usually one), their probabilities and alternatives."""
         steps = self._steps(choice)
-        self.texts.resolve([token[0] for token, _, top in steps] + [i for _, _, top in steps for (i, _), _ in top])
+        self.texts.resolve([token[0] for token, _, _ in steps] + [i for _, _, top in steps for (i, _), _ in top])
         text = choice.get("text") or ""
+        if text and not steps and seq.tokens:  # text the engine held back, released without a token
+            seq.tokens[-1].token += text
         pieces = split_text(text, [token for token, _, _ in steps], self.texts)
         for (token, logprob, top), piece in zip(steps, pieces):
             alternatives = [Alternative(self.texts.get(i) if i >= 0 else s, i, math.exp(lp)) for (i, s), lp in top]
