@@ -41,8 +41,17 @@ class Generations:
         return LocalGeneration(self.load_local(name, dtype, progress))
 
     def states(self, backend: GenerationBackend, prompt: str, params: GenerationParams) -> Iterator[GenerationState]:
+        """Streamed on a model thread; the consumer gets the newest state each time it asks."""
         produce = self._engine if isinstance(backend, EngineGeneration) else self._local
         return self.workers.latest(lambda stop: produce(backend, prompt, params, stop))
+
+    def run(self, backend: GenerationBackend, prompt: str, params: GenerationParams) -> GenerationState | None:
+        """The final state, computed on the calling thread."""
+        produce = self._engine if isinstance(backend, EngineGeneration) else self._local
+        state = None
+        for state in produce(backend, prompt, params, threading.Event()):
+            pass
+        return state
 
     def _local(self, backend, prompt: str, params: GenerationParams, stop: threading.Event):
         while not self._local_slots.acquire(timeout=0.2):

@@ -104,20 +104,23 @@ class PlaygroundService:
     # ---- tasks ---------------------------------------------------------------------------------
     def generate_stream(self, model: str, prompt: str, progress: Progress | None = None, **raw) -> GenerationRun:
         """Check, load, then stream on the model threads (the latest state each time it is asked for)."""
+        backend, values, params = self._generation(model, prompt, progress, raw)
+        states = self.generations.states(backend, values["prompt"], params)
+        return GenerationRun(backend.info, values | {"seed": params.seed}, params, states)
+
+    def generate(self, model: str, prompt: str, **raw) -> Outcome[GenerationState]:
+        """The whole generation on the calling thread: nobody watches it stream, so no hand-over per step."""
+        backend, values, params = self._generation(model, prompt, None, raw)
+        state = self.generations.run(backend, values["prompt"], params)
+        return Outcome(state, backend.info, values | {"seed": params.seed})
+
+    def _generation(self, model: str, prompt: str, progress: Progress | None, raw: dict):
         values = self.check("generate", model=model, prompt=prompt, **raw)
         params = GenerationParams(**{k: v for k, v in values.items() if k not in ("model", "prompt", "dtype")})
         params = params.validated(self.specs["generate"])
         backend = self.generation_backend(values["model"], values["dtype"], progress)
         backend.check(values["prompt"], params)
-        states = self.generations.states(backend, values["prompt"], params)
-        return GenerationRun(backend.info, values | {"seed": params.seed}, params, states)
-
-    def generate(self, model: str, prompt: str, **raw) -> Outcome[GenerationState]:
-        run = self.generate_stream(model, prompt, **raw)
-        state = None
-        for state in run.states:
-            pass
-        return Outcome(state, run.model, run.values)
+        return backend, values, params
 
     def next_token(self, model: str, prompt: str, progress: Progress | None = None, **raw) -> Outcome:
         values = self.check("next-token", model=model, prompt=prompt, **raw)
