@@ -161,8 +161,25 @@ def _settled(read, quiet: float = 1.0, timeout: float = 15.0) -> float:
     return value
 
 
+def traced_streams(monkeypatch, client) -> list[tuple[int, bool]]:
+    """(chunks read, stopped before the end) of each stream the app opens on this engine."""
+    streams, real = [], client.stream
+
+    def traced(body, stop=None):
+        read = 0
+        try:
+            for chunk in real(body, stop):
+                read += 1
+                yield chunk
+        finally:  # closed by the consumer, or ended by the stop event: either way not by [DONE]
+            streams.append((read, stop is not None and stop.is_set()))
+
+    monkeypatch.setattr(client, "stream", traced)
+    return streams
+
+
 @pytest.mark.parametrize("how", ["disconnect", "cancel"])
-def test_stop_ends_the_engines_generation(engine_app, vllm, how):
+def test_stop_ends_the_engines_generation(engine_app, vllm, how, monkeypatch):
     """Leaving (or pressing Stop) closes the HTTP stream to vLLM, which aborts the request: it never
     finishes (vLLM's count of requests finished by length stays; the busy requests are aborted too)."""
     url, service = engine_app
@@ -170,9 +187,12 @@ def test_stop_ends_the_engines_generation(engine_app, vllm, how):
     finished = lambda: vllm.metric("vllm:request_success_total", finished_reason="length")  # noqa: E731
     before, finished_before = _settled(tokens), finished()
     args = [ENGINE_MODEL, "Once upon a time", "sampling", 480, 1.0, 0, 1.0, 1.0, 0, 7, 4, "auto"]
+    streams = traced_streams(monkeypatch, service.engines.find(ENGINE_MODEL).client)
     with BusyEngine(vllm.url):  # other users' requests: ours lasts seconds, so Stop comes before its end
         _stop_midway(url, service, args, how)
     assert _wait(lambda: service.workers.active == 0, 10), "the app's stream thread is still running"
+    assert len(streams) == 1 and streams[0][1], streams  # the app stopped reading before the end
+    assert streams[0][0] < 4 * 480 // 4  # chunks of 4 tokens per sequence: far fewer than the whole answer
     generated = _settled(tokens) - before
     assert finished() == finished_before, "the engine finished the request: it was not stopped"
     assert generated > 0
