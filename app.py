@@ -1,4 +1,4 @@
-"""LLM Playground entry point: `python app.py [--models-dir DIR] [--device cpu] [--no-mcp] ...`."""
+"""LLM Playground entry point: `python app.py [--models-dir DIR] [--device cpu] [--engine URL] [--no-mcp] ...`."""
 
 import logging
 
@@ -22,7 +22,10 @@ def main(argv=None):
     quiet_libraries()
     on_sigterm = exit_on_sigterm()  # `docker stop`, Spaces restarts: exit in seconds, also as PID 1
     try:
-        service = PlaygroundService(settings_from_args(argv))
+        try:
+            service = PlaygroundService(settings_from_args(argv))
+        except ValueError as exc:  # a malformed --engine: say what is wrong instead of a traceback
+            raise SystemExit(f"error: {exc}") from None
         app = build_app(service)
         # Streams stop first (their responses then end), then Gradio closes its queue and the server.
         on_sigterm += [service.workers.shutdown, app.close]

@@ -28,6 +28,8 @@ class Context:
     repeats: int
     quick: bool
     url: str
+    engine_url: str | None = None  # an engine already serving stories260K-hd32 as "stories260K"
+    engine: bool = True  # run the engine section (quick runs skip it unless asked)
 
 
 _raw: dict = {}
@@ -229,8 +231,17 @@ def bfloat16(ctx: Context) -> dict:
             "app_bf16_speedup": ratio(tps["app_bfloat16"], tps["app_float32"])}
 
 
+def engine(ctx: Context) -> dict:
+    """Local transformers vs a vLLM engine through the app, and the engine called directly (bench/engine.py)."""
+    from .engine import engine_section
+
+    if not ctx.engine:
+        return {"skipped": "--quick skips the engine section (it starts vLLM); ask for it with --only engine"}
+    return engine_section(ctx.models_dir, ctx.quick, ctx.repeats, ctx.engine_url)
+
+
 # Memory first: it must see the app's first use of the BERT checkpoint.
 ALL = [("memory_one_copy", memory_one_copy), ("client_floor", client_floor), ("generation", generation),
        ("first_token", first_token),
        ("request_latency", request_latency), ("attention_payload", attention_payload),
-       ("manager", manager_figures), ("concurrency", concurrency), ("bfloat16", bfloat16)]
+       ("manager", manager_figures), ("concurrency", concurrency), ("bfloat16", bfloat16), ("engine", engine)]

@@ -1,8 +1,10 @@
-"""python -m bench.run [--quick] [--out FILE]
+"""python -m bench.run [--quick] [--out FILE] [--only NAME ...] [--engine-url URL]
 
 Launches the app in-process on a loopback port, drives it through its public API with
 gradio_client, measures the same work with plain transformers in the same run, and prints one
-JSON object of figures and app/raw ratios (medians over repeats). Not a test: no assertions.
+JSON object of figures and app/raw ratios (medians over repeats). The `engine` figure starts vLLM
+from `.venv-vllm/` and the app as its own process (bench/engine.py); it says it was skipped when there
+is no such virtualenv. Not a test: no assertions.
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--repeats", type=int, default=None)
     parser.add_argument("--out", type=Path, help="also write the JSON here")
     parser.add_argument("--only", nargs="*", help="run only these figures (names as in the JSON)")
+    parser.add_argument("--engine-url", help="use this running vLLM (serving stories260K-hd32 as 'stories260K') "
+                                             "instead of starting one")
     args = parser.parse_args(argv)
     repeats = args.repeats or (2 if args.quick else 5)
     from gradio_client import Client
@@ -70,7 +74,8 @@ def main(argv: list[str] | None = None) -> dict:
             client = Client(url, verbose=False)
             ctx = figures.Context(client=client, http=HttpApi(url), manager=service.manager, service=service,
                                   models_dir=models_dir,
-                                  repeats=repeats, quick=args.quick, url=url)
+                                  repeats=repeats, quick=args.quick, url=url, engine_url=args.engine_url,
+                                  engine=not args.quick or "engine" in (args.only or []) or bool(args.engine_url))
             report = {"machine": machine(), "quick": args.quick, "repeats": repeats}
             for name, fn in figures.ALL:
                 if args.only and name not in args.only:

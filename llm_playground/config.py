@@ -58,6 +58,15 @@ class Settings:
     jobs_per_client: int = 0  # requests one client may have queued or running at once; 0 = no limit
     proxy_hops: int = 1  # trusted reverse proxies in front of the app (X-Forwarded-For entries they append)
     mcp: bool = True  # serve the API endpoints as MCP tools (Gradio's MCP server at /gradio_api/mcp/)
+    # OpenAI-compatible inference engines (vLLM, ...) whose models the Generate tab offers, as
+    # "URL" or "NAME=URL"; the API key (same for all) comes from the environment only, never a flag.
+    engines: tuple[str, ...] = ()
+    engine_api_key: str | None = None
+    engine_timeout: float = 60.0  # seconds an engine may stay silent before a request fails
+    engine_concurrency: int = 32  # engine generations running at once (local ones stay at 4)
+    # vLLM sends this many tokens per streamed chunk (the first at once): each chunk costs the engine
+    # and the app a JSON message, so 4 cuts their CPU per token while the text still streams smoothly.
+    engine_stream_interval: int = 4
 
     @property
     def public(self) -> bool:
@@ -98,7 +107,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="requests waiting beyond this are refused with 'queue full'")
     p.add_argument("--no-mcp", dest="mcp", action="store_false", default=_env_bool("PLAYGROUND_MCP", True),
                    help="do not serve the API endpoints as MCP tools (on by default; PLAYGROUND_MCP=0)")
+    p.add_argument("--engine", action="append", default=None, metavar="[NAME=]URL",
+                   help="an OpenAI-compatible engine (e.g. vLLM) whose models the Generate tab offers; "
+                        "repeatable (env PLAYGROUND_ENGINE_URL, comma-separated; key: PLAYGROUND_ENGINE_API_KEY)")
+    p.add_argument("--engine-timeout", type=float, default=float(os.environ.get("PLAYGROUND_ENGINE_TIMEOUT", "60")),
+                   help="seconds an engine may stay silent before the request fails")
+    p.add_argument("--engine-concurrency", type=int,
+                   default=int(os.environ.get("PLAYGROUND_ENGINE_CONCURRENCY", "32")),
+                   help="engine generations running at once (local models keep 4)")
+    p.add_argument("--engine-stream-interval", type=int,
+                   default=int(os.environ.get("PLAYGROUND_ENGINE_STREAM_INTERVAL", "4")),
+                   help="tokens per streamed chunk asked of the engine (vLLM's stream_interval; 1 = every token)")
     return p
+
+
+def engine_urls(flags: list[str] | None) -> tuple[str, ...]:
+    """--engine flags, else PLAYGROUND_ENGINE_URL (comma-separated)."""
+    raw = flags if flags else os.environ.get("PLAYGROUND_ENGINE_URL", "").split(",")
+    return tuple(u.strip() for u in raw if u and u.strip())
 
 
 def settings_from_args(argv: list[str] | None = None) -> Settings:
@@ -124,4 +150,9 @@ def settings_from_args(argv: list[str] | None = None) -> Settings:
         proxy_hops=args.proxy_hops,
         queue_size=args.queue_size,
         mcp=args.mcp,
+        engines=engine_urls(args.engine),
+        engine_api_key=os.environ.get("PLAYGROUND_ENGINE_API_KEY") or None,
+        engine_timeout=args.engine_timeout,
+        engine_concurrency=args.engine_concurrency,
+        engine_stream_interval=max(1, args.engine_stream_interval),
     )

@@ -24,3 +24,9 @@ class InvalidInput(PlaygroundError):
 
 class ClientGone(PlaygroundError):
     """The caller disconnected (or never read its result): the work was stopped."""
+class EngineError(PlaygroundError):
+    """An inference engine could not be reached, failed, or answered something unusable."""
+
+
+class EngineUnreachable(EngineError):
+    """No connection to the engine could be made (down, still starting, wrong address)."""

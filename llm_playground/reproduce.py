@@ -17,6 +17,10 @@ LOCAL_NOTE = "  # a local folder of the app (--models-dir): use your copy's path
 
 
 def _generate(v: Mapping, info: ModelInfo, **_) -> str:
+    if info.remote:  # an engine model: the openai client request that the app sent
+        return codegen.generate_openai(info.source, v["prompt"], v["max_new_tokens"], v["do_sample"], v["temperature"],
+                                       v["top_k"], v["top_p"], v["repetition_penalty"], v["seed"], v["num_sequences"],
+                                       base_url=info.engine)
     return codegen.generate(v["model"], v["prompt"], v["max_new_tokens"], v["do_sample"], v["temperature"],
                             v["top_k"], v["top_p"], v["repetition_penalty"], v["seed"], v["no_repeat_ngram_size"],
                             v["num_sequences"], info.dtype or v["dtype"], source=info.source)

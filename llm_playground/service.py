@@ -1,7 +1,8 @@
 """The playground's service: the only place a model name and raw parameters become a result.
 
 One PlaygroundService per app. It owns everything stateful that requests share: the model manager,
-the attention cache, the rate limiter, the model threads and the exports folder. UI handlers and API
+the inference engines (engines.py), the attention cache, the rate limiter, the model threads and the
+exports folder. UI handlers and API
 endpoints call one method per task and never touch a model or a task function themselves. Each
 method does the same four steps: check the parameters against the task's spec (checks.py), get the
 model, run the task (tasks/ or a generation backend), return a typed result with what ran it.
@@ -19,8 +20,10 @@ from .backends.local import LocalGeneration, model_info
 from .catalog import ATTENTION, FILL_MASK, GENERATION, NEXT_SENTENCE, TOKENIZER
 from .config import Settings
 from .devices import dtype_name
+from .engines import EngineRegistry
 from .errors import ClientGone, InvalidInput
 from .exports import ExportFolder
+from .generations import Generations
 from .manager import ModelManager
 from .ratelimit import RateLimiter, TooManyAtOnce
 from .tasks import attention as attention_task
@@ -69,9 +72,13 @@ class PlaygroundService:
         self.settings = self.manager.settings
         self.specs = specs.for_settings(self.settings)
         self.limiter = RateLimiter(self.settings.rate_limit)
-        self.workers = Workers()
+        self.engines = EngineRegistry(self.settings)
+        self.workers = Workers(16 + (self.settings.engine_concurrency if self.engines else 0))
         self.exports = ExportFolder()
         self.attention_cache = AttentionCache()
+        self.generations = Generations(self.engines, self.workers, self.settings.engine_concurrency,
+                                       self._engine_model, lambda name, dtype, progress: LocalGeneration(
+                                           self._model(name, GENERATION, dtype, progress), self.manager.hold))
 
     @property
     def catalog(self):
@@ -96,14 +103,29 @@ class PlaygroundService:
     @contextlib.contextmanager
     def _using(self, name: str, task: str, dtype: str | None = None, progress: Progress | None = None):
         """The loaded model, held for the block: unloading it meanwhile cannot make a second copy."""
-        loaded = self.manager.get(name, task, None if dtype in (None, "auto") else dtype, progress=progress)
+        loaded = self._model(name, task, dtype, progress)
         with self.manager.hold(loaded):
             yield loaded
 
+    def _model(self, name: str, task: str, dtype: str | None = None, progress: Progress | None = None):
+        self._refuse_engine_model(name, task)
+        return self.manager.get(name, task, None if dtype in (None, "auto") else dtype, progress=progress)
+
+    def _engine_model(self, name) -> bool:
+        """An engine's model name (a catalogue model of the same name wins)."""
+        return self.engines.is_engine_model(name) and name.strip() not in self.catalog.entries
+
+    def _refuse_engine_model(self, name, task: str) -> None:
+        """Only generation runs on an engine: every other task needs the model's internals."""
+        if self._engine_model(name):
+            raise self.engines.generation_only(name, task, self.catalog.names(task))
+
     def generation_backend(self, name: str, dtype: str = "auto", progress: Progress | None = None
                            ) -> GenerationBackend:
-        loaded = self.manager.get(name, GENERATION, None if dtype in (None, "auto") else dtype, progress=progress)
-        return LocalGeneration(loaded, self.manager.hold)
+        return self.generations.backend(name, dtype, progress)
+
+    def concurrency_limit(self, concurrency_id: str | None) -> int:
+        return self.generations.concurrency_limit(concurrency_id)
 
     # ---- tasks ---------------------------------------------------------------------------------
     def generate_stream(self, model: str, prompt: str, progress: Progress | None = None, fit_context: bool = False,
@@ -113,37 +135,33 @@ class PlaygroundService:
         fit_context: shorten max_new_tokens to what the model's context leaves after the prompt (the UI's
         slider goes to the app's cap), instead of refusing as the API does.
         alternatives: the most likely tokens recorded per step (5 in the UI; up to 20 for API logprobs)."""
+        backend, values, params, fitted = self._generation(model, prompt, progress, fit_context, alternatives, raw)
+        states = self.generations.states(backend, values["prompt"], params)
+        return GenerationRun(backend.info, values, params, states, fitted, backend.context_length())
+
+    def generate(self, model: str, prompt: str, keep_going: Callable[[], bool] | None = None,
+                 alternatives: int = TOP_N, **raw) -> Outcome[GenerationState]:
+        """The whole generation on the calling thread: nobody watches it stream, so no hand-over per step.
+        `keep_going` is asked after every step: once the caller is gone it says False, and the model stops
+        within a step instead of finishing work nobody will read."""
+        backend, values, params, _ = self._generation(model, prompt, None, False, alternatives, raw)
+        state = self.generations.run(backend, values["prompt"], params, keep_going)
+        if state is None:
+            raise ClientGone("The client went away before the result was read; generation stopped.")
+        return Outcome(state, backend.info, values)
+
+    def _generation(self, model: str, prompt: str, progress: Progress | None, fit_context: bool, alternatives: int,
+                    raw: dict):
         values = self.check("generate", model=model, prompt=prompt, **raw)
         params = GenerationParams(**{k: v for k, v in values.items() if k not in ("model", "prompt", "dtype")},
                                   alternatives=alternatives)
         params = params.validated(self.specs["generate"])
         backend = self.generation_backend(values["model"], values["dtype"], progress)
-        room, fitted = backend.room(values["prompt"]), None
-        if fit_context and room is not None and 0 < room < params.max_new_tokens:
+        room, fitted = backend.room(values["prompt"]) if fit_context else None, None
+        if room is not None and 0 < room < params.max_new_tokens:
             params.max_new_tokens = fitted = room
         backend.check(values["prompt"], params)
-
-        def produce(stop):
-            with backend.session():
-                yield from backend.stream(values["prompt"], params, stop)
-
-        states = self.workers.latest(produce)
-        return GenerationRun(backend.info, values | {"seed": params.seed, "max_new_tokens": params.max_new_tokens},
-                             params, states, fitted, backend.context_length())
-
-    def generate(self, model: str, prompt: str, keep_going: Callable[[], bool] | None = None,
-                 **raw) -> Outcome[GenerationState]:
-        """The whole generation. `keep_going` is asked after every step: once the caller is gone it says
-        False, and the model stops within a step instead of finishing work nobody will read."""
-        run = self.generate_stream(model, prompt, **raw)
-        state = None
-        try:
-            for state in run.states:
-                if keep_going is not None and not keep_going():
-                    raise ClientGone("The client went away before the result was read; generation stopped.")
-        finally:
-            run.states.close()
-        return Outcome(state, run.model, run.values)
+        return backend, values | {"seed": params.seed, "max_new_tokens": params.max_new_tokens}, params, fitted
 
     def prompt_logprobs(self, model: str, prompt: str, alternatives: int = TOP_N, dtype: str = "auto",
                         progress: Progress | None = None) -> Outcome:
@@ -205,6 +223,7 @@ class PlaygroundService:
 
     def attention_key(self, model: str, text: str, text_pair: str) -> tuple:
         """Names the weights without loading them: catalogue source + the dtype the tab loads."""
+        self._refuse_engine_model(model, ATTENTION)
         source = self.catalog.resolve(model, ATTENTION).source
         return source, dtype_name(self.manager.default_dtype), text, text_pair
 
@@ -227,6 +246,7 @@ class PlaygroundService:
         return Outcome((text, tokens), None, values)
 
     def _tokenizer(self, name: str):
+        self._refuse_engine_model(name, TOKENIZER)
         return self.manager.tokenizer(name)[1]
 
     def _info_of(self, name: str, task: str) -> ModelInfo:
@@ -238,6 +258,18 @@ class PlaygroundService:
     # ---- the model catalogue and what is loaded ---------------------------------------------------
     def model_names(self, task: str) -> list[str]:
         return self.catalog.names(task)
+
+    def tab_model_names(self, tab: str, usable_now: bool = True) -> list[str]:
+        """What a tab's model picker offers (usable_now: without Hub models while offline); the Generate
+        tab adds the engines' models."""
+        task = self.specs[tab].model_task
+        names = self.model_choices(task) if usable_now else self.model_names(task)
+        return names + [n for n in self.engines.names() if n not in names] if tab == "generate" else names
+
+    def engine_status(self) -> list[dict]:
+        """Each engine: label, URL, up (None: not asked yet), the error when down, its models."""
+        self.engines.refresh()
+        return self.engines.status()
 
     def tokenizer_names(self) -> list[str]:
         return [*BASELINES, *self.catalog.names(TOKENIZER)]
@@ -294,6 +326,7 @@ class PlaygroundService:
                         "tasks": sorted(x.tasks), "load_seconds": round(x.load_seconds, 3)} for x in m.loaded()],
             "device": m.device, "default_dtype": dtype_name(m.default_dtype),
             "memory_budget": m.settings.memory_budget, "custom_models": m.settings.allow_custom_models,
+            "engines": self.engine_status(),
         }
 
     def unload(self, name: str | None) -> int:
@@ -326,4 +359,5 @@ class PlaygroundService:
     def close(self) -> None:
         self.workers.shutdown()
         self.exports.remove()
+        self.engines.close()
 

@@ -125,3 +125,7 @@ def choose_model(page, elem_id: str, name: str) -> None:
     box.fill(name)
     page.locator(f"ul[role='listbox'] li[role='option'][aria-label='{name}']").first.click()
     assert box.input_value() == name
+
+
+# The engine tests' fixtures (a real vLLM server, a misbehaving one, the app launched with them).
+from .engine_fixtures import engine_app, engine_client, engine_page, fake_engine, spare_engine, vllm  # noqa: E402,F401

@@ -170,3 +170,14 @@ def test_background_stream_reraises_errors():
 
     with pytest.raises(InvalidInput, match="boom"):
         list(Workers().latest(produce))
+
+
+def test_token_dicts_are_what_asdict_gives(shared_manager):
+    """GeneratedToken.to_dict (the API's tokens, the tab's chips and table) is exactly dataclasses.asdict."""
+    from dataclasses import asdict
+
+    loaded = shared_manager.get("stories260K", "generation")
+    state = generate(loaded, "Once upon a time", GenerationParams(max_new_tokens=12))
+    tokens = state.sequences[0].tokens
+    assert [t.to_dict() for t in tokens] == [asdict(t) for t in tokens]
+    assert state.to_dict("m", "cpu")["tokens"] == [asdict(t) for t in tokens]

@@ -16,6 +16,20 @@ W: dict[str, tuple[str, str]] = {
                   "**{n} トークン**（{s:.2f} 秒、毎秒 {tps:.1f} トークン）· {name}（`{device}`、{dtype}、{weights}）· "
                   "{seed}{flag}"),
     "gen_seed": ("seed {seed}", "シード {seed}"),
+    "gen_stats_engine": ("**{n} tokens** in {s:.2f} s ({tps:.1f} tokens/s) · {name} served by the engine at "
+                         "`{engine}` · {seed}{flag}",
+                         "**{n} トークン**（{s:.2f} 秒、毎秒 {tps:.1f} トークン）· {name}（推論エンジン `{engine}` で実行）· "
+                         "{seed}{flag}"),
+    "engine_intro": ("Models named `model@engine` run on an inference engine: **generation only** (the other tabs "
+                     "need a local model's internals).",
+                     "`モデル@エンジン` という名前のモデルは推論エンジンで動きます：**生成のみ**（ほかのタブはローカル"
+                     "モデルの内部を使うため）。"),
+    "engine_up": ("- engine {where}: {names}", "- エンジン {where}：{names}"),
+    "engine_down": ("- ⚠ engine {where} is not answering: its models appear once it does (asked again on page loads, "
+                    "at most every 15 s)",
+                    "- ⚠ エンジン {where} が応答しません：応答し次第そのモデルが表示されます（ページを開くたびに、"
+                    "最短 15 秒ごとに確認します）"),
+    "engine_no_models": ("no models", "モデルなし"),
     "gen_greedy_seed": ("greedy: no random draws", "貪欲法：乱数は使いません"),
     "gen_stopped": (" — stopped", " — 停止しました"),
     "gen_generating": (" — generating…", " — 生成中…"),

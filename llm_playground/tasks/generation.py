@@ -99,6 +99,12 @@ class GeneratedToken:
     prob: float  # under the model's own distribution (softmax of raw logits)
     top: list[Alternative]
 
+    def to_dict(self) -> dict:
+        """What dataclasses.asdict gives, ~10x faster: it runs for every token of every result and, in the
+        Generate tab, of every streamed update."""
+        return {"token": self.token, "id": self.id, "prob": self.prob,
+                "top": [{"token": a.token, "id": a.id, "prob": a.prob} for a in self.top]}
+
 
 @dataclass
 class Sequence:
@@ -130,7 +136,7 @@ class GenerationState:
         return {
             "model": model, "prompt": self.prompt, "completion": first.completion,
             "text": self.prompt + first.completion,
-            "tokens": [asdict(t) for t in first.tokens],
+            "tokens": [t.to_dict() for t in first.tokens],
             "completions": [s.completion for s in self.sequences],
             "seed": self.params.seed, "device": device,
             "seconds": round(self.seconds, 4), "tokens_per_second": round(self.tokens_per_second, 2),

@@ -8,6 +8,7 @@ from gradio.i18n import I18nData
 from starlette.middleware import Middleware
 
 from .. import api, clients, rest
+from ..generations import CONCURRENCY
 from ..service import PlaygroundService
 from . import (attention_tab, fill_mask_tab, generation_tab, gradio_patches, links, models_tab, next_sentence_tab,
                next_token_tab, share, tokenizer_tab)
@@ -24,7 +25,8 @@ TAB_MODULES = {"generate": generation_tab, "next-token": next_token_tab, "fill-m
 def register_api(service: PlaygroundService) -> None:
     """Public JSON endpoints: one per spec, sharing the concurrency id of the tab's buttons."""
     for name, (fn, spec) in api.endpoints(service, gradio_patches.still_wanted).items():
-        limit = {"concurrency_limit": None} if spec.concurrency_id is None else {"concurrency_id": spec.concurrency_id}
+        limit = {"concurrency_limit": None} if spec.concurrency_id is None else {
+            "concurrency_id": spec.concurrency_id, "concurrency_limit": service.concurrency_limit(spec.concurrency_id)}
         endpoint = bind(service, fn, for_page=False)
         endpoint.api_name = name  # marks an API endpoint: omitted trailing values take defaults (gradio_patches)
         endpoint.__doc__ = api.docstring(spec)  # "Args:" lines: MCP tools describe each parameter from them
@@ -91,7 +93,7 @@ def build_app(service: PlaygroundService) -> gr.Blocks:
     with app:
         lang.change(None, [lang], None, js=SWITCH_LANGUAGE_JS, api_visibility="private", queue=False)
         lang.change(relabel, [lang], outputs, api_visibility="private", queue=False, show_progress="hidden")
-    app.queue(max_size=service.settings.queue_size, default_concurrency_limit=4)
+    app.queue(max_size=service.settings.queue_size, default_concurrency_limit=CONCURRENCY)
     gradio_patches.fewer_analytics_summaries(app)
     gradio_patches.admission(app, service)
     return app

@@ -15,8 +15,10 @@ def client_key(proxy_hops: int = 1) -> str:
     return clients.of_request(LocalContext.request.get(None), proxy_hops)
 
 
-def model_picker(service, task: str, label, elem_id: str | None = None, info=None) -> gr.Dropdown:
-    return gr.Dropdown(choices=service.model_choices(task), value=service.default_model(task), label=label,
+def model_picker(service, task: str, label, elem_id: str | None = None, info=None,
+                 names: list[str] | None = None) -> gr.Dropdown:
+    names = service.model_choices(task) if names is None else names
+    return gr.Dropdown(choices=names, value=service.default_model(task), label=label,
                        allow_custom_value=service.settings.allow_custom_models, info=info, filterable=True,
                        elem_id=elem_id)
 

@@ -23,4 +23,5 @@ def textbox(spec: TaskSpec, name: str, elem_id: str, value: str = "", **kwargs) 
 
 def model(service, spec: TaskSpec, elem_id: str) -> gr.Dropdown:
     info = t("model_info_custom" if service.settings.allow_custom_models else "model_info")
-    return model_picker(service, spec.model_task, t("model"), elem_id=elem_id, info=info)
+    return model_picker(service, spec.model_task, t("model"), elem_id=elem_id, info=info,
+                        names=service.tab_model_names(spec.id))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import gradio as gr
 import pandas as pd
@@ -36,6 +36,8 @@ class GenerationUI:
     panel: Panel
     used_seed: gr.Number
     error: gr.Markdown
+    model: gr.Dropdown | None = None
+    engines: gr.Markdown | None = None
 
 
 def weights_note(info, lang: str) -> str:
@@ -52,12 +54,39 @@ def stats(state, run: GenerationRun, lang: str) -> str:
     if run.fitted:
         flag += tr(lang, "gen_fitted", n=run.fitted, limit=run.context)
     seed = tr(lang, "gen_seed", seed=p.seed) if p.do_sample else tr(lang, "gen_greedy_seed")
-    return tr(lang, "gen_stats", n=state.new_tokens, s=state.seconds, tps=state.tokens_per_second, name=md(info.name),
-              device=info.device, dtype=info.dtype, weights=weights_note(info, lang), seed=seed, flag=flag)
+    common = dict(n=state.new_tokens, s=state.seconds, tps=state.tokens_per_second, name=md(info.name), seed=seed,
+                  flag=flag)
+    if info.remote:
+        return tr(lang, "gen_stats_engine", engine=md(info.engine), **common)
+    return tr(lang, "gen_stats", device=info.device, dtype=info.dtype, weights=weights_note(info, lang), **common)
 
 
 def sequences(state) -> list[list[dict]]:
-    return [[asdict(t_) for t_ in list(s.tokens)] for s in state.sequences]  # list(): an atomic snapshot
+    return [[t_.to_dict() for t_ in list(s.tokens)] for s in state.sequences]  # list(): an atomic snapshot
+
+
+def engines_note(status: list[dict], lang: str = "en") -> str:
+    """Which engines serve which models, and which engine is down (shown above the Generate controls)."""
+    lines = []
+    for e in status:
+        where = f"**{md(e['engine'])}** ({code(e['url'])})"
+        if e["up"]:
+            names = ", ".join(code(m["model"]) for m in e["models"]) or tr(lang, "engine_no_models")
+            lines.append(tr(lang, "engine_up", where=where, names=names))
+        else:
+            lines.append(tr(lang, "engine_down", where=where))
+    return (tr(lang, "engine_intro") + "\n" + "\n".join(lines)) if lines else ""
+
+
+def code(text) -> str:
+    """Model ids come from the engine: a code span shows them as text."""
+    return "`" + str(text).replace("`", "'").replace("\n", " ") + "`"
+
+
+def refresh_engines(ui: GenerationUI, service, lang: str = "en") -> dict:
+    """On page load: the engines' models (an engine down at start-up may be up now) and their state."""
+    return {ui.model: gr.update(choices=service.tab_model_names(TAB)),
+            ui.engines: gr.update(value=engines_note(service.engine_status(), lang))}
 
 
 def streaming(ui: GenerationUI, run: GenerationRun, state, lang: str) -> dict:
@@ -104,6 +133,8 @@ def build(service, lang) -> TabLink:
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):  # results under the prompt: first on a phone, in view on a desktop
             model = controls.model(service, spec, "gen-model")
+            engines = gr.Markdown(engines_note(service.engine_status()), visible=bool(service.engines),
+                                  elem_id="gen-engines")
             prompt = controls.textbox(spec, "prompt", "gen-prompt", EXAMPLES[0][0], lines=2)
             with gr.Row():
                 run = gr.Button(t("gen_run"), variant="primary", elem_id="gen-run")
@@ -138,15 +169,15 @@ def build(service, lang) -> TabLink:
     used_seed = gr.Number(visible=False, elem_id="gen-used-seed")  # the seed drawn for seed = -1, for links
     share.examples(service, EXAMPLES, [prompt, model], t("examples_course"), ["ex_prompt", "ex_model"], model_column=1)
 
-    ui = GenerationUI(output, tokens_view, stats_, chart, table, panel, used_seed, error)
+    ui = GenerationUI(output, tokens_view, stats_, chart, table, panel, used_seed, error, model, engines)
     handler = bind(service, run_generation, ui, service, error=error, clear=[tokens_view, stats_, chart, table, output])
     inputs = [model, prompt, mode, max_new, temperature, top_k, top_p, rep, ngram, seed, nseq, dtype]
     outputs = [output, tokens_view, stats_, chart, table, panel.json, panel.code, used_seed, error]
+    limits = {"concurrency_id": spec.concurrency_id, "concurrency_limit": service.concurrency_limit(spec.concurrency_id)}
     # The button's event is callable (undocumented) so the benchmark can time the real UI stream.
-    events = [run.click(handler, inputs + [lang], outputs, concurrency_id=spec.concurrency_id,
-                        api_name="generate_ui", api_visibility="undocumented"),
-              prompt.submit(handler, inputs + [lang], outputs, concurrency_id=spec.concurrency_id,
-                            api_visibility="private")]
+    events = [run.click(handler, inputs + [lang], outputs, api_name="generate_ui", api_visibility="undocumented",
+                        **limits),
+              prompt.submit(handler, inputs + [lang], outputs, api_visibility="private", **limits)]
     # Cancelling stops gradio from pulling the next step, so the model really stops computing.
     stop.click(None, cancels=events)
     model.change(bind(service, fit_slider, service, rate_limited=False), model, max_new, api_visibility="private",
@@ -158,6 +189,12 @@ def build(service, lang) -> TabLink:
         "do_sample", mode, update=lambda v: gr.update(value="sampling" if v else "greedy"),
         js={"map": {"greedy": "false", "sampling": "true"}}),
         seed=Field("seed", seed, js={"random": -1, "from": len(spec.link_params())}))  # -1: the seed drawn last
-    link = TabLink(TAB, fields, panel, run_button="gen-run", extra_js=[used_seed], ui=ui)
+
+    def engines_on_load(restored):  # after the link is restored: choices only, the value stays
+        if service.engines:
+            restored.then(bind(service, refresh_engines, ui, service, rate_limited=False), [lang], [model, engines],
+                          api_visibility="private", show_progress="hidden")
+
+    link = TabLink(TAB, fields, panel, run_button="gen-run", extra_js=[used_seed], on_load=engines_on_load, ui=ui)
     share.wire(link, share.defaults_of(service, TAB), events)
     return link

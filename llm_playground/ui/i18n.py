@@ -49,8 +49,10 @@ LABELS: dict[str, tuple[str, str]] = {
                          "clipboard", "🔗 リンクをコピー を押すと、このタブと入力を再現するリンクがここ（とクリップボード）に"
                          "表示されます"),
     "python": ("Copy as Python", "Python コードとしてコピー"),
-    "python_info": ("The plain `transformers` code that gives this result outside the app (filled after each run).",
-                    "このアプリを使わずに同じ結果を得る、素の `transformers` のコードです（実行するたびに更新されます）。"),
+    "python_info": ("The plain `transformers` code that gives this result outside the app (for a model served by an "
+                    "engine, the `openai` client request); filled after each run.",
+                    "このアプリを使わずに同じ結果を得る、素の `transformers` のコードです（エンジンが提供するモデルでは "
+                    "`openai` クライアントのリクエスト）。実行するたびに更新されます。"),
     "json": ("⬇ Result as JSON", "⬇ 結果を JSON で保存"),
     # Generate
     "gen_prompt": ("Prompt", "プロンプト"),

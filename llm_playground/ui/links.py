@@ -90,13 +90,13 @@ def known_models(service) -> dict[str, Callable[[str], bool]]:
     """Which model names a link may set, per tab: the catalogue's (and any valid id where custom is allowed)."""
     custom = service.settings.allow_custom_models
 
-    def checker(names: list[str]) -> Callable[[str], bool]:
-        allowed = set(names)
-        return lambda name: name in allowed or (custom and bool(HUB_ID_RE.match(name)) and ".." not in name)
+    def checker(names: Callable[[], list[str]]) -> Callable[[str], bool]:
+        # Asked when a link is opened: an engine that was down at start-up may serve its models by now.
+        return lambda name: name in names() or (custom and bool(HUB_ID_RE.match(name)) and ".." not in name)
 
-    known = {tab: checker(service.model_names(spec.model_task)) for tab, spec in service.specs.items()
-             if spec.tab and spec.model_task}
-    return known | {"tokenizer": checker(service.tokenizer_names())}
+    known = {tab: checker(lambda tab=tab: service.tab_model_names(tab, usable_now=False))
+             for tab, spec in service.specs.items() if spec.tab and spec.model_task}
+    return known | {"tokenizer": checker(service.tokenizer_names)}
 
 
 @dataclass
@@ -135,7 +135,7 @@ def pickers(service, page: Page, lang: str) -> dict:
             if f.name == "model" and spec and spec.model_task:
                 hidden = service.hidden_offline(spec.model_task)
                 note = tr(lang, "picker_offline", hidden=", ".join(hidden[:3]) + (" …" if len(hidden) > 3 else ""))
-                updates[f.component] = gr.update(choices=service.model_choices(spec.model_task),
+                updates[f.component] = gr.update(choices=service.tab_model_names(link.tab),
                                                   **({"info": note} if hidden else {}))
             elif f.name == "tokenizers":
                 updates[f.component] = gr.update(choices=service.tokenizer_choices())

@@ -1,0 +1,167 @@
+"""The engine section of `python -m bench.run`: stories260K on local transformers vs on a vLLM engine.
+
+The app runs as it is deployed, in its own process (`python app.py --engine URL`), so that its CPU
+time is not mixed with the load generator's. Three paths are timed on the same machine in the same run:
+local (the app's decode loop), engine (the app streaming from vLLM) and direct (the same completion
+requests sent to vLLM without the app). Figures: single-stream tokens/s and time to first token, and
+aggregate tokens/s with 1, 4 and 16 concurrent users, each of whom sends requests back to back.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import threading
+import time
+
+import httpx
+
+from .http_api import HttpApi
+from .servers import SERVED_NAME, AppServer, VllmServer, free_port, vllm_python
+from .timing import ms
+
+PROMPT = "Once upon a time"
+SKIPPED = ("no vLLM virtualenv (.venv-vllm/, or PLAYGROUND_VLLM_PYTHON): `bash scripts/test.sh` builds it, "
+           "then run the benchmark again")
+
+
+def direct_body(tokens: int) -> dict:
+    """Exactly what the app sends vLLM for a greedy request (its default settings)."""
+    from llm_playground.backends.engine import request_body
+    from llm_playground.config import settings_from_args
+    from llm_playground.tasks.generation import GenerationParams
+
+    params = GenerationParams(max_new_tokens=tokens).validated()
+    return request_body(SERVED_NAME, PROMPT, params, settings_from_args([]).engine_stream_interval)
+
+
+class Direct:
+    """The engine without the app: a streaming completion, each chunk parsed as JSON."""
+
+    def __init__(self, url: str):
+        self.url, self.http = url, httpx.Client(timeout=120)
+
+    def run(self, tokens: int) -> tuple[float, float, int]:
+        """(seconds to the first token, total seconds, tokens)."""
+        start, first, count = time.perf_counter(), None, 0
+        with self.http.stream("POST", self.url + "/v1/completions", json=direct_body(tokens)) as response:
+            for line in response.iter_lines():
+                if line.startswith("data: {"):
+                    chunk = json.loads(line[6:])
+                    count += sum(len((c.get("logprobs") or {}).get("tokens") or []) for c in chunk["choices"])
+                    first = first or time.perf_counter() - start
+        return first, time.perf_counter() - start, count
+
+    def generate(self, tokens: int) -> int:
+        return self.run(tokens)[2]
+
+
+class ThroughApp:
+    """The app's public API: /generate_ui streams (first token), /generate returns the whole result."""
+
+    def __init__(self, url: str, model: str):
+        self.api, self.model = HttpApi(url), model
+
+    def run(self, tokens: int) -> tuple[float, float, int]:
+        start, first = time.perf_counter(), None
+        args = [self.model, PROMPT, "greedy", tokens, 1.0, 50, 1.0, 1.0, 0, 0, 1, "auto", "en"]
+        for kind, payload in self.api.events("/generate_ui", *args):
+            if kind == "error":
+                raise RuntimeError(f"{self.model}: {payload}")
+            if first is None and kind == "generating" and len(str(payload[0])) > len(PROMPT):
+                first = time.perf_counter() - start
+        total = time.perf_counter() - start
+        return first or total, total, tokens
+
+    def generate(self, tokens: int) -> int:
+        return len(self.api.call("/generate", self.model, PROMPT, tokens)["tokens"])
+
+
+def single_stream(paths: dict, tokens: int, repeats: int) -> dict:
+    """One user at a time: tokens/s of whole requests, and the time to the first streamed token (short
+    requests, the paths taking turns, median of 2 x repeats + 1: other load on the machine comes in bursts)."""
+    clients = {name: make() for name, make in paths.items()}
+    for client in clients.values():
+        client.run(tokens)  # warm up: connections, caches, the engine model's token texts
+    out = {name: {"tokens": tokens} for name in clients}
+    for name, client in clients.items():
+        speeds = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            count = client.generate(tokens)
+            speeds.append(count / (time.perf_counter() - start))
+        out[name]["tokens_per_s"] = round(statistics.median(speeds), 1)
+    firsts: dict[str, list[float]] = {name: [] for name in clients}
+    for _ in range(2 * repeats + 1):
+        for name, client in clients.items():
+            firsts[name].append(client.run(16)[0])
+    for name in clients:
+        out[name]["first_token_ms"] = ms(statistics.median(firsts[name]))
+    return out
+
+
+def aggregate(make, users: int, requests: int, tokens: int) -> dict:
+    """`users` threads, each with its own connection, sending `requests` requests back to back."""
+    clients, done, errors = [make() for _ in range(users)], [], []
+
+    def user(client) -> None:
+        for _ in range(requests):
+            try:
+                done.append(client.generate(tokens))
+            except Exception as exc:  # noqa: BLE001 - counted and reported
+                errors.append(repr(exc)[:200])
+
+    threads = [threading.Thread(target=user, args=(c,)) for c in clients]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - start
+    return {"users": users, "requests": users * requests, "tokens": sum(done), "seconds": round(wall, 2),
+            "tokens_per_s": round(sum(done) / wall, 1), "errors": len(errors), "error_samples": errors[:2]}
+
+
+def best_of(paths: dict, users: int, requests: int, tokens: int, rounds: int) -> dict:
+    """Each path `rounds` times, the paths taking turns (so that other load on the machine hits them
+    alike); the best round of each. Local generation is slow and steady: one round."""
+    runs: dict[str, list[dict]] = {name: [] for name in paths}
+    for i in range(rounds):
+        for name, make in paths.items():
+            if name != "local" or i == 0:
+                runs[name].append(aggregate(make, users, requests, tokens))
+    return {name: max(r, key=lambda x: x["tokens_per_s"]) | {"rounds": [x["tokens_per_s"] for x in r]}
+            for name, r in runs.items()}
+
+
+def measure(app_url: str, engine_url: str, quick: bool, repeats: int) -> dict:
+    paths = {"local": lambda: ThroughApp(app_url, "stories260K"),
+             "engine": lambda: ThroughApp(app_url, f"{SERVED_NAME}@vllm"), "direct": lambda: Direct(engine_url)}
+    tokens = 32 if quick else 256
+    out = {"single_stream": single_stream(paths, tokens, repeats), "aggregate": {}}
+    for users in (1, 4) if quick else (1, 4, 16):
+        out["aggregate"][str(users)] = best_of(paths, users, 1 if quick else 2, tokens, 1 if quick else 2)
+    top = out["aggregate"][str(max(int(u) for u in out["aggregate"]))]
+    out["engine_over_local"] = round(top["engine"]["tokens_per_s"] / top["local"]["tokens_per_s"], 2)
+    out["app_overhead"] = round(1 - top["engine"]["tokens_per_s"] / top["direct"]["tokens_per_s"], 3)
+    single = out["single_stream"]
+    out["app_overhead_single_stream"] = round(1 - single["engine"]["tokens_per_s"] / single["direct"]["tokens_per_s"], 3)
+    out["target"] = "16 users: engine >= 5x local; app overhead <= 10% of direct"
+    return out
+
+
+def engine_section(models_dir, quick: bool, repeats: int, engine_url: str | None = None) -> dict:
+    """Start vLLM (unless `engine_url` is given) and the app with it; measure; stop both."""
+    if engine_url is None and vllm_python() is None:
+        return {"skipped": SKIPPED}
+    engine = None if engine_url else VllmServer(free_port()).start()
+    app = AppServer(free_port(), models_dir, [f"vllm={engine_url or engine.url}"])
+    try:
+        started = engine.wait_ready().start_seconds if engine else None
+        app.start().wait_ready(180)
+        out = measure(app.url, engine_url or engine.url, quick, repeats)
+        return {"engine_start_s": round(started, 1) if started else None, **out}
+    finally:
+        app.stop()
+        if engine:
+            engine.stop()

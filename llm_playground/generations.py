@@ -1,0 +1,77 @@
+"""Which backend runs a generation (a local model or an engine's), and how its stream runs.
+
+Both stream on the service's model threads (workers.latest: the newest state whenever the consumer
+asks, stopped within a step when it goes away). Local generations share this machine's CPU and take
+turns on each model's lock, so at most CONCURRENCY of them run at once even where the Generate tab
+admits more requests for the engines, which batch many streams together.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Callable, Iterator
+
+from .backends.base import GenerationBackend
+from .backends.engine import EngineGeneration
+from .engines import EngineRegistry
+from .errors import EngineUnreachable
+from .tasks.generation import GenerationParams, GenerationState
+from .workers import Workers
+
+CONCURRENCY = 4  # requests per concurrency id at once; local generations never exceed it
+
+
+class Generations:
+    def __init__(self, engines: EngineRegistry, workers: Workers, engine_concurrency: int,
+                 is_engine_model: Callable[[str], bool], load_local: Callable[..., object]):
+        self.engines, self.workers = engines, workers
+        self.engine_concurrency = engine_concurrency if engines else 0
+        self.is_engine_model, self.load_local = is_engine_model, load_local
+        self._local_slots = threading.BoundedSemaphore(CONCURRENCY)
+
+    def concurrency_limit(self, concurrency_id: str | None) -> int:
+        """Generate's limit grows by the engines' capacity; every other task keeps CONCURRENCY."""
+        return CONCURRENCY + (self.engine_concurrency if concurrency_id == "generate" else 0)
+
+    def backend(self, name: str, dtype: str = "auto", progress=None) -> GenerationBackend:
+        served = self.engines.find(name) if self.is_engine_model(name) else None
+        if served is not None:
+            return EngineGeneration(served, self.engines.texts(served), dtype)
+        return self.load_local(name, dtype, progress)
+
+    def states(self, backend: GenerationBackend, prompt: str, params: GenerationParams) -> Iterator[GenerationState]:
+        """Streamed on a model thread; the consumer gets the newest state each time it asks."""
+        produce = self._engine if isinstance(backend, EngineGeneration) else self._local
+        return self.workers.latest(lambda stop: produce(backend, prompt, params, stop))
+
+    def run(self, backend: GenerationBackend, prompt: str, params: GenerationParams,
+            keep_going: Callable[[], bool] | None = None) -> GenerationState | None:
+        """The final state, computed on the calling thread; None when `keep_going` said stop first."""
+        produce = self._engine if isinstance(backend, EngineGeneration) else self._local
+        state, stop = None, threading.Event()
+        steps = produce(backend, prompt, params, stop)
+        try:
+            for state in steps:
+                if keep_going is not None and not keep_going():
+                    stop.set()
+                    return None
+        finally:
+            steps.close()
+        return state
+
+    def _local(self, backend, prompt: str, params: GenerationParams, stop: threading.Event):
+        while not self._local_slots.acquire(timeout=0.2):
+            if stop.is_set():
+                return
+        try:
+            with backend.session():  # the manager must not unload the model under a running stream
+                yield from backend.stream(prompt, params, stop)
+        finally:
+            self._local_slots.release()
+
+    def _engine(self, backend: EngineGeneration, prompt: str, params: GenerationParams, stop: threading.Event):
+        try:
+            yield from backend.stream(prompt, params, stop)
+        except EngineUnreachable as exc:  # say so (Models, the Generate tab) until it answers again
+            self.engines.mark_down(backend.served.client, str(exc))
+            raise

@@ -1,0 +1,126 @@
+"""The engine tests' servers: the real vLLM (bench/servers.py starts it) and a tiny misbehaving one.
+
+vLLM runs from its own virtualenv, `.venv-vllm/`, which scripts/test.sh builds (PLAYGROUND_VLLM_PYTHON
+may point elsewhere). Without it the engine tests are skipped, or fail under scripts/test.sh, which
+sets PLAYGROUND_REQUIRE_ENGINE=1: CI must never pass without having run a real engine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from bench.servers import SERVED_NAME, VllmServer, vllm_python  # noqa: F401 - re-exported for the tests
+
+
+def require_vllm() -> Path:
+    """The vLLM venv's python; skips (or fails, under scripts/test.sh) when there is none."""
+    python = vllm_python()
+    if python is None:
+        message = "no vLLM virtualenv (.venv-vllm/): run `bash scripts/test.sh`, which builds it"
+        if os.environ.get("PLAYGROUND_REQUIRE_ENGINE") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return python
+
+
+# ---- a misbehaving engine --------------------------------------------------------------------------
+
+# Model id -> what POST /v1/completions answers. GET /v1/models lists them all, as a real engine would.
+MISBEHAVIOURS = {
+    "garbage": (200, "text/event-stream", b"data: {this is not json\n\n"),
+    "html-error": (500, "text/html", b"<html><body><h1>Internal <b>Server</b> Error</h1></body></html>"),
+    "refusal": (400, "application/json", json.dumps({"error": {"message": "Requested sample logprobs of 5, which is "
+                "greater than max allowed: 0", "type": "BadRequestError", "param": "logprobs", "code": 400}}).encode()),
+    "no-logprobs": (200, "text/event-stream", b'data: {"choices": [{"index": 0, "text": "Hi", "logprobs": null, '
+                    b'"finish_reason": null}]}\n\ndata: [DONE]\n\n'),
+    "not-sse": (200, "text/html", b"<html>a login page</html>\n"),
+    "slow": (200, "text/event-stream", None),  # headers, then silence
+}
+
+
+class FakeEngine:
+    """An HTTP server on a free loopback port that lists MISBEHAVIOURS as models and misbehaves."""
+
+    def __init__(self):
+        release = self.release = threading.Event()
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # keep test output clean
+                pass
+
+            def do_GET(self):
+                body = json.dumps({"object": "list", "data": [{"id": m, "object": "model", "max_model_len": 512}
+                                                              for m in MISBEHAVIOURS]}).encode()
+                self._send(200, "application/json", body)
+
+            def do_POST(self):
+                request = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                status, kind, body = MISBEHAVIOURS.get(request.get("model"), (404, "text/plain", b"no such model"))
+                if body is None:
+                    self._send(status, kind, b"", length=False)
+                    release.wait(60)
+                    return
+                self._send(status, kind, body)
+
+            def _send(self, status, kind, body, length=True):
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                if length:
+                    self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                self.wfile.flush()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class BusyEngine:
+    """Keeps a vLLM server busy with `streams` long sampled requests (4 sequences x 480 tokens) read in the
+    background, so that a request under test lasts seconds instead of a fraction of one. Each is closed
+    half-way and sent again: vLLM aborts them, so they never count as finished requests."""
+
+    def __init__(self, url: str, streams: int = 6):
+        import httpx
+
+        self.url, self.streams, self.done = url, streams, threading.Event()
+        self.http = httpx.Client(timeout=60)
+        self.threads = [threading.Thread(target=self._read, args=(i,), daemon=True) for i in range(streams)]
+
+    def _read(self, seed: int) -> None:
+        """Request after request, each closed half-way (before it could finish), until told to stop."""
+        body = {"model": SERVED_NAME, "prompt": "Once upon a time", "max_tokens": 480, "temperature": 1.0,
+                "n": 4, "seed": seed, "stream": True, "return_token_ids": True}
+        while not self.done.is_set():
+            with self.http.stream("POST", self.url + "/v1/completions", json=body) as response:
+                tokens = 0  # counted from the ids: a busy vLLM packs several tokens in one chunk
+                for line in response.iter_lines():
+                    if line.startswith("data: {"):
+                        tokens += sum(len(c.get("token_ids") or []) for c in json.loads(line[6:])["choices"])
+                    if self.done.is_set() or tokens > 4 * 240:
+                        break
+
+    def __enter__(self) -> "BusyEngine":
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.done.set()
+        for t in self.threads:
+            t.join(30)
+        self.http.close()

@@ -1,0 +1,90 @@
+"""The Generate tab on a model served by a real vLLM engine, in headless Debian Chromium."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlencode
+
+from .conftest import choose_model, screenshot
+from .engine_server import SERVED_NAME, BusyEngine
+from .test_browser_generation import WATCH_OUTPUT
+
+ENGINE_MODEL = f"{SERVED_NAME}@vllm"
+
+
+def test_generate_tab_streams_from_the_engine(engine_page, engine_app):
+    page, service = engine_page, engine_app[1]
+    note = page.locator("#gen-engines")
+    assert ENGINE_MODEL in note.inner_text() and "generation only" in note.inner_text()
+    assert "closed" in note.inner_text() and "not answering" in note.inner_text()  # the engine that is down
+    choose_model(page, "gen-model", ENGINE_MODEL)
+    page.locator("#gen-prompt textarea").fill("Once upon a time")
+    page.evaluate(WATCH_OUTPUT)
+    page.get_by_label("Max new tokens", exact=False).first.fill("80")
+    page.click("#gen-run")
+    page.wait_for_function("document.querySelector('#gen-stats')?.innerText.includes('80 tokens')", timeout=60_000)
+    local = service.generate("stories260K", "Once upon a time", max_new_tokens=80).result.sequences[0]
+    final = page.locator("#gen-output textarea").input_value()
+    assert final == "Once upon a time" + local.completion  # the engine's text is the local model's
+    assert len(page.evaluate("window.__seen")) >= 2, "the text did not stream"
+    stats = page.locator("#gen-stats").inner_text()
+    assert "served by the engine at" in stats and ENGINE_MODEL in stats
+    chips = page.locator("#gen-tokens .tok[data-prob]")
+    assert chips.count() == 80
+    assert chips.first.get_attribute("data-prob") == f"{local.tokens[0].prob:.4f}"
+    title = chips.nth(1).get_attribute("title")
+    assert "top alternatives" in title and "' there'" in title  # alternatives read like the text
+    page.locator("#gen-python").click()
+    assert "from openai import OpenAI" in page.locator("#gen-code").inner_text()
+    page.get_by_role("tab", name="Table").click()
+    assert page.locator("#gen-table").inner_text().count("%") >= 5
+    page.get_by_role("tab", name="Token probabilities").click()
+    chips.nth(5).hover()
+    screenshot(page, "generation-engine")
+
+
+def test_deep_link_runs_on_the_engine(engine_page, engine_app):
+    query = urlencode({"tab": "generate", "model": ENGINE_MODEL, "prompt": "The little dog", "max_new_tokens": 12,
+                       "run": 1})
+    engine_page.goto(f"{engine_app[0]}?{query}")
+    engine_page.wait_for_function("document.querySelector('#gen-stats')?.innerText.includes('12 tokens')",
+                                  timeout=60_000)
+    assert ENGINE_MODEL in engine_page.locator("#gen-stats").inner_text()
+    assert engine_page.locator("#gen-model input").input_value() == ENGINE_MODEL
+
+
+def test_engine_error_is_a_plain_toast(engine_page):
+    choose_model(engine_page, "gen-model", "html-error@fake")
+    engine_page.click("#gen-run")
+    toast = engine_page.locator("[data-testid='toast-body']").first
+    toast.wait_for(timeout=30_000)
+    text = toast.inner_text()
+    assert "failed (HTTP 500): 'Internal Server Error'" in text and "Traceback" not in text
+    assert toast.locator("b, h1").count() == 0  # the engine's HTML page is not rendered
+    screenshot(engine_page, "generation-engine-error")
+
+
+def test_stop_button_stops_the_engine(engine_page, engine_app, vllm):
+    """Stop in the page cancels the event; the app closes its stream and vLLM aborts the request."""
+    page, service = engine_page, engine_app[1]
+    finished = lambda: vllm.metric("vllm:request_success_total", finished_reason="length")  # noqa: E731
+    tokens = lambda: vllm.metric("vllm:generation_tokens_total")  # noqa: E731
+    finished_before, tokens_before = finished(), tokens()
+    choose_model(page, "gen-model", ENGINE_MODEL)
+    page.locator("#gen-mode").get_by_text("sampling", exact=True).click()
+    page.get_by_label("Max new tokens", exact=False).first.fill("480")
+    page.get_by_label("Sequences", exact=False).first.fill("4")
+    with BusyEngine(vllm.url):  # other users' requests: ours lasts seconds, so Stop comes before its end
+        page.click("#gen-run")
+        page.wait_for_function("document.querySelector('#gen-stats')?.innerText.includes('generating')",
+                               timeout=30_000)
+        page.click("#gen-stop")
+        deadline = time.monotonic() + 10
+        while service.workers.active and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert service.workers.active == 0, "the stream thread is still running after Stop"
+        text = page.locator("#gen-output textarea").input_value()
+        screenshot(page, "generation-engine-stopped")
+    time.sleep(1.5)
+    assert finished() == finished_before, "vLLM finished the request: Stop did not reach it"
+    assert tokens() > tokens_before and text.startswith("Once upon a time")

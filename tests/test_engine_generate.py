@@ -1,0 +1,287 @@
+"""Generation on a real vLLM server through the app's /generate, against plain transformers.
+
+The engine serves stories260K-hd32 (stories260K made exactly equivalent with head_dim 32); the
+reference is plain transformers on stories260K itself, computed here independently of the app.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+import torch
+from gradio_client.exceptions import AppError
+
+from .engine_server import SERVED_NAME, BusyEngine
+from .fixtures import SHARED_MODELS
+from .http_calls import HttpCaller
+
+ENGINE_MODEL = f"{SERVED_NAME}@vllm"
+TOL = 1e-4
+
+
+@pytest.fixture(scope="module")
+def reference():
+    """Plain transformers on stories260K: greedy ids, and each step's probability and top-5."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    model = AutoModelForCausalLM.from_pretrained(SHARED_MODELS / "stories260K", dtype=torch.float32).eval()
+    tok = AutoTokenizer.from_pretrained(SHARED_MODELS / "stories260K")
+
+    def greedy(prompt: str, n: int, repetition_penalty: float = 1.0) -> list[dict]:
+        ids = tok(prompt, return_tensors="pt").input_ids
+        with torch.inference_mode():
+            out = model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=n, do_sample=False,
+                                 repetition_penalty=repetition_penalty, return_dict_in_generate=True,
+                                 output_logits=True)
+        steps = []
+        for step, token_id in enumerate(out.sequences[0, ids.shape[1]:].tolist()):
+            probs = torch.softmax(out.logits[step][0].float(), dim=-1)
+            top = probs.topk(5)
+            steps.append({"id": token_id, "prob": probs[token_id].item(),
+                          "top": list(zip(top.indices.tolist(), top.values.tolist()))})
+        return steps
+
+    return greedy
+
+
+def assert_same_steps(tokens: list[dict], expected: list[dict]) -> None:
+    assert [t["id"] for t in tokens] == [s["id"] for s in expected]
+    for t, s in zip(tokens, expected):
+        assert abs(t["prob"] - s["prob"]) <= TOL, (t, s)
+        assert len(t["top"]) == 5
+        for alt, (i, p) in zip(t["top"], s["top"]):
+            assert abs(alt["prob"] - p) <= TOL, (t, s)
+            # the same token at each rank, unless two candidates tie there
+            assert alt["id"] == i or any(abs(p - q) < 1e-6 for j, q in s["top"] if j == alt["id"]), (t, s)
+
+
+@pytest.mark.parametrize("prompt, n, penalty", [("Once upon a time", 200, 1.0),
+                                                ("The little dog saw a big red ball. He", 120, 1.3)])
+def test_greedy_on_the_engine_equals_plain_transformers(engine_client, reference, prompt, n, penalty):
+    engine = engine_client.predict(model=ENGINE_MODEL, prompt=prompt, max_new_tokens=n,
+                                   repetition_penalty=penalty, api_name="/generate")
+    local = engine_client.predict(model="stories260K", prompt=prompt, max_new_tokens=n, repetition_penalty=penalty,
+                                  api_name="/generate")
+    expected = reference(prompt, n, penalty)
+    assert len(engine["tokens"]) == n
+    assert_same_steps(engine["tokens"], expected)
+    assert_same_steps(local["tokens"], expected)  # the local backend too: both agree with transformers
+    for e, loc in zip(engine["tokens"], local["tokens"]):
+        assert abs(e["prob"] - loc["prob"]) <= TOL
+        assert all(abs(a["prob"] - b["prob"]) <= TOL for a, b in zip(e["top"], loc["top"]))
+    assert engine["completion"] == local["completion"] == "".join(t["token"] for t in engine["tokens"])
+    # vLLM packs 4 tokens per chunk (--engine-stream-interval): each token still gets its own text piece,
+    # and alternatives read as the local backend reads them
+    assert [t["token"] for t in engine["tokens"]] == [t["token"] for t in local["tokens"]]
+    assert [[a["token"] for a in t["top"]] for t in engine["tokens"]] == [[a["token"] for a in t["top"]]
+                                                                          for t in local["tokens"]]
+    assert engine["model"] == ENGINE_MODEL and engine["device"] == "remote"
+
+
+def test_seeded_sampling_is_reproducible(engine_client):
+    args = dict(model=ENGINE_MODEL, prompt="Once upon a time", max_new_tokens=40, do_sample=True, temperature=0.9,
+                top_k=40, top_p=0.95, repetition_penalty=1.1, num_sequences=3, api_name="/generate")
+    first = engine_client.predict(seed=1234, **args)
+    again = engine_client.predict(seed=1234, **args)
+    other = engine_client.predict(seed=99, **args)
+    assert first["completions"] == again["completions"] and first["tokens"] == again["tokens"]
+    assert len(set(first["completions"])) > 1, "three sampled sequences should differ"
+    assert other["completions"] != first["completions"]
+    drawn = engine_client.predict(seed=-1, **args)  # a drawn seed is reported and reproduces the run
+    assert drawn["seed"] >= 0
+    assert engine_client.predict(seed=drawn["seed"], **args)["completions"] == drawn["completions"]
+
+
+def test_greedy_with_several_sequences(engine_client):
+    out = engine_client.predict(model=ENGINE_MODEL, prompt="Once upon a time", max_new_tokens=10, num_sequences=3,
+                                api_name="/generate")
+    assert len(out["completions"]) == 3 and len(set(out["completions"])) == 1
+
+
+def test_parameters_the_engine_cannot_honour_are_refused(engine_client):
+    with pytest.raises(AppError, match="no_repeat_ngram_size=3"):
+        engine_client.predict(model=ENGINE_MODEL, prompt="Hi", no_repeat_ngram_size=3, api_name="/generate")
+    with pytest.raises(AppError, match="dtype=bfloat16"):
+        engine_client.predict(model=ENGINE_MODEL, prompt="Hi", dtype="bfloat16", api_name="/generate")
+
+
+@pytest.mark.parametrize("api_name, kwargs, what", [
+    ("/attention", dict(text="Once upon a time"), "attention"),
+    ("/next_token", dict(prompt="Once upon a time"), "next-token"),
+    ("/fill_mask", dict(text="a [MASK] b"), "fill-mask"),
+    ("/next_sentence", dict(sentence_a="A.", sentence_b="B."), "next-sentence"),
+])
+def test_tabs_that_need_internals_say_generation_only(engine_client, api_name, kwargs, what):
+    with pytest.raises(AppError) as err:
+        engine_client.predict(model=ENGINE_MODEL, **kwargs, api_name=api_name)
+    message = str(err.value)
+    assert "only generates text" in message and what in message and "'vllm'" in message
+    local = "stories260K" if api_name in ("/attention", "/next_token") else None
+    assert (f"available locally as '{local}'" in message) if local else "No local copy" in message
+    with pytest.raises(AppError, match="only generates text"):
+        engine_client.predict(tokenizers=[ENGINE_MODEL], text="Hi", api_name="/tokenize")
+
+
+def test_models_lists_each_engine_and_its_state(engine_client):
+    engines = {e["engine"]: e for e in engine_client.predict(api_name="/models")["engines"]}
+    assert engines["vllm"]["up"] is True
+    assert engines["vllm"]["models"] == [{"model": ENGINE_MODEL, "id": SERVED_NAME, "max_model_len": 512}]
+    assert engines["closed"]["up"] is False and "cannot be reached" in engines["closed"]["error"]
+    assert "garbage@fake" in [m["model"] for m in engines["fake"]["models"]]
+
+
+def _stream_ui(url: str, args: list):
+    http = HttpCaller(url)
+    event, response = http.start("/generate_ui", json.dumps({"data": args}))
+    assert event, response.text
+    return http, http.http.stream("GET", f"{http.url}/gradio_api/call/generate_ui/{event}")
+
+
+def _wait(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def _settled(read, quiet: float = 1.0, timeout: float = 15.0) -> float:
+    """A counter's value once it has stopped changing for `quiet` seconds."""
+    value, since, deadline = read(), time.monotonic(), time.monotonic() + timeout
+    while time.monotonic() < deadline and time.monotonic() - since < quiet:
+        time.sleep(0.2)
+        if (now := read()) != value:
+            value, since = now, time.monotonic()
+    return value
+
+
+def traced_streams(monkeypatch, client) -> list[tuple[int, bool]]:
+    """(chunks read, stopped before the end) of each stream the app opens on this engine."""
+    streams, real = [], client.stream
+
+    def traced(body, stop=None):
+        read = 0
+        try:
+            for chunk in real(body, stop):
+                read += 1
+                yield chunk
+        finally:  # closed by the consumer, or ended by the stop event: either way not by [DONE]
+            streams.append((read, stop is not None and stop.is_set()))
+
+    monkeypatch.setattr(client, "stream", traced)
+    return streams
+
+
+@pytest.mark.parametrize("how", ["disconnect", "cancel"])
+def test_stop_ends_the_engines_generation(engine_app, vllm, how, monkeypatch):
+    """Leaving (or pressing Stop) closes the HTTP stream to vLLM, which aborts the request: it never
+    finishes (vLLM's count of requests finished by length stays; the busy requests are aborted too)."""
+    url, service = engine_app
+    tokens = lambda: vllm.metric("vllm:generation_tokens_total")  # noqa: E731
+    finished = lambda: vllm.metric("vllm:request_success_total", finished_reason="length")  # noqa: E731
+    before, finished_before = _settled(tokens), finished()
+    args = [ENGINE_MODEL, "Once upon a time", "sampling", 480, 1.0, 0, 1.0, 1.0, 0, 7, 4, "auto", "en"]
+    streams = traced_streams(monkeypatch, service.engines.find(ENGINE_MODEL).client)
+    with BusyEngine(vllm.url):  # other users' requests: ours lasts seconds, so Stop comes before its end
+        _stop_midway(url, service, args, how)
+    assert _wait(lambda: service.workers.active == 0, 10), "the app's stream thread is still running"
+    assert len(streams) == 1 and streams[0][1], streams  # the app stopped reading before the end
+    assert streams[0][0] < 4 * 480 // 4  # chunks of 4 tokens per sequence: far fewer than the whole answer
+    generated = _settled(tokens) - before
+    assert finished() == finished_before, "the engine finished the request: it was not stopped"
+    assert generated > 0
+
+
+def _stop_midway(url: str, service, args: list, how: str) -> None:
+    if how == "disconnect":
+        http, stream = _stream_ui(url, args)
+        with stream as response:
+            seen = 0
+            for line in response.iter_lines():
+                seen += line.startswith("event:") and "generating" in line
+                assert "event: error" not in line
+                if seen >= 2:
+                    break
+        http.close()
+    else:
+        from gradio_client import Client
+
+        client = Client(url, verbose=False)
+        job = client.submit(*args, api_name="/generate_ui")
+        assert _wait(lambda: service.workers.active > 0, 30)  # streaming from vLLM: press Stop at once
+        job.cancel()
+
+
+def test_copy_as_python_reproduces_the_result_with_openai(engine_app, vllm):
+    pytest.importorskip("openai")
+    service = engine_app[1]
+    kwargs = dict(max_new_tokens=12, do_sample=True, temperature=0.8, top_k=30, top_p=0.9, seed=5, num_sequences=2)
+    out = service.generate(ENGINE_MODEL, "Once upon a time", **kwargs)
+    code = service.python("generate", out)
+    assert "from openai import OpenAI" in code and vllm.url + "/v1" in code and "api_key=os.environ" in code
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = proc.stdout.splitlines()
+    state = out.result
+    assert lines[:2] == [repr(state.prompt + s.completion) for s in state.sequences]
+    first = lines[2].split()
+    assert int(first[0]) == state.sequences[0].tokens[0].id
+    assert float(first[1]) == pytest.approx(state.sequences[0].tokens[0].prob, abs=1e-4)
+
+
+def test_many_users_at_once_get_the_same_greedy_text(engine_client, engine_app):
+    """16 concurrent requests are admitted together (vLLM batches them) and each gets the greedy text."""
+    expected = engine_client.predict(model=ENGINE_MODEL, prompt="Once upon a time", max_new_tokens=30,
+                                     api_name="/generate")
+    results, errors = [], []
+
+    def one():
+        try:
+            results.append(engine_client.predict(model=ENGINE_MODEL, prompt="Once upon a time", max_new_tokens=30,
+                                                 api_name="/generate"))
+        except Exception as exc:  # noqa: BLE001 - collected, asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors and len(results) == 16
+    assert {r["completion"] for r in results} == {expected["completion"]}
+    assert engine_app[1].concurrency_limit("generate") >= 16
+
+
+def test_generate_tab_handlers_on_the_engine(engine_app):
+    """The tab's handlers without a browser: the picker refresh offers the engine's models and says which
+    engine is down; a run streams and ends with the stats, table and openai code."""
+    import gradio as gr
+
+    from llm_playground.ui import generation_tab
+    from llm_playground.ui.app import build_tabs
+
+    service = engine_app[1]
+    with gr.Blocks():
+        with gr.Tabs() as tabs:
+            ui = next(link for link in build_tabs(service, tabs) if link.tab == "generate").ui
+    refreshed = generation_tab.refresh_engines(ui, service)
+    assert ENGINE_MODEL in refreshed[ui.model]["choices"] and "stories260K" in refreshed[ui.model]["choices"]
+    assert "engine **closed**" in refreshed[ui.engines]["value"] and "not answering" in refreshed[ui.engines]["value"]
+    states = list(generation_tab.run_generation(ui, service, ENGINE_MODEL, "Once upon a time", "greedy", 12, 1.0, 50,
+                                                1.0, 1.0, 0, 0, 1, "auto"))
+    final = states[-1]
+    assert "12 tokens" in final[ui.stats] and "served by the engine at" in final[ui.stats]
+    assert len(final[ui.table]) == 12 and "from openai import OpenAI" in final[ui.panel.code]
+    exported = json.loads(open(final[ui.panel.json]["value"]).read())  # ⬇ Result as JSON = the API's answer
+    api = service.generate(ENGINE_MODEL, "Once upon a time", max_new_tokens=12)
+    assert exported["model"] == ENGINE_MODEL and exported["device"] == "remote"
+    assert exported["tokens"] == [t.to_dict() for t in api.result.sequences[0].tokens]
+    chart = json.loads(final[ui.chart].plot)
+    assert len(chart["data"][0]["y"]) == 12  # one bar per token
