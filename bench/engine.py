@@ -25,14 +25,17 @@ SKIPPED = ("no vLLM virtualenv (.venv-vllm/, or PLAYGROUND_VLLM_PYTHON): `bash s
            "then run the benchmark again")
 
 
-def direct_body(tokens: int) -> dict:
-    """Exactly what the app sends vLLM for a greedy request (its default settings)."""
+def direct_body(tokens: int, whole: bool = False) -> dict:
+    """Exactly what the app sends vLLM for a greedy request (its default settings): a streamed one (the
+    Generate tab), or one whose whole result is returned (/generate, bigger chunks)."""
     from llm_playground.backends.engine import request_body
     from llm_playground.config import settings_from_args
+    from llm_playground.generations import WHOLE_RESULT_CHUNK
     from llm_playground.tasks.generation import GenerationParams
 
     params = GenerationParams(max_new_tokens=tokens).validated()
-    return request_body(SERVED_NAME, PROMPT, params, settings_from_args([]).engine_stream_interval)
+    interval = settings_from_args([]).engine_stream_interval
+    return request_body(SERVED_NAME, PROMPT, params, max(interval, WHOLE_RESULT_CHUNK) if whole else interval)
 
 
 class Direct:
@@ -41,10 +44,10 @@ class Direct:
     def __init__(self, url: str):
         self.url, self.http = url, httpx.Client(timeout=120)
 
-    def run(self, tokens: int) -> tuple[float, float, int]:
+    def run(self, tokens: int, whole: bool = False) -> tuple[float, float, int]:
         """(seconds to the first token, total seconds, tokens)."""
         start, first, count = time.perf_counter(), None, 0
-        with self.http.stream("POST", self.url + "/v1/completions", json=direct_body(tokens)) as response:
+        with self.http.stream("POST", self.url + "/v1/completions", json=direct_body(tokens, whole)) as response:
             for line in response.iter_lines():
                 if line.startswith("data: {"):
                     chunk = json.loads(line[6:])
@@ -53,7 +56,7 @@ class Direct:
         return first, time.perf_counter() - start, count
 
     def generate(self, tokens: int) -> int:
-        return self.run(tokens)[2]
+        return self.run(tokens, whole=True)[2]
 
 
 class ThroughApp:

@@ -19,6 +19,9 @@ from .tasks.generation import GenerationParams, GenerationState
 from .workers import Workers
 
 CONCURRENCY = 4  # requests per concurrency id at once; local generations never exceed it
+# Nobody watches a whole-result generation stream: bigger engine chunks cost the engine and the app fewer
+# JSON messages (a stop or a vanished client is still noticed within one chunk).
+WHOLE_RESULT_CHUNK = 16
 
 
 class Generations:
@@ -48,6 +51,8 @@ class Generations:
             keep_going: Callable[[], bool] | None = None) -> GenerationState | None:
         """The final state, computed on the calling thread; None when `keep_going` said stop first."""
         produce = self._engine if isinstance(backend, EngineGeneration) else self._local
+        if isinstance(backend, EngineGeneration):
+            backend.chunk_tokens = WHOLE_RESULT_CHUNK
         state, stop = None, threading.Event()
         steps = produce(backend, prompt, params, stop)
         try:

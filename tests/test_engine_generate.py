@@ -214,7 +214,8 @@ def _stop_midway(url: str, service, args: list, how: str) -> None:
 
         client = Client(url, verbose=False)
         job = client.submit(*args, api_name="/generate_ui")
-        assert _wait(lambda: service.workers.active > 0, 30)  # streaming from vLLM: press Stop at once
+        # streaming from vLLM (the page has shown some text): press Stop
+        assert _wait(lambda: service.workers.active > 0 and len(job.outputs()) >= 2, 30)
         job.cancel()
 
 

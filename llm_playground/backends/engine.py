@@ -76,6 +76,7 @@ class EngineGeneration:
     def __init__(self, served: ServedModel, texts: TokenTexts, dtype: str = "auto"):
         self.served, self.texts, self.dtype = served, texts, dtype
         self.info = engine_info(served)
+        self.chunk_tokens: int | None = None  # tokens per streamed chunk, if not the engine client's default
 
     def session(self):
         return contextlib.nullcontext()  # the engine keeps its own model loaded
@@ -114,7 +115,8 @@ class EngineGeneration:
         sequences = [Sequence() for _ in range(n)] if params.do_sample else [Sequence()] * n
         state, start = GenerationState(prompt, params, sequences), time.perf_counter()
         client = self.served.client
-        chunks = client.stream(request_body(self.served.id, prompt, params, client.stream_interval), stop)
+        interval = max(self.chunk_tokens or 0, client.stream_interval)
+        chunks = client.stream(request_body(self.served.id, prompt, params, interval), stop)
         try:
             for chunk in chunks:
                 for choice in self._choices(chunk, len(sequences)):
