@@ -293,7 +293,10 @@ class PlaygroundService:
         return [] if self.hub_reachable() else [n for n in self.catalog.names(task) if not self.catalog.entries[n].local]
 
     def offline_note(self, lang: str = "en") -> str:
-        return "" if self.hub_reachable() else tr(lang, "offline")
+        if self.hub_reachable():
+            return ""
+        no_bert = not self.model_choices(FILL_MASK) or not self.model_choices(NEXT_SENTENCE)
+        return tr(lang, "offline") + (tr(lang, "offline_no_bert") if no_bert else "")
 
     def usable(self, name: str) -> bool:
         """Whether a catalogue model can be used now (local, or the Hub is reachable): examples offer only these."""

@@ -118,3 +118,20 @@ def test_a_link_opens_in_its_language(browser, app_server):
         page.wait_for_function("document.querySelector('#nt-link input, #nt-link textarea')?.value.includes('lang=ja')")
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_offline_banner_asks_for_a_bert_only_when_there_is_none(shared_service, lang):
+    """Offline with a local BERT (the test models) the banner does not send the user looking for one; with
+    only the built-in model it says Fill-mask and Next sentence need one, and how to add it."""
+    from llm_playground.config import Settings
+    from llm_playground.service import PlaygroundService
+
+    with_bert = shared_service.offline_note(lang)
+    builtin_only = PlaygroundService(Settings(), hub_probe=lambda: False)
+    try:
+        alone = builtin_only.offline_note(lang)
+    finally:
+        builtin_only.close()
+    assert "stories260K" in with_bert and "stories260K" in alone
+    assert "BERT" not in with_bert and "BERT" in alone and "--models-dir" in alone

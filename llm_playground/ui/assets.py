@@ -64,6 +64,27 @@ window.playgroundSetLanguage = async (lang) => {
   if (lang === "en") url.searchParams.delete("lang"); else url.searchParams.set("lang", lang);
   window.playgroundReplaceUrl(url.toString());
 };
+// Gradio 6.31 does not open its API page for a link to ?view=api: its code is fetched when the pointer
+// enters the footer's "Use via API" button, and the page only appears when the button then toggles the
+// view. Do the same for such a link: load the code, then toggle off and on.
+if (new URLSearchParams(location.search).get("view") === "api") {
+  const openApiPage = (tries) => {
+    const button = document.querySelector("footer .show-api");
+    if (!button) {
+      if (tries > 0) setTimeout(() => openApiPage(tries - 1), 200);
+      return;
+    }
+    button.dispatchEvent(new MouseEvent("mouseenter"));
+    setTimeout(() => {
+      if (document.querySelector(".api-docs")) return;
+      button.click();
+      setTimeout(() => button.click(), 50);
+    }, 1000);
+  };
+  // gradio may add this script after the page has loaded
+  if (document.readyState === "complete") openApiPage(100);
+  else window.addEventListener("load", () => openApiPage(100));
+}
 </script>
 """
 
