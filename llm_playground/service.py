@@ -19,12 +19,13 @@ from .backends.local import LocalGeneration, model_info
 from .catalog import ATTENTION, FILL_MASK, GENERATION, NEXT_SENTENCE, TOKENIZER
 from .config import Settings
 from .devices import dtype_name
-from .errors import ClientGone, InvalidInput
+from .errors import ClientGone, InvalidInput, TaskNotSupported
 from .exports import ExportFolder
 from .manager import ModelManager
 from .ratelimit import RateLimiter, TooManyAtOnce
 from .tasks import attention as attention_task
 from .tasks import fill_mask as fill_mask_task
+from .tasks import logit_lens as logit_lens_task
 from .tasks import next_sentence as next_sentence_task
 from .tasks import next_token as next_token_task
 from .tasks import prompt_logprobs as prompt_logprobs_task
@@ -160,6 +161,22 @@ class PlaygroundService:
             result = next_token_task.next_token(loaded, values["prompt"], values["top_k"], values["temperature"],
                                                 values["top_p"])
         return Outcome(result, model_info(loaded), values)
+
+    def logit_lens(self, model: str, text: str, top_k: int = 5, progress: Progress | None = None) -> Outcome:
+        values = self.check("logit-lens", model=model, text=text, top_k=top_k)
+        with self._causal_lm(values["model"], progress) as loaded:
+            result = logit_lens_task.logit_lens(loaded, values["text"], values["top_k"])
+        return Outcome(result, model_info(loaded), values)
+
+    @contextlib.contextmanager
+    def _causal_lm(self, name: str, progress: Progress | None):
+        """_using for tasks that read a causal LM's head: a BERT is refused saying what the task needs."""
+        try:
+            with self._using(name, GENERATION, progress=progress) as loaded:
+                yield loaded
+        except TaskNotSupported as exc:
+            raise TaskNotSupported(f"The logit lens needs a causal language model (one that predicts the next "
+                                   f"token); '{name}' is not one.") from exc
 
     def fill_mask(self, model: str, text: str, top_k: int = 5, progress: Progress | None = None) -> Outcome:
         values = self.check("fill-mask", model=model, text=text, top_k=top_k)
