@@ -30,7 +30,10 @@ MAX_MASKS = 20
 MAX_TOKENIZERS = 6
 MAX_ATTENTION_TOKENS = 512  # a 512x512 matrix per head is already ~1 pixel per cell
 MAX_LENS_TOP_K = 10  # logit lens: predictions kept per layer and position (the JSON grows with it)
-MAX_LENS_TOKENS = 512  # logit lens: positions per run (tasks/logit_lens.MAX_TOKENS)
+MAX_LENS_TOKENS = 512  # logit lens: positions per run, whatever the model's context
+# Logit lens: predictions (layers x positions x top_k) per run: stories260K's whole context (6 x 512) at the default
+# top-k of 5, about 0.94 MB of JSON (README). A deeper model reads fewer positions, or fewer predictions per position.
+MAX_LENS_PREDICTIONS = 6 * 512 * 5
 MAX_SEED = 2**63 - 1
 LINK_MAX_SEED = 2**53 - 1  # what a browser number keeps exactly
 

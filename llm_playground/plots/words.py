@@ -111,6 +111,28 @@ W: dict[str, tuple[str, str]] = {
     "att_weight_axis": ("attention weight", "アテンションの重み"),
     "att_query_label": ("query: {label}", "クエリ：{label}"),
     "att_hover": ("query {q}<br>key {k}<br>", "クエリ {q}<br>キー {k}<br>"),
+    # Logit lens
+    "ll_summary": ("**{n} tokens** × **{layers} layers** (embeddings + {blocks} blocks) · {name} · at the last position "
+                   "the model predicts **{token}** ({prob:.1%}){first}",
+                   "**{n} トークン** × **{layers} 層**（埋め込み + {blocks} ブロック）· {name} · 最後の位置でモデルが"
+                   "予測するのは **{token}**（{prob:.1%}）{first}"),
+    "ll_first": (", the top-1 token from layer {layer} on", "、層 {layer} 以降で1位"),
+    "ll_first_embeddings": (", the top-1 token already in the embeddings", "、埋め込みの時点ですでに1位"),
+    "ll_embeddings": ("embeddings", "埋め込み"),
+    "ll_layer_n": ("layer {k}", "層 {k}"),
+    "ll_entropy": ("entropy {bits:.2f} bits", "エントロピー {bits:.2f} ビット"),
+    "ll_hover_head": ("after {position}: {token}", "{position}: {token} の次"),
+    "ll_top1_prob": ("top-1 probability", "1位の確率"),
+    "ll_grid_title": ("Logit lens: the most likely next token read at every layer (hover a cell for its top-k)",
+                      "ロジットレンズ：各層で読み取った最も確率の高い次のトークン（セルにマウスを重ねると上位 k 件）"),
+    "ll_position_axis": ("position: token (each column predicts the token after it)",
+                         "位置：トークン（各列はその次のトークンを予測）"),
+    "ll_final": ("final prediction {token}", "最終的な予測 {token}"),
+    "ll_next": ("actual next token {token}", "実際の次のトークン {token}"),
+    "ll_rank": ("rank", "順位"),
+    "ll_prob_axis": ("probability (labels: rank)", "確率（ラベル：順位）"),
+    "ll_trajectory_title": ("Across the layers, after position {position} ({token})",
+                            "位置 {position}（{token}）の次のトークン：層ごとの変化"),
     # Tokenizer
     "tok_nothing": ("Choose one or more tokenizers above.", "上でトークナイザーを1つ以上選んでください。"),
     "tok_failed": ("{name}: {message}", "{name}：{message}"),

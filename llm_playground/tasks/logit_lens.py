@@ -22,13 +22,11 @@ from dataclasses import dataclass
 import torch
 
 from ..errors import InvalidInput, PlaygroundError
+from ..specs import MAX_LENS_PREDICTIONS, MAX_LENS_TOKENS
 from .encoder import usable_positions
 from .generation import Detokenizer, encode_prompt
 
-MAX_TOKENS = 512  # positions per run: bounds the grid whatever the model's context
-# Predictions (layers x positions x top_k) per run: stories260K's whole context (6 x 512) at the default top-k of 5,
-# about 0.94 MB of JSON (README). A deeper model reads fewer positions, or fewer predictions per position.
-MAX_PREDICTIONS = 6 * 512 * 5
+MAX_TOKENS, MAX_PREDICTIONS = MAX_LENS_TOKENS, MAX_LENS_PREDICTIONS  # bound the grid and its JSON (specs.py)
 NORM_NAMES = ("norm", "ln_f", "final_layer_norm", "final_norm", "norm_f")  # Llama/Qwen, GPT-2, NeoX/OPT, ...
 
 

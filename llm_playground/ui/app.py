@@ -9,8 +9,8 @@ from starlette.middleware import Middleware
 
 from .. import api, clients, rest
 from ..service import PlaygroundService
-from . import (attention_tab, fill_mask_tab, generation_tab, gradio_patches, links, models_tab, next_sentence_tab,
-               next_token_tab, share, tokenizer_tab)
+from . import (attention_tab, fill_mask_tab, generation_tab, gradio_patches, links, logit_lens_tab, models_tab,
+               next_sentence_tab, next_token_tab, share, tokenizer_tab)
 from .assets import CSS, HEAD, SWITCH_LANGUAGE_JS
 from .body_limit import BodyLimit
 from .common import bind
@@ -18,7 +18,8 @@ from .i18n import I18N, TEXTS, t
 
 # The UI module of each tab spec (specs.py gives the order, ids and labels).
 TAB_MODULES = {"generate": generation_tab, "next-token": next_token_tab, "fill-mask": fill_mask_tab,
-               "next-sentence": next_sentence_tab, "attention": attention_tab, "tokenizer": tokenizer_tab}
+               "next-sentence": next_sentence_tab, "attention": attention_tab, "logit-lens": logit_lens_tab,
+               "tokenizer": tokenizer_tab}
 
 
 def register_api(service: PlaygroundService) -> None:
