@@ -10,6 +10,7 @@ from .text import plain
 from .words import tr
 
 MAX_CELL_TEXT = 40  # positions beyond which the cells' token labels no longer fit: hover only
+CELL_WIDTH = 46  # px per position while cells show their token: a phone scrolls the grid (assets.CSS) instead
 FINAL, NEXT = "#1c7ed6", "#e8590c"
 
 
@@ -37,10 +38,11 @@ def grid_figure(data: dict, lang: str = "en") -> go.Figure:
     heat = go.Heatmap(z=z, x=list(range(n)), y=list(range(len(grid))), zmin=0, zmax=1, colorscale="Blues",
                       text=text, customdata=hover, hovertemplate="%{customdata}<extra></extra>", xgap=1, ygap=1,
                       colorbar=dict(title=dict(text=tr(lang, "ll_top1_prob"), side="right"), thickness=12))
+    fig = go.Figure(heat)
     if n <= MAX_CELL_TEXT:
         heat.update(texttemplate="%{text}", textfont=dict(size=11))
-    fig = go.Figure(heat)
-    fig.update_layout(title=tr(lang, "ll_grid_title"), template="plotly_white",
+        fig = go.Figure(heat, layout=dict(width=max(520, 170 + CELL_WIDTH * n)))
+    fig.update_layout(title=dict(text=tr(lang, "ll_grid_title"), x=0, xanchor="left"), template="plotly_white",
                       height=max(300, 34 * len(grid) + 170), margin=dict(l=20, r=20, t=50, b=20),
                       xaxis=dict(title=tr(lang, "ll_position_axis"), tickmode="array", tickvals=list(range(n)),
                                  ticktext=position_labels(data["tokens"]), tickangle=-45 if n > 8 else 0,
@@ -75,13 +77,14 @@ def trajectory_figure(data: dict, position: int, lang: str = "en") -> go.Figure:
     the token that really comes next, read at every layer."""
     tracked, names = data["tracked"][position], layer_names(data["layers"], lang)
     fig = go.Figure()
-    _line(fig, tracked["final"], "ll_final", FINAL, names, lang)
-    if tracked["next"] and tracked["next"]["id"] != tracked["final"]["id"]:
+    same = tracked["next"] and tracked["next"]["id"] == tracked["final"]["id"]
+    _line(fig, tracked["final"], "ll_final_is_next" if same else "ll_final", FINAL, names, lang)
+    if tracked["next"] and not same:
         _line(fig, tracked["next"], "ll_next", NEXT, names, lang)
     token = plain(shown(data["tokens"][position]))
     fig.update_layout(title=tr(lang, "ll_trajectory_title", position=position, token=token),
                       template="plotly_white", height=360, margin=dict(l=20, r=20, t=60, b=20),
                       xaxis=dict(tickmode="array", tickvals=list(range(len(names))), ticktext=names, automargin=True),
                       yaxis=dict(title=tr(lang, "ll_prob_axis"), range=[0, 1.08], tickformat=".0%"),
-                      legend=dict(orientation="h", y=-0.2))
+                      showlegend=True, legend=dict(orientation="h", y=-0.22))
     return fig

@@ -18,8 +18,8 @@ from .share import Field, TabLink
 
 TAB = "logit-lens"
 LAST = -1  # the position control's "last token"
-EXAMPLES = [["Once upon a time, there was a little girl named Lily. She loved to play", "stories260K"],
-            ["Tom and his mom went to the park. Tom saw a big", "stories260K"],
+EXAMPLES = [["Once upon a time, there was a little girl named", "stories260K"],  # " Lily" wins in the last block
+            ["Lily and Ben went to the park. They saw a big", "stories260K"],
             ["The capital of France is", "gpt2"]]
 
 
