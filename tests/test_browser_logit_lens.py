@@ -57,7 +57,7 @@ def test_logit_lens_in_japanese_and_a_refused_model(browser, app_server):
         wait_text(page, "#ll-summary", "層")
         page.wait_for_selector("#ll-grid .js-plotly-plot .heatmaplayer")
         assert "ロジットレンズ" in page.locator("#tabs").inner_text()
-        assert "最後のトークン" in page.locator("#ll-position").inner_text() or True
+        assert page.locator("#ll-position input").input_value() == "最後のトークン"
         shot(page, "logit-lens-1400-ja")
         page.set_viewport_size({"width": 420, "height": 900})
         page.wait_for_timeout(500)

@@ -40,8 +40,8 @@ def grid_figure(data: dict, lang: str = "en") -> go.Figure:
                       colorbar=dict(title=dict(text=tr(lang, "ll_top1_prob"), side="right"), thickness=12))
     fig = go.Figure(heat)
     if n <= MAX_CELL_TEXT:
-        heat.update(texttemplate="%{text}", textfont=dict(size=11))
-        fig = go.Figure(heat, layout=dict(width=max(520, 170 + CELL_WIDTH * n)))
+        fig.update_traces(texttemplate="%{text}", textfont=dict(size=11))
+        fig.update_layout(width=max(520, 170 + CELL_WIDTH * n))
     fig.update_layout(title=dict(text=tr(lang, "ll_grid_title"), x=0, xanchor="left"), template="plotly_white",
                       height=max(300, 34 * len(grid) + 170), margin=dict(l=20, r=20, t=50, b=20),
                       xaxis=dict(title=tr(lang, "ll_position_axis"), tickmode="array", tickvals=list(range(n)),
