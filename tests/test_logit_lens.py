@@ -175,3 +175,24 @@ def test_copy_as_python_gives_the_same_grid(shared_service):
         assert torch.allclose(values, torch.tensor(out.result.top_probs[layer]), atol=1e-6)
         assert torch.allclose(entropy, torch.tensor(out.result.entropy[layer]), atol=1e-4)
     assert "layer 0:" in ns["stdout"] and math.isfinite(out.result.entropy[0][0])
+
+
+def test_another_requests_forward_is_not_read(shared_service):
+    """The hook on the shared final norm must see only the lens's own pass: here another request's forward runs
+    (holding the model's lock, as every forward does) while the lens waits for that lock. It failed before: the
+    hook was set before the lock was taken and recorded the other request's hidden state."""
+    import threading
+    import time
+
+    loaded = shared_service.manager.get("stories260K", "generation")
+    alone = shared_service.logit_lens("stories260K", "Lily and Ben", top_k=3).result
+    results = []
+    with loaded.lock:
+        worker = threading.Thread(target=lambda: results.append(
+            shared_service.logit_lens("stories260K", "Lily and Ben", top_k=3).result))
+        worker.start()
+        time.sleep(0.3)  # the lens is now waiting for the lock
+        with torch.no_grad():
+            loaded.model(encode_prompt(loaded.tokenizer, "Once upon a time, there was a dog"))
+    worker.join(timeout=60)
+    assert results and results[0].top_ids == alone.top_ids and results[0].top_probs == alone.top_probs

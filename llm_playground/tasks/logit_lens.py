@@ -17,6 +17,7 @@ The last layer's probabilities are the model's own softmax(logits).
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 
 import torch
@@ -75,15 +76,13 @@ class LensResult:
         return {"top": [{"token": self.vocab[i], "id": i, "prob": round(p, 6)} for i, p in zip(ids, probs)],
                 "entropy": round(self.entropy[layer][position], 4)}
 
-    def to_dict(self, model: str, tracked: bool = True) -> dict:
-        """grid[layer][t]: the prediction for the token after position t, read at that layer (0 = embeddings).
-        tracked: per position, the final prediction's and the actual next token's probability and rank."""
-        out = {"model": model, "tokens": self.tokens, "layers": self.num_layers,
-               "grid": [[self.cell(layer, t) for t in range(len(self.ids))] for layer in range(self.num_layers)]}
-        if tracked:
-            out["tracked"] = [{"final": self.track(t, "final"), "next": self.track(t, "next")}
-                              for t in range(len(self.ids))]
-        return out
+    def to_dict(self, model: str) -> dict:
+        """grid[layer][t]: the prediction for the token after position t, read at that layer (0 = embeddings);
+        tracked[t]: the final prediction's and the actual next token's probability and rank at every layer."""
+        positions = range(len(self.ids))
+        return {"model": model, "tokens": self.tokens, "layers": self.num_layers,
+                "grid": [[self.cell(layer, t) for t in positions] for layer in range(self.num_layers)],
+                "tracked": [{"final": self.track(t, "final"), "next": self.track(t, "next")} for t in positions]}
 
 
 def preprocess(loaded, text: str, top_k: int) -> torch.Tensor:
@@ -130,6 +129,22 @@ def _read(logits: torch.Tensor, k: int, final_ids: torch.Tensor, next_ids: torch
     return top.values, top.indices, entropy, *tracked(final_ids), *tracked(next_ids)
 
 
+def _pass(model, norm, ids: torch.Tensor):
+    """(the model's outputs with hidden states, the final norm's input). The caller holds the model's lock, so
+    no other request's forward runs through the norm while the hook is on; the hook also ignores other threads."""
+    captured, me = {}, threading.get_ident()
+
+    def record(_module, args, _output) -> None:  # returns None: a value returned here would replace the output
+        if threading.get_ident() == me:
+            captured.setdefault("pre", args[0])
+
+    hook = norm.register_forward_hook(record)
+    try:
+        return model(input_ids=ids, output_hidden_states=True), captured.get("pre")
+    finally:
+        hook.remove()
+
+
 def forward(loaded, ids: torch.Tensor, k: int) -> LensTensors:
     """One pass; every layer projected and reduced under the lock (it reads the model's norm and head)."""
     from .validation import out_of_memory_as_error
@@ -138,28 +153,18 @@ def forward(loaded, ids: torch.Tensor, k: int) -> LensTensors:
     norm, head = final_norm(model, loaded.name), model.get_output_embeddings()
     if head is None:
         raise PlaygroundError(f"{loaded.name} has no output embedding, so the logit lens cannot read its layers.")
-    captured = {}
-
-    def record(_module, args, _output) -> None:  # returns None: a value returned here would replace the output
-        captured.setdefault("pre", args[0])
-
-    hook = norm.register_forward_hook(record)
-    try:
-        with loaded.lock, torch.inference_mode(), out_of_memory_as_error(loaded.name):
-            out = model(input_ids=ids.to(loaded.device), output_hidden_states=True)
-            if "pre" not in captured or not _same_logits(head(norm(captured["pre"]))[0], out.logits[0]):
-                raise PlaygroundError(f"The logit lens cannot reproduce the output of {loaded.name} "
-                                      f"({type(model).__name__}) from its final norm and output embedding, so it "
-                                      "does not show this model.")
-            # the last block's output before the norm: hidden_states[-1] may already be normalised
-            states = [*out.hidden_states[:-1], captured["pre"]]
-            final_ids = torch.softmax(out.logits[0].float(), -1).topk(1, dim=-1).indices[:, 0]  # as _read ranks
-            next_ids = ids[0, 1:].to(final_ids.device)
-            k = min(k, out.logits.shape[-1])
-            layers = [_read(out.logits[0] if i == len(states) - 1 else head(norm(h))[0], k, final_ids, next_ids)
-                      for i, h in enumerate(states)]
-    finally:
-        hook.remove()
+    with loaded.lock, torch.inference_mode(), out_of_memory_as_error(loaded.name):
+        out, pre = _pass(model, norm, ids.to(loaded.device))
+        if pre is None or not _same_logits(head(norm(pre))[0], out.logits[0]):
+            raise PlaygroundError(f"The logit lens cannot reproduce the output of {loaded.name} "
+                                  f"({type(model).__name__}) from its final norm and output embedding, so it does "
+                                  "not show this model.")
+        states = [*out.hidden_states[:-1], pre]  # the last block's output before the norm, not hidden_states[-1]
+        final_ids = torch.softmax(out.logits[0].float(), -1).topk(1, dim=-1).indices[:, 0]  # as _read ranks
+        next_ids = ids[0, 1:].to(final_ids.device)
+        k = min(k, out.logits.shape[-1])
+        layers = [_read(out.logits[0] if i == len(states) - 1 else head(norm(h))[0], k, final_ids, next_ids)
+                  for i, h in enumerate(states)]
     stacked = [torch.stack(parts).cpu() for parts in zip(*layers)]
     return LensTensors(*stacked)
 
