@@ -74,6 +74,7 @@ def test_the_page_switches_to_japanese_and_back(browser, app_server):
                 ("穴埋め", "#fm-run", done("#fm-summary", "トークン")),
                 ("次文予測", "#nsp-run", done("#nsp-summary", "P(IsNext)")),
                 ("アテンション", "#att-run", done("#att-info", "トークン")),
+                ("ロジットレンズ", "#ll-run", done("#ll-summary", "トークン")),
                 ("トークナイザー", "#tok-run", done("#tok-summary", "トークン"))]
         models = {"#fm-run": ("fm-model", "tiny-bert"), "#nsp-run": ("nsp-model", "tiny-bert")}
         for label, button, finished in runs:
