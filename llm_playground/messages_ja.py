@@ -130,6 +130,7 @@ PATTERNS: list[tuple[str, str]] = [
     (r"(?P<name>.+?) cannot return attention weights for plain text \((?P<err>\w+)\)\.",
      "{name} はこのテキストのアテンションの重みを返せません（{err}）。"),
     (r"(?P<name>.+?) returned no attention weights\.", "{name} はアテンションの重みを返しませんでした。"),
+    (r"Generate a text first, then show its attention\.", "先にテキストを生成してから、そのアテンションを表示してください。"),
     # logit lens
     (r"The text is (?P<n>\d+) tokens; the logit lens reads at most (?P<limit>\d+) with (?P<name>.+?)\. Shorten it\.",
      "テキストは {n} トークンです。{name} でロジットレンズが読めるのは最大 {limit} トークンです。短くしてください。"),

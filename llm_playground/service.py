@@ -10,6 +10,7 @@ model, run the task (tasks/ or a generation backend), return a typed result with
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Callable, Generic, Iterator, TypeVar
 
@@ -191,9 +192,13 @@ class PlaygroundService:
             result = next_sentence_task.next_sentence(loaded, values["sentence_a"], values["sentence_b"])
         return Outcome(result, model_info(loaded), values)
 
-    def attention(self, model: str, text: str, text_pair: str = "", progress: Progress | None = None) -> Outcome:
-        """The attention of a text under a model, computed once per (checkpoint, dtype, text, sentence B)."""
+    def attention(self, model: str, text: str, text_pair: str = "", progress: Progress | None = None,
+                  prompt_chars: int = 0) -> Outcome:
+        """The attention of a text under a model, computed once per (checkpoint, dtype, text, sentence B).
+        prompt_chars: the text is a prompt of that many characters and what a model generated after it
+        (the Generate tab's "Show attention"): the result says where the generated tokens start."""
         values = self.check("attention", model=model, text=text, text_pair=text_pair)
+        prompt_chars = number(prompt_chars or 0, "prompt_chars", 0, len(values["text"]), integer=True)
         key = self.attention_key(values["model"], values["text"], values["text_pair"])
 
         def compute():
@@ -201,12 +206,16 @@ class PlaygroundService:
                 return attention_task.compute_attention(loaded, values["text"], values["text_pair"] or None)
 
         result = self.attention_cache.get(key, compute)
-        return Outcome(result, self._info_of(values["model"], ATTENTION), values)
+        if prompt_chars and result.causal:  # the boundary is not part of the cached weights: same text, same pass
+            start = attention_task.generated_start(self._tokenizer(values["model"]), result.ids, values["text"],
+                                                   prompt_chars)
+            result = dataclasses.replace(result, generated_start=start)
+        return Outcome(result, self._info_of(values["model"], ATTENTION), values | {"prompt_chars": prompt_chars})
 
     def attention_view(self, model: str, text: str, text_pair: str = "", view: str = "heatmap", layer=0,
-                       head="mean", token=0, progress: Progress | None = None) -> Outcome:
+                       head="mean", token=0, progress: Progress | None = None, prompt_chars: int = 0) -> Outcome:
         """One view (heatmap, model view, rollout, token view) of a text's stored attention: (result, ViewData)."""
-        out = self.attention(model, text, text_pair, progress)
+        out = self.attention(model, text, text_pair, progress, prompt_chars)
         data = view_data(out.result, view, layer, head, token)
         chosen = {"view": data.view, "layer": data.layer, "head": data.head, "token": data.token}
         return Outcome((out.result, data), out.model, out.values | chosen)

@@ -173,6 +173,9 @@ def _attention(max_chars: int) -> TaskSpec:
         _text("text_pair", "att_pair", "optional sentence B for BERT-style models", max_chars, default="",
               optional=True, link=False),
         Param("token", INT, None, 0, last, label="att_token", api=False),
+        # Generated text (the Generate tab's "Show attention"): its first prompt_chars characters were the prompt
+        Param("prompt_chars", INT, 0, 0, max_chars, label="att_prompt_chars", api=False),
+        Param("generated_only", BOOL, False, label="att_generated_only", api=False),
     ), doc="Attention weights of one layer for `text` (rows = query tokens, each summing to 1); head=-1 is the "
            "mean over heads. `text_pair` adds a sentence B for BERT-style models.")
 

@@ -101,6 +101,10 @@ W: dict[str, tuple[str, str]] = {
     "att_note_causal": ("grey = masked: a token cannot attend to later tokens (causal)",
                         "灰色 = マスク：トークンは後ろのトークンに注目できません（因果的）"),
     "att_note_pair": ("red dashes = sentence A | sentence B", "赤の破線 = 文 A | 文 B"),
+    "att_note_generated": ("orange lines = prompt | generated text", "オレンジの線 = プロンプト | 生成されたテキスト"),
+    "att_note_generated_rows": ("rows: the generated tokens only; orange line = prompt | generated text",
+                                "行：生成されたトークンだけ。オレンジの線 = プロンプト | 生成されたテキスト"),
+    "att_generated_from": ("generated →", "生成 →"),
     "att_model_sub": ("rows: layers, columns: heads; each tile is query × key — hover for tokens; pick a layer and "
                       "head to see it full size",
                       "行：層、列：ヘッド。各タイルはクエリ × キー。マウスを重ねるとトークンが表示されます。層とヘッドを"

@@ -36,6 +36,8 @@ class GenerationUI:
     panel: Panel
     used_seed: gr.Number
     error: gr.Markdown
+    last: gr.State  # the finished text's model, prompt and text (prompt + first completion): ui/handoff.py
+    show_attention: gr.Button
 
 
 def weights_note(info, lang: str) -> str:
@@ -74,7 +76,9 @@ def finished(ui: GenerationUI, service, run: GenerationRun, state, lang: str) ->
     return {**streaming(ui, run, state, lang), ui.chart: chart,
             ui.table: pd.DataFrame(token_table(tokens), columns=table_headers(lang)),
             ui.panel.json: exports.json_download(service, stem, result),
-            ui.panel.code: service.python(TAB, Outcome(state, info, run.values))}
+            ui.panel.code: service.python(TAB, Outcome(state, info, run.values)),
+            ui.last: {"model": info.name, "prompt": state.prompt, "text": result["text"]},
+            ui.show_attention: gr.update(visible=True)}
 
 
 def run_generation(ui: GenerationUI, service, model, prompt, mode, max_new, temperature, top_k, top_p, rep, ngram,
@@ -119,6 +123,8 @@ def build(service, lang) -> TabLink:
             stats_ = gr.Markdown(elem_id="gen-stats")
             output = gr.Textbox(label=t("gen_output"), lines=3, interactive=False, buttons=["copy"],
                                 elem_id="gen-output")
+            show_attention = gr.Button(t("gen_show_attention"), size="sm", elem_id="gen-attention",
+                                       visible=False)  # shown once a text is finished
         with gr.Column(scale=2):
             mode = gr.Radio([(t("gen_greedy"), "greedy"), (t("gen_sampling"), "sampling")], value="greedy",
                             label=t("gen_decoding"), info=t("gen_decoding_info"), elem_id="gen-mode")
@@ -138,10 +144,12 @@ def build(service, lang) -> TabLink:
     used_seed = gr.Number(visible=False, elem_id="gen-used-seed")  # the seed drawn for seed = -1, for links
     share.examples(service, EXAMPLES, [prompt, model], t("examples_course"), ["ex_prompt", "ex_model"], model_column=1)
 
-    ui = GenerationUI(output, tokens_view, stats_, chart, table, panel, used_seed, error)
+    ui = GenerationUI(output, tokens_view, stats_, chart, table, panel, used_seed, error, gr.State(None),
+                      show_attention)
     handler = bind(service, run_generation, ui, service, error=error, clear=[tokens_view, stats_, chart, table, output])
     inputs = [model, prompt, mode, max_new, temperature, top_k, top_p, rep, ngram, seed, nseq, dtype]
-    outputs = [output, tokens_view, stats_, chart, table, panel.json, panel.code, used_seed, error]
+    outputs = [output, tokens_view, stats_, chart, table, panel.json, panel.code, used_seed, error, ui.last,
+               show_attention]
     # The button's event is callable (undocumented) so the benchmark can time the real UI stream.
     events = [run.click(handler, inputs + [lang], outputs, concurrency_id=spec.concurrency_id,
                         api_name="generate_ui", api_visibility="undocumented"),

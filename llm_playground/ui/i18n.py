@@ -80,6 +80,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "gen_dtype_info": ("16-bit halves the memory; bfloat16 is also faster on recent CPUs",
                        "16ビットにするとメモリが半分になります。最近の CPU では bfloat16 の方が高速です"),
     "gen_view_tokens": ("Token probabilities", "トークンの確率"),
+    "gen_show_attention": ("👁 Show attention for this text", "👁 このテキストのアテンションを表示"),
     "gen_view_chart": ("Chart", "グラフ"),
     "gen_view_table": ("Table", "表"),
     # Next token
@@ -134,6 +135,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "att_mean": ("mean over heads", "全ヘッドの平均"),
     "att_max": ("max over heads", "全ヘッドの最大値"),
     "att_token": ("Token (token view)", "トークン（トークンビュー用）"),
+    "att_prompt_chars": ("Characters of the prompt (the rest was generated)",
+                         "プロンプトの文字数（残りは生成されたテキスト）"),
+    "att_generated_only": ("Generated tokens only (rows)", "生成されたトークンだけ（行）"),
+    "att_generated_only_info": ("for a text from the Generate tab: heatmap and rollout show only what each generated "
+                                "token attended to", "生成タブから開いたテキストのとき：ヒートマップとロールアウトで、"
+                                "生成された各トークンが何に注目したかだけを表示します"),
     "att_export": ("Export weights of this view (JSON)", "この表示の重みを書き出す（JSON）"),
     "att_exported": ("Exported weights", "書き出した重み"),
     "att_help": (f"Up to **{MAX_TOKENS} tokens** (fewer for models with fewer positions): beyond that a heatmap has "
