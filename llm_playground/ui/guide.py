@@ -186,6 +186,11 @@ triangle is empty; BERT looks both ways.
 residual connection) to estimate how much each input token flows into each position; **token view** follows one
 token through all layers. These only re-plot the stored weights; **Show attention** runs the model. Attention shows
 where information is read from, not why the model decided something: a hint, not an explanation.
+
+**Attention on generated text.** In the Generate tab, **👁 Show attention for this text** opens this tab on the prompt
+and its completion with the same model and runs it: an orange line marks where the generated tokens start, on every
+view. **Generated tokens only** keeps the heatmap's and rollout's rows of the generated tokens: what each word the model
+wrote looked at when it wrote it (a causal model computes the same attention whether it generates or re-reads the text).
 """, """
 **モデルがしていること** 各層で、それぞれのトークンは自分から見えるトークンの値ベクトルの重み付き平均として新しい表現を
 作ります。この重みが **アテンション（注意機構）** で、softmax(QKᵀ/√d)、つまりそのトークンのクエリが各トークンのキーと
@@ -199,6 +204,12 @@ BERT は前後両方を見ます。
 各入力トークンの情報が各位置にどれだけ流れ込むかを推定します。**トークンビュー** は1つのトークンを全層にわたって追跡します。
 これらは保存済みの重みを描き直すだけで、モデルを実行するのは **アテンションを表示** を押したときです。アテンションは情報を
 どこから読み取ったかを示すもので、モデルがなぜそう判断したかの説明ではありません。手がかりとして扱いましょう。
+
+**生成されたテキストのアテンション** 生成タブの **👁 このテキストのアテンションを表示** を押すと、プロンプトと生成された続きを
+同じモデルでこのタブに開いて実行します。生成されたトークンが始まる位置は、どの表示でもオレンジの線で示されます。
+**生成されたトークンだけ** をオンにすると、ヒートマップとロールアウトで生成されたトークンの行だけを表示します。モデルが
+書いた各単語が、書くときにどこに注目していたかがわかります（因果モデルのアテンションは、生成するときもテキストを読み直す
+ときも同じです）。
 """),
     "guide_tokenizer": ("""
 **What happens.** A language model never sees characters: a **tokenizer** first cuts the text into **tokens** from a
