@@ -49,6 +49,11 @@ def _attention(service, _connected, model, text, layer, head, text_pair) -> dict
             "causal": result.causal, "weights": weights.tolist()}
 
 
+def _logit_lens(service, _connected, **kw) -> dict:
+    out = service.logit_lens(**kw)
+    return out.result.to_dict(out.model.name)
+
+
 def _tokenize(service, _connected, **kw) -> dict:
     comparison = service.tokenize(**kw).result
     return {"text": comparison.text, "results": [r.to_dict() for r in comparison.results]}
@@ -67,7 +72,8 @@ def _models(service, _connected) -> dict:
 
 BODIES: dict[str, Callable[..., dict]] = {
     "generate": _generate, "next_token": _next_token, "fill_mask": _fill_mask, "next_sentence": _next_sentence,
-    "attention": _attention, "tokenize": _tokenize, "detokenize": _detokenize, "models": _models}
+    "attention": _attention, "logit_lens": _logit_lens, "tokenize": _tokenize, "detokenize": _detokenize,
+    "models": _models}
 
 
 def signature(spec: TaskSpec) -> inspect.Signature:

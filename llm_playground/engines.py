@@ -137,15 +137,19 @@ class EngineRegistry:
             return self._texts.setdefault(served.name, TokenTexts(served.client, served.id))
 
     # ---- what users are told ----------------------------------------------------------------------
+    def local_twin(self, name: str, local_names: list[str]) -> str | None:
+        """The local model that is the same checkpoint as this engine model (by name or by the served path)."""
+        served = self._models.get(name.strip())
+        candidates = [name.strip().rpartition(SEPARATOR)[0]]
+        if served is not None and served.root:
+            candidates += [served.root, PurePosixPath(served.root).name]
+        return next((c for c in candidates if c in local_names), None)
+
     def generation_only(self, name: str, task: str, local_names: list[str]) -> TaskNotSupported:
         """Why an engine model cannot serve `task`, naming the same checkpoint when it exists locally."""
         name = name.strip()
         client = self.client_for(name)
-        served = self._models.get(name)
-        candidates = [name.rpartition(SEPARATOR)[0]]
-        if served is not None and served.root:
-            candidates += [served.root, PurePosixPath(served.root).name]
-        twin = next((c for c in candidates if c in local_names), None)
+        twin = self.local_twin(name, local_names)
         where = f"'{client.label}' ({client.url})" if client else "an engine"
         message = (f"'{quoted(name, 120)}' is served by the inference engine {where}, which only generates "
                    f"text: {NEEDS_INTERNALS.get(task, task)} needs the model's internals (weights, logits or attention), which only a "

@@ -130,6 +130,24 @@ PATTERNS: list[tuple[str, str]] = [
     (r"(?P<name>.+?) cannot return attention weights for plain text \((?P<err>\w+)\)\.",
      "{name} はこのテキストのアテンションの重みを返せません（{err}）。"),
     (r"(?P<name>.+?) returned no attention weights\.", "{name} はアテンションの重みを返しませんでした。"),
+    (r"Generate a text first, then show its attention\.", "先にテキストを生成してから、そのアテンションを表示してください。"),
+    # logit lens
+    (r"The text is (?P<n>\d+) tokens; the logit lens reads at most (?P<limit>\d+) with (?P<name>.+?)\. Shorten it\.",
+     "テキストは {n} トークンです。{name} でロジットレンズが読めるのは最大 {limit} トークンです。短くしてください。"),
+    (r"The logit lens would send (?P<layers>\d+) layers x (?P<n>\d+) tokens x top (?P<k>\d+) = (?P<total>[\d,]+) "
+     r"predictions; the limit is (?P<limit>[\d,]+)\. Lower top_k or shorten the text\.",
+     "ロジットレンズの予測は {layers} 層 × {n} トークン × 上位 {k} 件 = {total} 個になり、上限の {limit} 個を超えます。"
+     "top_k を下げるかテキストを短くしてください。"),
+    (r"The logit lens needs a causal language model \(one that predicts the next token\); '(?P<name>.+?)' is not one\.",
+     "ロジットレンズには因果言語モデル（次のトークンを予測するモデル）が必要です。'{name}' はそうではありません。"),
+    (r"The logit lens cannot find the final norm of (?P<name>.+?) \((?P<cls>\w+)\), so it cannot read its layers the "
+     r"way its output is read\.", "{name}（{cls}）の最終正規化層が見つからないため、ロジットレンズは出力と同じやり方で"
+     "各層を読めません。"),
+    (r"The logit lens cannot reproduce the output of (?P<name>.+?) \((?P<cls>\w+)\) from its final norm and output "
+     r"embedding, so it does not show this model\.", "ロジットレンズは {name}（{cls}）の出力を最終正規化層と出力埋め込み"
+     "から再現できないため、このモデルは表示しません。"),
+    (r"(?P<name>.+?) has no output embedding, so the logit lens cannot read its layers\.",
+     "{name} には出力埋め込みがないため、ロジットレンズは各層を読めません。"),
     # tokenizer
     (r"`tokenizers` must be a list of tokenizer \(model\) names\.", "`tokenizers` はトークナイザー（モデル）名のリストで"
      "指定してください。"),

@@ -44,12 +44,16 @@ def _attention(v: Mapping, info: ModelInfo, layer: int = 0, head: Any = -1, caus
                              dtype=info.dtype)
 
 
+def _logit_lens(v: Mapping, info: ModelInfo, **_) -> str:
+    return codegen.logit_lens(v["model"], v["text"], v["top_k"], source=info.source, dtype=info.dtype)
+
+
 def _tokenize(v: Mapping, info: ModelInfo | None, sources: Mapping[str, str] | None = None, **_) -> str:
     return codegen.tokenize(v["tokenizers"], v["text"], v["add_special_tokens"], sources=sources)
 
 
 MAKERS = {"generate": _generate, "next-token": _next_token, "fill-mask": _fill_mask,
-          "next-sentence": _next_sentence, "attention": _attention, "tokenizer": _tokenize}
+          "next-sentence": _next_sentence, "attention": _attention, "logit-lens": _logit_lens, "tokenizer": _tokenize}
 
 
 def python_code(task: str, values: Mapping, info: ModelInfo | None, local_sources=(), **extra) -> str:

@@ -11,6 +11,7 @@ model, run the task (tasks/ or a generation backend), return a typed result with
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Callable, Generic, Iterator, TypeVar
 
@@ -21,13 +22,14 @@ from .catalog import ATTENTION, FILL_MASK, GENERATION, NEXT_SENTENCE, TOKENIZER
 from .config import Settings
 from .devices import dtype_name
 from .engines import EngineRegistry
-from .errors import ClientGone, InvalidInput
+from .errors import ClientGone, InvalidInput, TaskNotSupported
 from .exports import ExportFolder
 from .generations import Generations
 from .manager import ModelManager
 from .ratelimit import RateLimiter, TooManyAtOnce
 from .tasks import attention as attention_task
 from .tasks import fill_mask as fill_mask_task
+from .tasks import logit_lens as logit_lens_task
 from .tasks import next_sentence as next_sentence_task
 from .tasks import next_token as next_token_task
 from .tasks import prompt_logprobs as prompt_logprobs_task
@@ -115,6 +117,11 @@ class PlaygroundService:
         """An engine's model name (a catalogue model of the same name wins)."""
         return self.engines.is_engine_model(name) and name.strip() not in self.catalog.entries
 
+    def local_model_for(self, name: str, task: str) -> str | None:
+        """A model this app can run `task` on for what `name` computed: itself, or for an engine model the
+        same checkpoint loaded locally (None when there is none)."""
+        return self.engines.local_twin(name, self.catalog.names(task)) if self._engine_model(name) else name
+
     def _refuse_engine_model(self, name, task: str) -> None:
         """Only generation runs on an engine: every other task needs the model's internals."""
         if self._engine_model(name):
@@ -179,6 +186,22 @@ class PlaygroundService:
                                                 values["top_p"])
         return Outcome(result, model_info(loaded), values)
 
+    def logit_lens(self, model: str, text: str, top_k: int = 5, progress: Progress | None = None) -> Outcome:
+        values = self.check("logit-lens", model=model, text=text, top_k=top_k)
+        with self._causal_lm(values["model"], progress) as loaded:
+            result = logit_lens_task.logit_lens(loaded, values["text"], values["top_k"])
+        return Outcome(result, model_info(loaded), values)
+
+    @contextlib.contextmanager
+    def _causal_lm(self, name: str, progress: Progress | None):
+        """_using for tasks that read a causal LM's head: a BERT is refused saying what the task needs."""
+        try:
+            with self._using(name, GENERATION, progress=progress) as loaded:
+                yield loaded
+        except TaskNotSupported as exc:
+            raise TaskNotSupported(f"The logit lens needs a causal language model (one that predicts the next "
+                                   f"token); '{name}' is not one.") from exc
+
     def fill_mask(self, model: str, text: str, top_k: int = 5, progress: Progress | None = None) -> Outcome:
         values = self.check("fill-mask", model=model, text=text, top_k=top_k)
         with self._using(values["model"], FILL_MASK, progress=progress) as loaded:
@@ -192,9 +215,13 @@ class PlaygroundService:
             result = next_sentence_task.next_sentence(loaded, values["sentence_a"], values["sentence_b"])
         return Outcome(result, model_info(loaded), values)
 
-    def attention(self, model: str, text: str, text_pair: str = "", progress: Progress | None = None) -> Outcome:
-        """The attention of a text under a model, computed once per (checkpoint, dtype, text, sentence B)."""
+    def attention(self, model: str, text: str, text_pair: str = "", progress: Progress | None = None,
+                  prompt_chars: int = 0) -> Outcome:
+        """The attention of a text under a model, computed once per (checkpoint, dtype, text, sentence B).
+        prompt_chars: the text is a prompt of that many characters and what a model generated after it
+        (the Generate tab's "Show attention"): the result says where the generated tokens start."""
         values = self.check("attention", model=model, text=text, text_pair=text_pair)
+        prompt_chars = number(prompt_chars or 0, "prompt_chars", 0, len(values["text"]), integer=True)
         key = self.attention_key(values["model"], values["text"], values["text_pair"])
 
         def compute():
@@ -202,12 +229,16 @@ class PlaygroundService:
                 return attention_task.compute_attention(loaded, values["text"], values["text_pair"] or None)
 
         result = self.attention_cache.get(key, compute)
-        return Outcome(result, self._info_of(values["model"], ATTENTION), values)
+        if prompt_chars and result.causal:  # the boundary is not part of the cached weights: same text, same pass
+            start = attention_task.generated_start(self._tokenizer(values["model"]), result.ids, values["text"],
+                                                   prompt_chars)
+            result = dataclasses.replace(result, generated_start=start)
+        return Outcome(result, self._info_of(values["model"], ATTENTION), values | {"prompt_chars": prompt_chars})
 
     def attention_view(self, model: str, text: str, text_pair: str = "", view: str = "heatmap", layer=0,
-                       head="mean", token=0, progress: Progress | None = None) -> Outcome:
+                       head="mean", token=0, progress: Progress | None = None, prompt_chars: int = 0) -> Outcome:
         """One view (heatmap, model view, rollout, token view) of a text's stored attention: (result, ViewData)."""
-        out = self.attention(model, text, text_pair, progress)
+        out = self.attention(model, text, text_pair, progress, prompt_chars)
         data = view_data(out.result, view, layer, head, token)
         chosen = {"view": data.view, "layer": data.layer, "head": data.head, "token": data.token}
         return Outcome((out.result, data), out.model, out.values | chosen)

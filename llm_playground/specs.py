@@ -29,6 +29,11 @@ MAX_TOP_K = 50  # fill-mask predictions per mask
 MAX_MASKS = 20
 MAX_TOKENIZERS = 6
 MAX_ATTENTION_TOKENS = 512  # a 512x512 matrix per head is already ~1 pixel per cell
+MAX_LENS_TOP_K = 10  # logit lens: predictions kept per layer and position (the JSON grows with it)
+MAX_LENS_TOKENS = 512  # logit lens: positions per run, whatever the model's context
+# Logit lens: predictions (layers x positions x top_k) per run: stories260K's whole context (6 x 512) at the default
+# top-k of 5, about 0.94 MB of JSON (README). A deeper model reads fewer positions, or fewer predictions per position.
+MAX_LENS_PREDICTIONS = 6 * 512 * 5
 MAX_SEED = 2**63 - 1
 LINK_MAX_SEED = 2**53 - 1  # what a browser number keeps exactly
 
@@ -168,8 +173,26 @@ def _attention(max_chars: int) -> TaskSpec:
         _text("text_pair", "att_pair", "optional sentence B for BERT-style models", max_chars, default="",
               optional=True, link=False),
         Param("token", INT, None, 0, last, label="att_token", api=False),
+        # Generated text (the Generate tab's "Show attention"): its first prompt_chars characters were the prompt
+        Param("prompt_chars", INT, 0, 0, max_chars, label="att_prompt_chars", api=False),
+        Param("generated_only", BOOL, False, label="att_generated_only", api=False),
     ), doc="Attention weights of one layer for `text` (rows = query tokens, each summing to 1); head=-1 is the "
            "mean over heads. `text_pair` adds a sentence B for BERT-style models.")
+
+
+def _logit_lens(max_chars: int) -> TaskSpec:
+    return TaskSpec("logit-lens", "logit_lens", "tab_logit_lens", model_task=GENERATION, concurrency_id="logit_lens",
+                    params=(
+        _model("a causal language model's name from /models"),
+        _text("text", "ll_text", "the text; each position's next token is read at every layer", max_chars),
+        Param("top_k", INT, 5, 1, MAX_LENS_TOP_K, 1, label="ll_top_k", doc="predictions kept per layer and position"),
+        # the trajectory chart's position: a view of the same result, not an API parameter
+        Param("position", INT, -1, -1, MAX_LENS_TOKENS - 1, 1, label="ll_position", api=False),
+    ), doc="The logit lens: every layer's hidden state (0 = the embeddings, then each block) at every position, read "
+           "through the model's final norm and output embedding. grid[layer][t] is the prediction for the token after "
+           "position t at that layer: its top_k tokens (token, id, prob) and the entropy in bits; the last layer is "
+           "the model's own output. `tracked[t]` follows the model's final prediction and the actual next token "
+           "(prob and rank, 1 = most likely) across layers.")
 
 
 def _tokenize(max_chars: int) -> TaskSpec:
@@ -195,7 +218,7 @@ def build_specs(max_input_chars: int = 5000, max_new_tokens_cap: int = 512) -> d
     """Every task, in tab order (Models last). Settings decide the text limit and the generation cap."""
     specs = [_generate(max_input_chars, max_new_tokens_cap), _next_token(max_input_chars),
              _fill_mask(max_input_chars), _next_sentence(max_input_chars), _attention(max_input_chars),
-             _tokenize(max_input_chars), _detokenize(),
+             _logit_lens(max_input_chars), _tokenize(max_input_chars), _detokenize(),
              TaskSpec("models", "models", "tab_models",
                       doc="The model catalogue per task, and what is loaded now (device, dtype, bytes).")]
     return {s.id: s for s in specs}

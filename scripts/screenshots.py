@@ -24,13 +24,14 @@ LINKS = {
     "next-sentence": dict(model="tiny-bert", sentence_a="What is baseball ?",
                           sentence_b="It is a game of hitting the ball with the bat."),
     "attention": dict(model="stories260K", text="Once upon a time, there was a little girl named Lily."),
+    "logit-lens": dict(model="stories260K", text="Once upon a time, there was a little girl named"),
     "tokenizer": dict(tokenizers="gpt2-tokenizer,minilm,stories260K,characters (baseline)",
                       text="Unbelievable! 東京で寿司を食べた🍣 café"),
     "models": dict(),
 }
 DONE = {"generate": "#gen-stats .prose", "next-token": "#nt-chart .js-plotly-plot", "fill-mask": "#fm-chart .js-plotly-plot",
         "next-sentence": "#nsp-chart .js-plotly-plot", "attention": "#att-plot .js-plotly-plot",
-        "tokenizer": "#tok-summary table", "models": "#models-summary"}
+        "logit-lens": "#ll-trajectory .js-plotly-plot", "tokenizer": "#tok-summary table", "models": "#models-summary"}
 
 FINISHED_JS = "() => !/generating|生成中/.test(document.querySelector('#gen-stats').innerText)"
 

@@ -25,15 +25,16 @@ GOOD = {
     "/fill_mask": dict(model="tiny-bert", text="I played [MASK] with my friends.", top_k=3),
     "/next_sentence": dict(model="tiny-bert", sentence_a="What is baseball?", sentence_b="It is a game."),
     "/attention": dict(model="tiny-bert", text="The bank raised the rate.", layer=0, head=-1),
+    "/logit_lens": dict(model="stories260K", text="Once upon a time", top_k=3),
     "/tokenize": dict(tokenizers=["tiny-gpt2", "minilm"], text="Hello world"),
     "/detokenize": dict(tokenizer="tiny-gpt2", ids=[72, 73]),
     "/models": dict(),
 }
 TEXT_FIELDS = [("/generate", "prompt"), ("/fill_mask", "text"), ("/next_sentence", "sentence_a"),
                ("/next_sentence", "sentence_b"), ("/attention", "text"), ("/attention", "text_pair"),
-               ("/tokenize", "text")]
+               ("/logit_lens", "text"), ("/tokenize", "text")]
 MODEL_FIELDS = {"/generate": "model", "/fill_mask": "model", "/next_sentence": "model", "/attention": "model",
-                "/tokenize": "tokenizers", "/detokenize": "tokenizer"}
+                "/logit_lens": "model", "/tokenize": "tokenizers", "/detokenize": "tokenizer"}
 WHAT = {"prompt": "prompt", "text": "text", "sentence_a": "sentence A", "sentence_b": "sentence B",
         "text_pair": "sentence B"}
 GENERIC = ("Something went wrong", "Traceback", "Error(", "AttributeError", "TypeError", "KeyError")
@@ -102,6 +103,14 @@ BAD = [
     _bad("/attention", "head must be a whole number", head=1.5),
     _bad("/attention", "head must be a number", head="abc"),
     _bad("/attention", "Sentence B is for BERT-style models", model="stories260K", text_pair="B"),
+    # --- logit lens ---------------------------------------------------------------------------------------------
+    _bad("/logit_lens", "top_k must be in [1, 10]", top_k=0),
+    _bad("/logit_lens", "top_k must be in [1, 10]", top_k=11),
+    _bad("/logit_lens", "top_k must be a whole number", top_k=2.5),
+    _bad("/logit_lens", "the logit lens reads at most 128 with tiny-gpt2", model="tiny-gpt2", text="word " * 200),
+    _bad("/logit_lens", "Lower top_k or shorten the text", text="Once upon a time there was a girl. " * 40, top_k=10),
+    _bad("/logit_lens", "The logit lens needs a causal language model", model="tiny-bert"),
+    _bad("/logit_lens", "The logit lens needs a causal language model", model="gpt2-tokenizer"),
     # --- generation parameters ---------------------------------------------------------------------------------
     _bad("/generate", "temperature must be in (0, 100]", do_sample=True, temperature=0),
     _bad("/generate", "temperature must be in (0, 100]", do_sample=True, temperature=-1),
@@ -180,6 +189,7 @@ RAW = [
     _bad("/fill_mask", "top_k must be a finite number", top_k=math.nan),
     _bad("/attention", "layer must be a finite number", layer=math.nan),
     _bad("/attention", "head must be a finite number", head=math.inf),
+    _bad("/logit_lens", "top_k must be a finite number", top_k=math.nan),
 ]
 
 # Valid, if unusual, text: must succeed on every text endpoint.
@@ -219,6 +229,7 @@ def check_good(api: str, result: dict) -> None:
         "/fill_mask": lambda r: len(r["masks"]) == 1 and len(r["masks"][0]["predictions"]) == 3,
         "/next_sentence": lambda r: r["is_next"] + r["not_next"] == pytest.approx(1.0, abs=1e-5),
         "/attention": lambda r: len(r["weights"]) == len(r["tokens"]) and r["tokens"][0] == "[CLS]",
+        "/logit_lens": lambda r: r["layers"] == 6 and len(r["grid"][5]) == len(r["tokens"]) == 5,
         "/tokenize": lambda r: [x["tokenizer"] for x in r["results"]] == ["tiny-gpt2", "minilm"],
         "/detokenize": lambda r: r["text"] == "hi",
         "/models": lambda r: "stories260K" in r["tasks"]["generation"],

@@ -38,6 +38,7 @@ def test_markup_in_every_text_renders_as_text(trapped, app_server):
             ("fill-mask", dict(model="tiny-bert", text=MARKUP + " [MASK]"), "#fm-summary", "tokens"),
             ("next-sentence", dict(model="tiny-bert", sentence_a=MARKUP, sentence_b="It is."), "#nsp-summary", "P("),
             ("attention", dict(model="minilm", text=MARKUP, text_pair=MARKUP), "#att-info", "tokens"),
+            ("logit-lens", dict(model="stories260K", text=MARKUP), "#ll-summary", "layers"),
             ("tokenizer", dict(tokenizers="tiny-gpt2,characters (baseline)", text=MARKUP), "#tok-summary", "tiny-gpt2")]
     for tab, params, selector, done in runs:
         open_link(page, app_server[0], tab=tab, run=1, **params)

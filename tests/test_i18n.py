@@ -74,6 +74,7 @@ def test_the_page_switches_to_japanese_and_back(browser, app_server):
                 ("穴埋め", "#fm-run", done("#fm-summary", "トークン")),
                 ("次文予測", "#nsp-run", done("#nsp-summary", "P(IsNext)")),
                 ("アテンション", "#att-run", done("#att-info", "トークン")),
+                ("ロジットレンズ", "#ll-run", done("#ll-summary", "トークン")),
                 ("トークナイザー", "#tok-run", done("#tok-summary", "トークン"))]
         models = {"#fm-run": ("fm-model", "tiny-bert"), "#nsp-run": ("nsp-model", "tiny-bert")}
         for label, button, finished in runs:
@@ -94,7 +95,8 @@ def test_the_page_switches_to_japanese_and_back(browser, app_server):
         page.wait_for_timeout(500)
         assert visible_english(page) == []
         tabs = page.locator("#tabs > .tab-wrapper [role=tab]").all_inner_texts()
-        assert tabs == ["生成", "次のトークン", "穴埋め", "次文予測", "アテンション", "トークナイザー", "モデル"]
+        assert tabs == ["生成", "次のトークン", "穴埋め", "次文予測", "アテンション", "ロジットレンズ",
+                        "トークナイザー", "モデル"]
         page.screenshot(path="test-artifacts/japanese-switched.png", full_page=True)
         page.locator("#lang").get_by_text("English").click()
         page.wait_for_function("!location.search.includes('lang=ja')")

@@ -15,6 +15,8 @@ the app's own torch.Generator(seed) mirrors). No torch or gradio import here.
 from .encoders import attention, fill_mask, next_sentence
 from .engine import generate_openai
 from .generation import generate, next_token
+from .lens import logit_lens
 from .tokenizers import tokenize
 
-__all__ = ["attention", "fill_mask", "generate", "generate_openai", "next_sentence", "next_token", "tokenize"]
+__all__ = ["attention", "fill_mask", "generate", "generate_openai", "logit_lens", "next_sentence", "next_token",
+           "tokenize"]

@@ -19,6 +19,7 @@ from .words import tr
 SCALE = 10_000
 # White = no attention, so masked (causal) cells and unattended keys recede; dark = strong attention.
 COLORS = [[0.0, "#ffffff"], [0.15, "#c6dbef"], [0.4, "#6baed6"], [0.7, "#2171b5"], [1.0, "#08306b"]]
+GENERATED = "#f08c00"  # the prompt | generated-text boundary, on every view
 MAX_TICKS = 32  # labels per axis: ~20 px each on a 640 px matrix
 HOVER_WEIGHT = "weight 0.%{z:04d}"
 
@@ -84,33 +85,49 @@ def _split_lines(at: int, t: int) -> list[dict]:
             dict(type="line", x0=-0.5, x1=t - 0.5, y0=at - 0.5, y1=at - 0.5, line=line)]
 
 
+def _generated_lines(at: int, t: int, rows: int, first_row: int) -> list[dict]:
+    """Solid lines where the generated tokens start: before that key column and that query row."""
+    line = dict(color=GENERATED, width=2)
+    lines = [dict(type="line", x0=at - 0.5, x1=at - 0.5, y0=-0.5, y1=rows - 0.5, line=line)]
+    if at > first_row:  # the row boundary is in view (not when only generated rows are shown)
+        lines.append(dict(type="line", x0=-0.5, x1=t - 0.5, y0=at - first_row - 0.5, y1=at - first_row - 0.5,
+                          line=line))
+    return lines
+
+
 def heatmap_figure(weights: np.ndarray, labels: list[str], title: str, causal: bool = False,
-                   pair_start: int | None = None, lang: str = "en") -> go.Figure:
-    """Query tokens (rows, top to bottom) x key tokens (columns); hover for the exact weight."""
+                   pair_start: int | None = None, lang: str = "en", generated_start: int | None = None,
+                   first_row: int = 0) -> go.Figure:
+    """Query tokens (rows, top to bottom) x key tokens (columns); hover for the exact weight. first_row: the
+    query rows shown start there (the generated tokens only)."""
     t = len(labels)
     names = axis_names(labels)
-    z = quantize(weights)
+    z = quantize(weights[first_row:])
     zmax, clipped = _colour_top(z)
     fig = go.Figure(go.Heatmap(
-        z=z, x=names, y=names, zmin=0, zmax=zmax, colorscale=COLORS, colorbar=_colorbar(zmax, lang),
+        z=z, x=names, y=names[first_row:], zmin=0, zmax=zmax, colorscale=COLORS, colorbar=_colorbar(zmax, lang),
         hovertemplate=tr(lang, "att_hover", q="%{y}", k="%{x}") + HOVER_WEIGHT + "<extra></extra>"))
-    shapes = ([_causal_mask_shape(t)] if causal and t > 1 else []) + (_split_lines(pair_start, t) if pair_start else [])
+    shapes = ([_causal_mask_shape(t)] if causal and t > 1 and not first_row else [])
+    shapes += (_split_lines(pair_start, t) if pair_start else [])
+    shapes += _generated_lines(generated_start, t, t - first_row, first_row) if generated_start else []
     notes = [tr(lang, "att_note_saturated", top=f"{zmax / SCALE:.3g}")] if clipped else []
     if causal:
         notes.append(tr(lang, "att_note_causal"))
     if pair_start:
         notes.append(tr(lang, "att_note_pair"))
+    if generated_start:
+        notes.append(tr(lang, "att_note_generated_rows" if first_row else "att_note_generated"))
     fig.update_layout(
         title=dict(text="<br>".join([plain(title)] + [f"<sup>{plain(note)}</sup>" for note in notes])), shapes=shapes,
         xaxis=dict(title=tr(lang, "att_key"), tickangle=-60, **_ticks(names, labels)),
         yaxis=dict(title=tr(lang, "att_query"), autorange="reversed", scaleanchor="x", constrain="domain",
-                   **_ticks(names, labels)),
+                   **_ticks(names[first_row:], labels[first_row:])),
         height=820, margin=dict(l=40, r=10, t=90 + 18 * len(notes), b=90), template="plotly_white")
     return fig
 
 
 def model_view_figure(pooled: np.ndarray, labels: list[str], title: str, block: int = 1,
-                      lang: str = "en") -> go.Figure:
+                      lang: str = "en", generated_start: int | None = None) -> go.Figure:
     """Every layer (rows) x head (columns) as small attention matrices, tiled into one heatmap."""
     layers, heads, side, _ = pooled.shape
     mosaic = pooled.transpose(0, 2, 1, 3).reshape(layers * side, heads * side)
@@ -129,6 +146,12 @@ def model_view_figure(pooled: np.ndarray, labels: list[str], title: str, block: 
                for h in range(1, heads)]
               + [dict(type="line", y0=k * side - 0.5, y1=k * side - 0.5, x0=-0.5, x1=heads * side - 0.5, line=sep)
                  for k in range(1, layers)])
+    if generated_start:  # in every tile: before the first generated key (columns) and query (rows)
+        at, line = generated_start / block - 0.5, dict(color=GENERATED, width=1.2)
+        shapes += ([dict(type="line", x0=h * side + at, x1=h * side + at, y0=-0.5, y1=layers * side - 0.5, line=line)
+                    for h in range(heads)]
+                   + [dict(type="line", y0=k * side + at, y1=k * side + at, x0=-0.5, x1=heads * side - 0.5, line=line)
+                      for k in range(layers)])
     mid = side // 2
     fig.update_layout(
         title=dict(text=plain(title) + f"<br><sup>{tr(lang, 'att_model_sub')}</sup>"),
@@ -143,7 +166,8 @@ def model_view_figure(pooled: np.ndarray, labels: list[str], title: str, block: 
 
 
 def token_view_figure(per_layer: np.ndarray, labels: list[str], token: int, title: str,
-                      selected_layer: int | None = None, lang: str = "en") -> go.Figure:
+                      selected_layer: int | None = None, lang: str = "en",
+                      generated_start: int | None = None) -> go.Figure:
     """One line per layer over the key tokens; the selected layer drawn bold."""
     names = axis_names(labels)
     layers = per_layer.shape[0]
@@ -158,6 +182,9 @@ def token_view_figure(per_layer: np.ndarray, labels: list[str], token: int, titl
             hovertemplate=f"layer {layer}<br>key %{{x}}<br>weight %{{y:.4f}}<extra></extra>"))
     fig.add_vline(x=token, line=dict(color="#d62728", dash="dot"),
                   annotation_text=tr(lang, "att_query_label", label=plain(labels[token])), annotation_position="top")
+    if generated_start:
+        fig.add_vline(x=generated_start - 0.5, line=dict(color=GENERATED, width=2),
+                      annotation_text=tr(lang, "att_generated_from"), annotation_position="bottom right")
     fig.update_layout(title=plain(title), xaxis=dict(title=tr(lang, "att_key_token"), tickangle=-60,
                                                      **_ticks(names, labels)),
                       yaxis=dict(title=tr(lang, "att_weight_axis"), rangemode="tozero"), height=520,

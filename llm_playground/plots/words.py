@@ -115,6 +115,10 @@ W: dict[str, tuple[str, str]] = {
     "att_note_causal": ("grey = masked: a token cannot attend to later tokens (causal)",
                         "灰色 = マスク：トークンは後ろのトークンに注目できません（因果的）"),
     "att_note_pair": ("red dashes = sentence A | sentence B", "赤の破線 = 文 A | 文 B"),
+    "att_note_generated": ("orange lines = prompt | generated text", "オレンジの線 = プロンプト | 生成されたテキスト"),
+    "att_note_generated_rows": ("rows: the generated tokens only; orange line = prompt | generated text",
+                                "行：生成されたトークンだけ。オレンジの線 = プロンプト | 生成されたテキスト"),
+    "att_generated_from": ("generated →", "生成 →"),
     "att_model_sub": ("rows: layers, columns: heads; each tile is query × key — hover for tokens; pick a layer and "
                       "head to see it full size",
                       "行：層、列：ヘッド。各タイルはクエリ × キー。マウスを重ねるとトークンが表示されます。層とヘッドを"
@@ -125,6 +129,29 @@ W: dict[str, tuple[str, str]] = {
     "att_weight_axis": ("attention weight", "アテンションの重み"),
     "att_query_label": ("query: {label}", "クエリ：{label}"),
     "att_hover": ("query {q}<br>key {k}<br>", "クエリ {q}<br>キー {k}<br>"),
+    # Logit lens
+    "ll_summary": ("**{n} tokens** × **{layers} layers** (embeddings + {blocks} blocks) · {name} · at the last position "
+                   "the model predicts **{token}** ({prob:.1%}){first}",
+                   "**{n} トークン** × **{layers} 層**（埋め込み + {blocks} ブロック）· {name} · 最後の位置でモデルが"
+                   "予測するのは **{token}**（{prob:.1%}）{first}"),
+    "ll_first": (", the top-1 token from layer {layer} on", "、層 {layer} 以降で1位"),
+    "ll_first_embeddings": (", the top-1 token already in the embeddings", "、埋め込みの時点ですでに1位"),
+    "ll_embeddings": ("embeddings", "埋め込み"),
+    "ll_layer_n": ("layer {k}", "層 {k}"),
+    "ll_entropy": ("entropy {bits:.2f} bits", "エントロピー {bits:.2f} ビット"),
+    "ll_hover_head": ("after {position}: {token}", "{position}: {token} の次"),
+    "ll_top1_prob": ("top-1 probability", "1位の確率"),
+    "ll_grid_title": ("The most likely next token at every layer (hover a cell for its top-k)",
+                      "各層で最も確率の高い次のトークン（セルにマウスを重ねると上位 k 件）"),
+    "ll_position_axis": ("position: token (each column predicts the token after it)",
+                         "位置：トークン（各列はその次のトークンを予測）"),
+    "ll_final": ("final prediction {token}", "最終的な予測 {token}"),
+    "ll_next": ("actual next token {token}", "実際の次のトークン {token}"),
+    "ll_final_is_next": ("final prediction = actual next token {token}", "最終的な予測 = 実際の次のトークン {token}"),
+    "ll_rank": ("rank", "順位"),
+    "ll_prob_axis": ("probability (labels: rank)", "確率（ラベル：順位）"),
+    "ll_trajectory_title": ("Across the layers, after position {position} ({token})",
+                            "位置 {position}（{token}）の次のトークン：層ごとの変化"),
     # Tokenizer
     "tok_nothing": ("Choose one or more tokenizers above.", "上でトークナイザーを1つ以上選んでください。"),
     "tok_failed": ("{name}: {message}", "{name}：{message}"),

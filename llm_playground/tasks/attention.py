@@ -35,6 +35,7 @@ class AttentionResult:
     causal: bool  # no token attends to a later one (GPT/Llama-style masking)
     pair_start: int | None = None  # index of the first token of sentence B, for pairs
     kv_heads: int | None = None  # grouped-KV models: key/value heads shared by the query heads
+    generated_start: int | None = None  # generated text (Generate tab): index of its first token
 
     @property
     def num_layers(self) -> int:
@@ -118,6 +119,17 @@ def postprocess(loaded, inputs: dict[str, torch.Tensor], attentions: np.ndarray,
         labels=[readable(loaded.tokenizer, i) for i in ids], attentions=attentions,
         causal=bool(len(ids) > 1 and not np.triu(attentions, k=1).any()), pair_start=pair_start,
         kv_heads=getattr(loaded.model.config, "num_key_value_heads", None))
+
+
+def generated_start(tokenizer, ids: list[int], text: str, prompt_chars: int) -> int | None:
+    """The first token of what was generated after text[:prompt_chars]: the prompt's own token count, or
+    where the whole text's tokens first differ from the prompt's (a token merged across the boundary counts
+    as generated). None when nothing follows the prompt."""
+    if not 0 < prompt_chars < len(text):
+        return None
+    prompt_ids = encode_prompt(tokenizer, text[:prompt_chars])[0].tolist()
+    same = next((i for i, (a, b) in enumerate(zip(ids, prompt_ids)) if a != b), min(len(ids), len(prompt_ids)))
+    return same if same < len(ids) else None
 
 
 def compute_attention(loaded, text: str, pair: str | None = None) -> AttentionResult:

@@ -10,8 +10,8 @@ from starlette.middleware import Middleware
 from .. import api, clients, rest
 from ..generations import CONCURRENCY
 from ..service import PlaygroundService
-from . import (attention_tab, fill_mask_tab, generation_tab, gradio_patches, links, models_tab, next_sentence_tab,
-               next_token_tab, share, tokenizer_tab)
+from . import (attention_tab, fill_mask_tab, generation_tab, gradio_patches, handoff, links, logit_lens_tab,
+               models_tab, next_sentence_tab, next_token_tab, share, tokenizer_tab)
 from .assets import CSS, HEAD, SWITCH_LANGUAGE_JS
 from .body_limit import BodyLimit
 from .common import bind
@@ -19,7 +19,8 @@ from .i18n import I18N, TEXTS, t
 
 # The UI module of each tab spec (specs.py gives the order, ids and labels).
 TAB_MODULES = {"generate": generation_tab, "next-token": next_token_tab, "fill-mask": fill_mask_tab,
-               "next-sentence": next_sentence_tab, "attention": attention_tab, "tokenizer": tokenizer_tab}
+               "next-sentence": next_sentence_tab, "attention": attention_tab, "logit-lens": logit_lens_tab,
+               "tokenizer": tokenizer_tab}
 
 
 def register_api(service: PlaygroundService) -> None:
@@ -45,6 +46,9 @@ def build_tabs(service: PlaygroundService, tabs: gr.Tabs, lang: gr.Radio | None 
         # Switching tabs puts that tab's inputs in the address bar (without run=1).
         tab.select(None, links.js_inputs(link), None, api_visibility="private",
                    js=links.link_js(link, share.defaults_of(service, tab_id), "select"))
+    by_tab = {link.tab: link for link in tab_links}
+    if "generate" in by_tab and "attention" in by_tab:
+        handoff.wire(service, tabs, by_tab["generate"], by_tab["attention"], lang)
     with gr.Tab(t("tab_models"), id="models", elem_id="tab-models") as models:
         refresh, inputs, outputs = models_tab.build(service, lang)
     models.select(refresh, inputs, outputs, api_visibility="private")

@@ -10,6 +10,7 @@ CSS = """
 .tok-seq { font-weight: 600; font-size: 0.9em; margin-top: 8px; }
 .share-row { align-items: end; }
 .run-error { background: #fff1f2; border: 1px solid #fda4af; border-radius: 6px; padding: 4px 10px; color: #9f1239; }
+#ll-grid { overflow-x: auto; }  /* the lens grid keeps readable cells: a phone scrolls it sideways */
 #offline-banner { background: #fefce8; border: 1px solid #fde68a; border-radius: 6px; padding: 4px 10px; }
 #lang { flex-grow: 0 !important; min-width: 230px; }
 #lang .wrap { flex-wrap: nowrap; }

@@ -39,13 +39,14 @@ class AttentionUI:
     error: gr.Markdown
 
 
-def figure(result, data, lang: str = "en"):
-    title = view_title(data, result.labels, lang)
+def figure(result, data, lang: str = "en", generated_only: bool = False):
+    title, start = view_title(data, result.labels, lang), result.generated_start
     if data.view == MODEL_VIEW:
-        return model_view_figure(data.weights, result.labels, title, data.block, lang)
+        return model_view_figure(data.weights, result.labels, title, data.block, lang, start)
     if data.view == TOKEN_VIEW:
-        return token_view_figure(data.weights, result.labels, data.token, title, data.layer, lang)
-    return heatmap_figure(data.weights, result.labels, title, result.causal, result.pair_start, lang)
+        return token_view_figure(data.weights, result.labels, data.token, title, data.layer, lang, start)
+    return heatmap_figure(data.weights, result.labels, title, result.causal, result.pair_start, lang, start,
+                          start if generated_only and start else 0)
 
 
 def file_name(result, data) -> str:
@@ -54,9 +55,9 @@ def file_name(result, data) -> str:
     return exports.safe_name(f"attention-{result.model}-{data.view}-layer{data.layer}-{head}")
 
 
-def plot_payload(result, data, lang: str = "en") -> PlotData:
+def plot_payload(result, data, lang: str = "en", generated_only: bool = False) -> PlotData:
     """The figure, plus a plotly config naming the PNG that the toolbar's camera button downloads."""
-    return exports.png_plot(figure(result, data, lang), file_name(result, data))
+    return exports.png_plot(figure(result, data, lang, generated_only), file_name(result, data))
 
 
 def summary(result, lang: str = "en") -> str:
@@ -81,16 +82,16 @@ def selection(result, layer, head, token) -> tuple[int, str, int]:
     return layer, head, token if isinstance(token, int) and token < len(result.ids) else default_token
 
 
-def run_attention(ui: AttentionUI, service, model, text, pair, view, layer, head, token, lang="en",
-                  progress=gr.Progress()):
+def run_attention(ui: AttentionUI, service, model, text, pair, view, layer, head, token, prompt_chars=0,
+                  generated_only=False, lang="en", progress=gr.Progress()):
     result = service.attention(model, text, pair, progress=progress_callback(progress)).result
     layer, head, token = selection(result, layer, head, token)
-    out = service.attention_view(model, text, pair, view, layer, head, token)
-    return {ui.key: {k: out.values[k] for k in ("model", "text", "text_pair")},
+    out = service.attention_view(model, text, pair, view, layer, head, token, prompt_chars=prompt_chars)
+    return {ui.key: {k: out.values[k] for k in ("model", "text", "text_pair", "prompt_chars")},
             ui.layer: gr.update(maximum=result.num_layers - 1, value=layer),
             ui.head: gr.update(choices=head_choices(result.num_heads), value=head),
             ui.token: gr.update(choices=[(f"{i}: {label}", i) for i, label in enumerate(result.labels)], value=token),
-            ui.plot: plot_payload(*out.result, lang), ui.info: summary(result, lang),
+            ui.plot: plot_payload(*out.result, lang, generated_only), ui.info: summary(out.result[0], lang),
             ui.exported: gr.update(visible=False),
             ui.code: python(service, out)}
 
@@ -108,17 +109,18 @@ def stored_view(service, key: dict, view, layer, head, token):
         raise gr.Error("Press “Show attention” first.")
     if not service.attention_stored(key["model"], key["text"], key["text_pair"]):
         service.limiter.check(client_key(service.settings.proxy_hops))
-    return service.attention_view(key["model"], key["text"], key["text_pair"], view, layer, head, token or 0)
+    return service.attention_view(key["model"], key["text"], key["text_pair"], view, layer, head, token or 0,
+                                  prompt_chars=key.get("prompt_chars", 0))
 
 
-def replot(ui: AttentionUI, service, key, view, layer, head, token, lang="en") -> dict:
+def replot(ui: AttentionUI, service, key, view, layer, head, token, generated_only=False, lang="en") -> dict:
     if not key:
         return {}
     out = stored_view(service, key, view, layer, head, token)
-    return {ui.plot: plot_payload(*out.result, lang), ui.code: python(service, out)}
+    return {ui.plot: plot_payload(*out.result, lang, generated_only), ui.code: python(service, out)}
 
 
-def export_view(ui: AttentionUI, service, key, view, layer, head, token, lang="en") -> dict:
+def export_view(ui: AttentionUI, service, key, view, layer, head, token, generated_only=False, lang="en") -> dict:
     out = stored_view(service, key, view, layer, head, token)
     return {ui.exported: exports.json_download(service, file_name(*out.result), service.attention_json(out), None)}
 
@@ -147,6 +149,10 @@ def build(service, lang) -> TabLink:
             head = gr.Dropdown(head_choices(0), value=HEAD_MEAN, label=t("att_head"), elem_id="att-head",
                                info=t("att_head_info"))
             token = gr.Dropdown([], label=t("att_token"), elem_id="att-token", filterable=True)
+            generated_only = gr.Checkbox(False, label=t("att_generated_only"), info=t("att_generated_only_info"),
+                                         elem_id="att-generated-only")
+            prompt_chars = gr.Number(0, precision=0, label=t("att_prompt_chars"), visible=False,
+                                     elem_id="att-prompt-chars")  # set by the Generate tab's "Show attention"
             export = gr.Button(t("att_export"), elem_id="att-export")
             exported = gr.File(label=t("att_exported"), elem_id="att-json", interactive=False, visible=False)
         with gr.Column(scale=5):
@@ -157,21 +163,24 @@ def build(service, lang) -> TabLink:
                    model_column=2)
     ui = AttentionUI(gr.State(None), layer, head, token, plot, info, exported, panel.code, error)
 
-    inputs = [model, text, pair, view, layer, head, token]
+    inputs = [model, text, pair, view, layer, head, token, prompt_chars, generated_only]
     outputs = [ui.key, layer, head, token, plot, info, exported, panel.code, error]
     handler = bind(service, run_attention, ui, service, error=error, clear=[plot, info])
     events = [trigger(handler, inputs + [lang], outputs, concurrency_id=spec.concurrency_id,
                       api_visibility="private") for trigger in (run.click, text.submit)]
-    chosen = [ui.key, view, layer, head, token, lang]
+    chosen = [ui.key, view, layer, head, token, generated_only, lang]
     # .input: user changes only (typing, dragging, arrow keys), not the values a run sets; always_last
     # skips the intermediate positions of a drag. Re-plots read stored weights: not rate limited.
-    replots = gr.on([view.input, layer.input, head.input, token.input],
+    replots = gr.on([view.input, layer.input, head.input, token.input, generated_only.input],
                     bind(service, replot, ui, service, rate_limited=False), chosen, [plot, panel.code],
                     trigger_mode="always_last", api_visibility="private", show_progress="minimal")
     export.click(bind(service, export_view, ui, service, rate_limited=False), chosen, exported,
                  api_visibility="private")
+    # A text the learner edits is no longer the generated one: its prompt | generated boundary goes.
+    text.input(lambda: 0, None, prompt_chars, queue=False, api_visibility="private", show_progress="hidden")
 
-    fields = share.fields(spec, dict(zip(["model", "text", "text_pair", "view", "layer", "head", "token"], inputs)),
+    names = ["model", "text", "text_pair", "view", "layer", "head", "token", "prompt_chars", "generated_only"]
+    fields = share.fields(spec, dict(zip(names, inputs)),
                           layer=Field("layer", layer, update=lambda v: gr.update(maximum=max(1, v), value=v)),
                           head=Field("head", head, update=restore_head),
                           token=Field("token", token, js={"when": [3, TOKEN_VIEW]},

@@ -36,6 +36,8 @@ class GenerationUI:
     panel: Panel
     used_seed: gr.Number
     error: gr.Markdown
+    last: gr.State  # the finished text's model, prompt and text (prompt + first completion): ui/handoff.py
+    show_attention: gr.Button
     model: gr.Dropdown | None = None
     engines: gr.Markdown | None = None
 
@@ -97,13 +99,16 @@ def streaming(ui: GenerationUI, run: GenerationRun, state, lang: str) -> dict:
 
 def finished(ui: GenerationUI, service, run: GenerationRun, state, lang: str) -> dict:
     info, tokens = run.model, sequences(state)[0]
+    twin = service.local_model_for(info.name, service.specs["attention"].model_task)  # an engine model: its local twin
     result = {**state.to_dict(info.name, info.device), "dtype": info.dtype}
     stem = exports.safe_name(TAB, info.name, f"seed{state.params.seed}")
     chart = exports.png_plot(probability_figure(tokens, lang), exports.safe_name(TAB, info.name, "probabilities"))
     return {**streaming(ui, run, state, lang), ui.chart: chart,
             ui.table: pd.DataFrame(token_table(tokens), columns=table_headers(lang)),
             ui.panel.json: exports.json_download(service, stem, result),
-            ui.panel.code: service.python(TAB, Outcome(state, info, run.values))}
+            ui.panel.code: service.python(TAB, Outcome(state, info, run.values)),
+            ui.last: {"model": twin, "prompt": state.prompt, "text": result["text"]},
+            ui.show_attention: gr.update(visible=twin is not None)}
 
 
 def run_generation(ui: GenerationUI, service, model, prompt, mode, max_new, temperature, top_k, top_p, rep, ngram,
@@ -150,6 +155,8 @@ def build(service, lang) -> TabLink:
             stats_ = gr.Markdown(elem_id="gen-stats")
             output = gr.Textbox(label=t("gen_output"), lines=3, interactive=False, buttons=["copy"],
                                 elem_id="gen-output")
+            show_attention = gr.Button(t("gen_show_attention"), size="sm", elem_id="gen-attention",
+                                       visible=False)  # shown once a text is finished
         with gr.Column(scale=2):
             mode = gr.Radio([(t("gen_greedy"), "greedy"), (t("gen_sampling"), "sampling")], value="greedy",
                             label=t("gen_decoding"), info=t("gen_decoding_info"), elem_id="gen-mode")
@@ -169,10 +176,12 @@ def build(service, lang) -> TabLink:
     used_seed = gr.Number(visible=False, elem_id="gen-used-seed")  # the seed drawn for seed = -1, for links
     share.examples(service, EXAMPLES, [prompt, model], t("examples_course"), ["ex_prompt", "ex_model"], model_column=1)
 
-    ui = GenerationUI(output, tokens_view, stats_, chart, table, panel, used_seed, error, model, engines)
+    ui = GenerationUI(output, tokens_view, stats_, chart, table, panel, used_seed, error, gr.State(None),
+                      show_attention, model, engines)
     handler = bind(service, run_generation, ui, service, error=error, clear=[tokens_view, stats_, chart, table, output])
     inputs = [model, prompt, mode, max_new, temperature, top_k, top_p, rep, ngram, seed, nseq, dtype]
-    outputs = [output, tokens_view, stats_, chart, table, panel.json, panel.code, used_seed, error]
+    outputs = [output, tokens_view, stats_, chart, table, panel.json, panel.code, used_seed, error, ui.last,
+               show_attention]
     limits = {"concurrency_id": spec.concurrency_id, "concurrency_limit": service.concurrency_limit(spec.concurrency_id)}
     # The button's event is callable (undocumented) so the benchmark can time the real UI stream.
     events = [run.click(handler, inputs + [lang], outputs, api_name="generate_ui", api_visibility="undocumented",

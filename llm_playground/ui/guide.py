@@ -93,6 +93,46 @@ Greedy decoding ignores all three and always takes the most likely token (rank 1
 
 貪欲法はこの3つをすべて無視し、常に最も確率の高いトークン（1位）を選びます。
 """),
+    "guide_logit_lens": ("""
+**What you see.** A transformer keeps one vector per token position, the *hidden state*, and each block adds its
+update to it. Only the last one is read by the model: its final norm and output embedding turn it into a score for
+every token of the vocabulary, and the softmax into next-token probabilities. The **logit lens** reads *every* layer
+the same way, as if the model stopped there: the embeddings (layer 0) and the output of each block, at every position.
+
+- **Grid**: rows are layers (the model's real output on top), columns are positions. A cell shows the most likely next
+  token at that layer, shaded by its probability; hover it for the top-k and the **entropy** (in bits: 0 = certain,
+  1 = a coin flip between two tokens, higher = more spread out). The top row is exactly the model's own prediction.
+- **Trajectory**: for one position, the probability of the model's final prediction and of the token that really
+  comes next in the text, at every layer; the labels are their ranks (#1 = most likely). Pick the position in the
+  list; it re-plots without running the model again.
+
+**How to read it, and its limits.** Watch where the final answer first appears and how confident it gets. With tied
+embeddings (stories260K) layer 0 often "predicts" the input token itself: the embeddings were never trained to predict
+the next token. Intermediate layers were not trained to be read through the final norm and head either: the lens shows
+what they would say *if* read that way, which is often noisy or odd in early layers, and works better in some model
+families (GPT-2) than in others. A token that appears late is not proof that earlier layers did not "know" it; it
+may just be encoded in a way this one projection cannot read (the *tuned lens* learns a projection per layer to fix
+that).
+""", """
+**表示されているもの** Transformer はトークンの位置ごとに1本のベクトル（*隠れ状態*）を持ち、各ブロックがそこに更新を
+足していきます。モデルが読むのは最後の隠れ状態だけで、最終正規化（final norm）と出力埋め込みが語彙のすべてのトークンに
+スコアを付け、ソフトマックスが次のトークンの確率に変えます。**ロジットレンズ** は、*すべての* 層を同じやり方で、その層で
+モデルが止まったかのように読みます。対象は埋め込み（層 0）と各ブロックの出力で、すべての位置について読みます。
+
+- **グリッド**：行が層（一番上がモデルの実際の出力）、列が位置です。各セルはその層で最も確率の高い次のトークンを示し、
+  色の濃さがその確率です。マウスを重ねると上位 k 件と **エントロピー** が表示されます（単位はビット。0 = 確信、1 = 2つの
+  トークンのどちらかを選ぶコイン投げ、それより大きいほど分散している）。一番上の行はモデル自身の予測そのものです。
+- **層ごとの変化**：1つの位置について、モデルの最終的な予測と、テキストで実際に次に来るトークンの確率を層ごとに示します。
+  ラベルは順位です（#1 = 最も確率が高い）。位置はリストで選びます。モデルを再実行せずに描き直します。
+
+**読み方と限界** 最終的な答えがどの層で初めて現れ、どれだけ確信が強まるかを見ましょう。埋め込みを出力と共有している
+モデル（stories260K）では、層 0 が入力トークン自体を「予測」することがよくあります。埋め込みは次のトークンを予測するように
+学習されていないからです。途中の層も、最終正規化と出力ヘッドを通して読まれるようには学習されていません。ロジットレンズが
+示すのは「もしそう読んだら何と言うか」で、初期の層ではノイズが多かったり奇妙だったりします。うまく読めるかはモデルの系統
+によっても違います（GPT-2 では比較的よく読めます）。あるトークンが遅い層で初めて現れても、それより前の層がそれを「知らな
+かった」証拠にはなりません。この1つの射影では読めない形で表されているだけかもしれません（*tuned lens* は層ごとに射影を
+学習してこれを補います）。
+"""),
     "guide_fill_mask": ("""
 **What the model does.** BERT-style models are trained by **masked language modelling**: words of a sentence are
 hidden behind **[MASK]** and the model learns to guess them from the words on *both* sides. For each [MASK], the
@@ -146,6 +186,11 @@ triangle is empty; BERT looks both ways.
 residual connection) to estimate how much each input token flows into each position; **token view** follows one
 token through all layers. These only re-plot the stored weights; **Show attention** runs the model. Attention shows
 where information is read from, not why the model decided something: a hint, not an explanation.
+
+**Attention on generated text.** In the Generate tab, **👁 Show attention for this text** opens this tab on the prompt
+and its completion with the same model and runs it: an orange line marks where the generated tokens start, on every
+view. **Generated tokens only** keeps the heatmap's and rollout's rows of the generated tokens: what each word the model
+wrote looked at when it wrote it (a causal model computes the same attention whether it generates or re-reads the text).
 """, """
 **モデルがしていること** 各層で、それぞれのトークンは自分から見えるトークンの値ベクトルの重み付き平均として新しい表現を
 作ります。この重みが **アテンション（注意機構）** で、softmax(QKᵀ/√d)、つまりそのトークンのクエリが各トークンのキーと
@@ -159,6 +204,12 @@ BERT は前後両方を見ます。
 各入力トークンの情報が各位置にどれだけ流れ込むかを推定します。**トークンビュー** は1つのトークンを全層にわたって追跡します。
 これらは保存済みの重みを描き直すだけで、モデルを実行するのは **アテンションを表示** を押したときです。アテンションは情報を
 どこから読み取ったかを示すもので、モデルがなぜそう判断したかの説明ではありません。手がかりとして扱いましょう。
+
+**生成されたテキストのアテンション** 生成タブの **👁 このテキストのアテンションを表示** を押すと、プロンプトと生成された続きを
+同じモデルでこのタブに開いて実行します。生成されたトークンが始まる位置は、どの表示でもオレンジの線で示されます。
+**生成されたトークンだけ** をオンにすると、ヒートマップとロールアウトで生成されたトークンの行だけを表示します。モデルが
+書いた各単語が、書くときにどこに注目していたかがわかります（因果モデルのアテンションは、生成するときもテキストを読み直す
+ときも同じです）。
 """),
     "guide_tokenizer": ("""
 **What happens.** A language model never sees characters: a **tokenizer** first cuts the text into **tokens** from a

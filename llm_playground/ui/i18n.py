@@ -10,7 +10,8 @@ from __future__ import annotations
 import gradio as gr
 
 from ..specs import MAX_ATTENTION_TOKENS as MAX_TOKENS
-from ..specs import MAX_MASKS
+from ..specs import MAX_LENS_PREDICTIONS as MAX_PREDICTIONS
+from ..specs import MAX_LENS_TOKENS, MAX_MASKS
 from . import guide
 
 # key: (English, Japanese). The English texts are the labels the app always had (tests find them).
@@ -26,6 +27,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "tab_fill_mask": ("Fill-mask", "穴埋め"),
     "tab_next_sentence": ("Next sentence", "次文予測"),
     "tab_attention": ("Attention", "アテンション"),
+    "tab_logit_lens": ("Logit lens", "ロジットレンズ"),
     "tab_tokenizer": ("Tokenizer", "トークナイザー"),
     "tab_models": ("Models", "モデル"),
     "guide_title": ("📘 Guide: what the model does, what the controls change",
@@ -80,6 +82,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "gen_dtype_info": ("16-bit halves the memory; bfloat16 is also faster on recent CPUs",
                        "16ビットにするとメモリが半分になります。最近の CPU では bfloat16 の方が高速です"),
     "gen_view_tokens": ("Token probabilities", "トークンの確率"),
+    "gen_show_attention": ("👁 Show attention for this text", "👁 このテキストのアテンションを表示"),
     "gen_view_chart": ("Chart", "グラフ"),
     "gen_view_table": ("Table", "表"),
     # Next token
@@ -134,6 +137,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "att_mean": ("mean over heads", "全ヘッドの平均"),
     "att_max": ("max over heads", "全ヘッドの最大値"),
     "att_token": ("Token (token view)", "トークン（トークンビュー用）"),
+    "att_prompt_chars": ("Characters of the prompt (the rest was generated)",
+                         "プロンプトの文字数（残りは生成されたテキスト）"),
+    "att_generated_only": ("Generated tokens only (rows)", "生成されたトークンだけ（行）"),
+    "att_generated_only_info": ("for a text from the Generate tab: heatmap and rollout show only what each generated "
+                                "token attended to", "生成タブから開いたテキストのとき：ヒートマップとロールアウトで、"
+                                "生成された各トークンが何に注目したかだけを表示します"),
     "att_export": ("Export weights of this view (JSON)", "この表示の重みを書き出す（JSON）"),
     "att_exported": ("Exported weights", "書き出した重み"),
     "att_help": (f"Up to **{MAX_TOKENS} tokens** (fewer for models with fewer positions): beyond that a heatmap has "
@@ -143,6 +152,20 @@ LABELS: dict[str, tuple[str, str]] = {
                  "セルが画素より多くなります。モデルはテキストごとに 1回だけ実行され、層・ヘッド・表示・トークンを"
                  "変えると保存済みの重みを描き直します。**PNG**：グラフにマウスを重ねると出るツールバーのカメラ"
                  "アイコンから保存できます。"),
+    # Logit lens
+    "ll_text": ("Text (every position's next token is read at every layer)",
+                "テキスト（すべての位置の次のトークンを、すべての層で読み取ります）"),
+    "ll_run": ("Show the logit lens", "ロジットレンズを表示"),
+    "ll_top_k": ("Top-k per cell (shown on hover)", "セルごとの上位 k 件（マウスを重ねると表示）"),
+    "ll_position": ("Position for the trajectory", "層ごとの変化を見る位置"),
+    "ll_position_info": ("whose next token to follow across layers", "どの位置の次のトークンを層ごとに追うか"),
+    "ll_last": ("last token", "最後のトークン"),
+    "ll_help": (f"Up to **{MAX_LENS_TOKENS} tokens** (and about {MAX_PREDICTIONS:,} predictions: layers × tokens × "
+                "top-k), for causal language models only. The model runs once per text; the position re-plots the "
+                "stored result. **PNG**: the camera icon in the chart's toolbar.",
+                f"最大 **{MAX_LENS_TOKENS} トークン**（予測の数 = 層 × トークン × 上位 k 件 は約 {MAX_PREDICTIONS:,} まで）。"
+                "因果言語モデル専用です。モデルはテキストごとに 1回だけ実行され、位置を変えると保存済みの結果を描き直します。"
+                "**PNG**：グラフのツールバーのカメラアイコンから保存できます。"),
     # Tokenizer
     "tok_tokenizers": ("Tokenizers to compare", "比較するトークナイザー"),
     "tok_tokenizers_info": ("Only the tokenizer loads (no model weights)",
