@@ -58,6 +58,13 @@ class Settings:
     jobs_per_client: int = 0  # requests one client may have queued or running at once; 0 = no limit
     proxy_hops: int = 1  # trusted reverse proxies in front of the app (X-Forwarded-For entries they append)
     mcp: bool = True  # serve the API endpoints as MCP tools (Gradio's MCP server at /gradio_api/mcp/)
+    allow_fine_tune: bool | None = None  # None: on where custom models are (off on public deployments)
+    fine_tune_jobs: int = 1  # training runs at once in the whole server (each client: one)
+
+    @property
+    def fine_tune(self) -> bool:
+        """Fine-tuning takes minutes of CPU and memory per run: off on public deployments unless enabled."""
+        return (not self.public) if self.allow_fine_tune is None else self.allow_fine_tune
 
     @property
     def public(self) -> bool:
@@ -98,6 +105,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="requests waiting beyond this are refused with 'queue full'")
     p.add_argument("--no-mcp", dest="mcp", action="store_false", default=_env_bool("PLAYGROUND_MCP", True),
                    help="do not serve the API endpoints as MCP tools (on by default; PLAYGROUND_MCP=0)")
+    tune = p.add_mutually_exclusive_group()
+    tune.add_argument("--allow-fine-tune", dest="fine_tune", action="store_true",
+                      default=_env_bool("PLAYGROUND_FINE_TUNE", True) if "PLAYGROUND_FINE_TUNE" in os.environ
+                      else None,
+                      help="allow the Fine-tune tab and /fine_tune (default: on, off in public mode; "
+                           "PLAYGROUND_FINE_TUNE=1 or 0)")
+    tune.add_argument("--no-fine-tune", dest="fine_tune", action="store_false", help="turn fine-tuning off")
+    p.add_argument("--fine-tune-jobs", type=int, default=int(os.environ.get("PLAYGROUND_FINE_TUNE_JOBS", "1")),
+                   help="training runs at once in the whole server (default 1)")
     return p
 
 
@@ -124,4 +140,6 @@ def settings_from_args(argv: list[str] | None = None) -> Settings:
         proxy_hops=args.proxy_hops,
         queue_size=args.queue_size,
         mcp=args.mcp,
+        allow_fine_tune=args.fine_tune,
+        fine_tune_jobs=max(1, args.fine_tune_jobs),
     )

@@ -21,6 +21,7 @@ from .config import Settings
 from .devices import dtype_name
 from .errors import ClientGone, InvalidInput
 from .exports import ExportFolder
+from .finetune_service import FineTuner
 from .manager import ModelManager
 from .ratelimit import RateLimiter, TooManyAtOnce
 from .tasks import attention as attention_task
@@ -72,6 +73,7 @@ class PlaygroundService:
         self.workers = Workers()
         self.exports = ExportFolder()
         self.attention_cache = AttentionCache()
+        self.fine_tuner = FineTuner(self)  # training runs and the models they register (finetune_service.py)
 
     @property
     def catalog(self):
@@ -324,6 +326,7 @@ class PlaygroundService:
         return self.exports.write_json(stem, data, indent, owner)
 
     def close(self) -> None:
+        self.fine_tuner.close()
         self.workers.shutdown()
         self.exports.remove()
 

@@ -13,7 +13,8 @@ the app's own torch.Generator(seed) mirrors). No torch or gradio import here.
 """
 
 from .encoders import attention, fill_mask, next_sentence
+from .finetune import fine_tune
 from .generation import generate, next_token
 from .tokenizers import tokenize
 
-__all__ = ["attention", "fill_mask", "generate", "next_sentence", "next_token", "tokenize"]
+__all__ = ["attention", "fill_mask", "fine_tune", "generate", "next_sentence", "next_token", "tokenize"]
