@@ -23,6 +23,7 @@ import torch
 from ..errors import InvalidInput
 
 STOPPED, TIMED_OUT, FINISHED = "stopped", "timed out", "finished"
+MIN_TOKENS = 4  # BOS and three tokens: anything shorter has almost nothing to predict
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def token_ids(tokenizer, text: str) -> list[int]:
 def blocks(tokenizer, text: str, max_seq_len: int, what: str = "training text") -> list[list[int]]:
     """The text cut into blocks of max_seq_len tokens (a shorter text: one block of all its tokens)."""
     ids = token_ids(tokenizer, text)
-    if len(ids) < 2:
+    if len(ids) < MIN_TOKENS:
         raise InvalidInput(f"The {what} is too short to learn from: it has {len(ids)} token(s); give a sentence "
                            "or more.")
     size = min(max_seq_len, len(ids))

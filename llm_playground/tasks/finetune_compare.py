@@ -2,7 +2,8 @@
 continuation and the probability it gives to each true next token (one forward pass of prompt + truth).
 
 `pick_prompts` makes the prompts from the held-out text (else the training text): its first lines or
-sentences, each cut after PROMPT_TOKENS tokens, the next TRUTH_TOKENS tokens being the truth. `measure`
+sentences, each cut after its first words (or PROMPT_TOKENS tokens), the next TRUTH_TOKENS tokens being
+the truth. `measure`
 runs one model on them; `PromptComparison` joins the base and fine-tuned measurements.
 """
 
@@ -16,8 +17,9 @@ import torch
 from .finetune import token_ids
 
 MAX_PROMPTS = 3
+PROMPT_WORDS = 3
 PROMPT_TOKENS = 6
-TRUTH_TOKENS = 10
+TRUTH_TOKENS = 12
 
 
 @dataclass
@@ -49,12 +51,23 @@ def pick_prompts(tokenizer, text: str, n: int = MAX_PROMPTS) -> list[Prompt]:
     prompts: list[Prompt] = []
     for piece in pieces:
         ids = token_ids(tokenizer, piece)
-        cut = min(PROMPT_TOKENS, len(ids) // 2 + 1)
+        cut = _cut(tokenizer, piece, ids)
         if len(ids) - cut >= 2 and all(p.ids != ids[:cut] for p in prompts):
             prompts.append(Prompt(ids[:cut], ids[cut:cut + TRUTH_TOKENS]))
         if len(prompts) == n:
             break
     return prompts
+
+
+def _cut(tokenizer, piece: str, ids: list[int]) -> int:
+    """Where the prompt ends: after its first words (half of them, PROMPT_WORDS at most) when they tokenize
+    as the start of the sentence does, else after PROMPT_TOKENS tokens (texts without spaces: Japanese)."""
+    words = piece.split(" ")
+    if len(words) >= 2:
+        head = token_ids(tokenizer, " ".join(words[:min(PROMPT_WORDS, len(words) // 2)]))
+        if ids[:len(head)] == head:
+            return len(head)
+    return min(PROMPT_TOKENS, len(ids) // 2 + 1)
 
 
 @torch.no_grad()
@@ -68,7 +81,8 @@ def measure(model, tokenizer, prompts: list[Prompt]) -> list[Measured]:
         prompt = ids[:, :len(p.ids)]
         generated = model.generate(prompt, attention_mask=torch.ones_like(prompt), max_new_tokens=len(p.truth),
                                    do_sample=False, pad_token_id=tokenizer.eos_token_id)
-        out.append(Measured(tokenizer.decode(generated[0, len(p.ids):], skip_special_tokens=True), true))
+        new = generated[0, len(p.ids):].tolist()
+        out.append(Measured("".join(pieces(tokenizer, p.ids, new)), true))  # with its leading space
     return out
 
 
