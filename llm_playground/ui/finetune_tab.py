@@ -87,8 +87,8 @@ def build(service, lang) -> TabLink:
             model = controls.model(service, spec, "ft-model")
             train_text = gr.Textbox(label=t("ft_train_text"), value=EXAMPLE_TEXT, lines=6, max_lines=14,
                                     max_length=int(spec.param("train_text").high), elem_id="ft-train-text")
-            upload = gr.File(label=t("ft_upload"), file_types=[".txt", ".jsonl"], type="filepath", height=90,
-                             elem_id="ft-upload")
+            upload = gr.UploadButton(t("ft_upload"), file_types=[".txt", ".jsonl"], type="filepath", size="sm",
+                                     variant="secondary", elem_id="ft-upload")
             eval_text = gr.Textbox(label=t("ft_eval_text"), value=EXAMPLE_EVAL, lines=2, max_lines=8,
                                    max_length=int(spec.param("eval_text").high), elem_id="ft-eval-text")
             with gr.Row():
