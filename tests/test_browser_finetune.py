@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .conftest import ARTIFACTS
 from .test_browser_share import open_link, wait_text
+from .test_finetune import HELD_OUT, TRAIN
 
 SHOTS = Path("/tmp/ft-shots")
 
@@ -23,9 +24,18 @@ def set_number(page, elem_id: str, value) -> None:
     box.press("Enter")
 
 
-def test_fine_tune_tab_end_to_end(page, app_server):
+def test_fine_tune_tab_end_to_end(page, app_server, tmp_path):
     open_link(page, app_server[0], tab="fine-tune")
+    # A binary file is refused beside the button; a text file fills the training text.
+    (tmp_path / "photo.txt").write_bytes(b"\x89PNG\x00\x00")
+    page.locator("#ft-upload input[type=file], input[type=file]").first.set_input_files(str(tmp_path / "photo.txt"))
+    wait_text(page, "#ft-error", "binary")
+    (tmp_path / "kettle.txt").write_text(TRAIN, encoding="utf-8")
+    page.locator("#ft-upload input[type=file], input[type=file]").first.set_input_files(str(tmp_path / "kettle.txt"))
+    page.wait_for_function("document.querySelector('#ft-train-text textarea').value.startsWith('Zorbly')")
+    page.locator("#ft-eval-text textarea").fill(HELD_OUT)
     set_number(page, "ft-steps", 40)
+    set_number(page, "ft-lr", 0.003)
     page.click("#ft-run")
     wait_text(page, "#ft-summary", "registered as", timeout=240_000)
     summary = page.locator("#ft-summary").inner_text()
@@ -34,6 +44,7 @@ def test_fine_tune_tab_end_to_end(page, app_server):
     page.wait_for_selector("#ft-chart .js-plotly-plot")
     assert page.locator("#ft-compare .tok").count() >= 10
     assert "after (fine-tuned)" in page.locator("#ft-compare").inner_text()
+    assert "Zorbly the green kettle hums" in page.locator("#ft-compare").inner_text()
     assert page.locator("#ft-download").is_visible()
     page.locator("#ft-python").click()
     page.wait_for_function("document.querySelector('#ft-code')?.innerText.includes('TrainingArguments')")

@@ -131,22 +131,27 @@ def test_zip_loads_with_plain_from_pretrained_and_gives_the_same_logits(tuned, t
         assert torch.allclose(model(ids).logits, loaded.model(ids).logits, atol=1e-6)
 
 
-def test_copy_as_python_runs_and_ends_with_the_same_loss(tuned, tmp_path):
-    _, job = tuned
-    code = job.result and tuned[0].fine_tuner.python(job)
-    assert "Trainer(" in code and "TrainingArguments(" in code and "trainer.train()" in code
-    script = tmp_path / "finetune.py"
+def run_code(code: str, folder) -> dict:
+    """Run Copy-as-Python code in a fresh offline process; its printed steps, final loss and perplexity."""
+    script = folder / "finetune.py"
     script.write_text(code)
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True,
+    done = subprocess.run([sys.executable, str(script)], cwd=folder, env=env, capture_output=True, text=True,
                           timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
-    final = float(re.search(r"final loss: ([\d.e-]+)", done.stdout).group(1))
-    steps = int(re.search(r"steps: (\d+)", done.stdout).group(1))
-    ppl = float(re.search(r"held-out perplexity: ([\d.]+)", done.stdout).group(1))
-    assert steps == job.result.train.steps
-    assert final == pytest.approx(job.result.train.last_loss, rel=0.05, abs=1e-4)
-    assert ppl == pytest.approx(job.result.perplexity_after, rel=0.01)
+    found = {"steps": re.search(r"steps: (\d+)", done.stdout), "final": re.search(r"final loss: ([\d.e-]+)", done.stdout),
+             "ppl": re.search(r"held-out perplexity: ([\d.]+)", done.stdout)}
+    return {k: float(m.group(1)) if m else None for k, m in found.items()}
+
+
+def test_copy_as_python_runs_and_ends_with_the_same_loss(tuned, tmp_path):
+    service, job = tuned
+    code = service.fine_tuner.python(job)
+    assert "Trainer(" in code and "TrainingArguments(" in code and "trainer.train()" in code
+    out = run_code(code, tmp_path)
+    assert out["steps"] == job.result.train.steps
+    assert out["final"] == pytest.approx(job.result.train.last_loss, rel=0.05, abs=1e-4)
+    assert out["ppl"] == pytest.approx(job.result.perplexity_after, rel=0.01)
     assert (tmp_path / "finetuned-model" / "model.safetensors").exists()
 
 
@@ -159,7 +164,7 @@ def running_job(service, client="a", **kw):
     return job
 
 
-def test_stop_ends_cleanly_and_keeps_the_model(service):
+def test_stop_ends_cleanly_and_keeps_the_model(service, tmp_path):
     job = running_job(service)
     assert service.fine_tuner.stop("a") is True
     assert job.done.wait(120) and job.status == "done", job.error
@@ -167,9 +172,15 @@ def test_stop_ends_cleanly_and_keeps_the_model(service):
     assert r.train.reason == "stopped" and 2 <= r.train.steps < 500
     assert job.name in service.model_choices(GENERATION)
     assert "Stopped" in result_summary(r.to_dict())
+    losses = job.snapshot()["train_loss"]
+    assert losses[0][0] == 1 and losses[-1][0] == r.train.steps == int(r.train.steps)  # logged where it stopped
+    assert r.train.last_loss == losses[-1][1]
+    assert service.fine_tuner.stop("a") is False  # nothing left to stop
+    # The code of a stopped run stops at the same step, with the same last loss.
     code = service.fine_tuner.python(job)
     assert f"state.global_step >= {r.train.steps}" in code
-    assert service.fine_tuner.stop("a") is False  # nothing left to stop
+    out = run_code(code, tmp_path)
+    assert out["steps"] == r.train.steps and out["final"] == pytest.approx(r.train.last_loss, rel=0.05, abs=1e-4)
 
 
 def test_one_run_per_client_and_a_global_limit(service):

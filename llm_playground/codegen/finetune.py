@@ -19,7 +19,7 @@ def _arguments(max_steps: int, learning_rate: float, batch_size: int, seed: int,
              '    output_dir="finetuned-run", report_to=[], save_strategy="no",',
              f"    max_steps={max_steps}, learning_rate={learning_rate!r}, seed={seed}, data_seed={seed},",
              f"    per_device_train_batch_size={batch_size}, per_device_eval_batch_size={batch_size},",
-             f"    logging_steps={logging_steps},"]
+             f"    logging_steps={logging_steps}, logging_first_step=True,"]
     lines.append(f'    eval_strategy="steps", eval_steps={eval_steps},' if with_eval else '    eval_strategy="no",')
     return lines + [")"]
 
@@ -58,7 +58,9 @@ def fine_tune(model: str, train_text: str, eval_text: str = "", max_steps: int =
         lines += ["", "", "class StopAt(TrainerCallback):",
                   f'    """The app\'s run was stopped (Stop or its time bound) after step {int(stopped_at)}."""',
                   "    def on_step_end(self, args, state, control, **kwargs):",
-                  f"        control.should_training_stop = state.global_step >= {int(stopped_at)}", "", ""]
+                  f"        if state.global_step >= {int(stopped_at)}:",
+                  "            control.should_training_stop = control.should_log = True  # log the last step",
+                  f"            control.should_evaluate = {with_eval}", "", ""]
         callbacks = ", callbacks=[StopAt()]"
     lines += ["trainer = Trainer(model=model, args=args, train_dataset=train_dataset, eval_dataset=eval_dataset,",
               f"                  data_collator=default_data_collator{callbacks})",

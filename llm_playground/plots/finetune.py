@@ -50,7 +50,8 @@ def result_summary(result: dict, lang: str = "en") -> str:
     """Markdown: how the run ended, the registered name, the losses and the held-out perplexity before/after."""
     lines = [tr(lang, f"ft_end_{result['reason'].replace(' ', '_')}", steps=result["steps"], s=result["seconds"]),
              tr(lang, "ft_registered", name=md(result["model"])),
-             tr(lang, "ft_losses", mean=result["training_loss"], last=result["last_loss"] or 0.0)]
+             tr(lang, "ft_losses", mean=result["training_loss"],
+                last="–" if result["last_loss"] is None else f"{result['last_loss']:.4f}")]
     if result.get("perplexity_before") is not None:
         lines.append(tr(lang, "ft_perplexity", before=result["perplexity_before"], after=result["perplexity_after"],
                         n=result["eval_tokens"]))

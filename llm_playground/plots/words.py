@@ -36,8 +36,8 @@ W: dict[str, tuple[str, str]] = {
                       "Attention to compare it with its base on the same prompt (for as long as the server runs).",
                       "ファインチューニングしたモデルを **{name}** として登録しました。生成・次のトークン・アテンションで"
                       "選ぶと、同じプロンプトでベースモデルと比べられます（サーバーが動いている間）。"),
-    "ft_losses": ("Training loss: {mean:.4f} on average over the run, {last:.4f} at the end.",
-                  "学習損失：学習全体の平均 {mean:.4f}、最後 {last:.4f}。"),
+    "ft_losses": ("Training loss: {mean:.4f} on average over the run, {last} at the end.",
+                  "学習損失：学習全体の平均 {mean:.4f}、最後 {last}。"),
     "ft_perplexity": ("Held-out perplexity: **{before:.2f} before → {after:.2f} after** ({n} predicted tokens). "
                       "Lower is better; 1 means every next token is certain.",
                       "検証データのパープレキシティ：**前 {before:.2f} → 後 {after:.2f}**（予測したトークン {n} 個）。"

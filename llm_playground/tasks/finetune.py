@@ -110,9 +110,12 @@ class ProgressCallback:
     def on_step_end(self, args, state, control, **_):
         self.progress.step, self.progress.elapsed = state.global_step, self.clock() - self.start
         if self.stop.is_set():
-            self.progress.reason, control.should_training_stop = STOPPED, True
+            self.progress.reason = STOPPED
         elif self.progress.elapsed > self.max_seconds:
-            self.progress.reason, control.should_training_stop = TIMED_OUT, True
+            self.progress.reason = TIMED_OUT
+        if self.progress.reason:  # log (and evaluate) this last step: the curve and the result end where it stopped
+            control.should_training_stop = control.should_log = True
+            control.should_evaluate = args.eval_strategy != "no"
         return control
 
     def on_log(self, args, state, control, logs=None, **_):
@@ -139,7 +142,7 @@ def training_arguments(cfg: TrainConfig, output_dir: str, with_eval: bool, use_c
     return TrainingArguments(
         output_dir=output_dir, max_steps=cfg.max_steps, learning_rate=cfg.learning_rate,
         per_device_train_batch_size=cfg.batch_size, per_device_eval_batch_size=cfg.batch_size,
-        logging_steps=cfg.logging_steps(), eval_strategy="steps" if with_eval else "no",
+        logging_steps=cfg.logging_steps(), logging_first_step=True, eval_strategy="steps" if with_eval else "no",
         eval_steps=cfg.eval_steps() if with_eval else None, save_strategy="no", report_to=[],
         seed=cfg.seed, data_seed=cfg.seed, use_cpu=use_cpu, disable_tqdm=True)
 

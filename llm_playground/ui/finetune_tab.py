@@ -21,7 +21,7 @@ from .share import Panel, TabLink
 TAB = "fine-tune"
 EXAMPLE_TEXT = ("Pip the blue robot loved to paint clouds on the kitchen wall.\n"
                 "Every morning Pip the blue robot painted a new cloud and sang a little song.\n") * 4
-EXAMPLE_EVAL = "Pip the blue robot loved to paint clouds on the kitchen wall.\n"
+EXAMPLE_EVAL = "Pip the blue robot sang a little song to the clouds on the wall.\n"  # new, in the same style
 
 
 @dataclass
