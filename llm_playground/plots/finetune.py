@@ -24,7 +24,9 @@ def loss_figure(snapshot: dict, lang: str = "en") -> go.Figure:
     fig.update_layout(title=tr(lang, "ft_loss_title"), xaxis_title=tr(lang, "ft_step"), yaxis_title="loss",
                       yaxis_type="log", height=320, margin={"l": 50, "r": 10, "t": 40, "b": 40},
                       legend={"orientation": "h", "y": -0.25})
-    fig.update_xaxes(range=[0, max(1, snapshot.get("max_steps", 1))])
+    # While training, the whole run's width (the curve grows into it); once ended, the steps it really ran.
+    end = snapshot.get("step", 0) if snapshot.get("reason") else snapshot.get("max_steps", 1)
+    fig.update_xaxes(range=[0, max(1, end)])
     return fig
 
 
