@@ -18,7 +18,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 from llm_playground.catalog import BUILTIN_DIR, GENERATION
 from llm_playground.config import Settings
 from llm_playground.errors import InvalidInput, PlaygroundError
-from llm_playground.finetune_service import wait
+from llm_playground.finetune_jobs import wait
 from llm_playground.manager import ModelManager
 from llm_playground.plots.finetune import comparison_html, result_summary
 from llm_playground.plots.text import md
@@ -139,7 +139,8 @@ def run_code(code: str, folder) -> dict:
     done = subprocess.run([sys.executable, str(script)], cwd=folder, env=env, capture_output=True, text=True,
                           timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
-    found = {"steps": re.search(r"steps: (\d+)", done.stdout), "final": re.search(r"final loss: ([\d.e-]+)", done.stdout),
+    found = {"steps": re.search(r"steps: (\d+)", done.stdout),
+             "final": re.search(r"final loss: ([\d.e-]+)", done.stdout),
              "ppl": re.search(r"held-out perplexity: ([\d.]+)", done.stdout)}
     return {k: float(m.group(1)) if m else None for k, m in found.items()}
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from ..errors import PlaygroundError
-from ..finetune_service import DONE, wait
+from ..finetune_jobs import DONE, wait
 from ..plots.finetune import comparison_html, loss_figure, progress_line, result_summary
 from ..plots.words import tr
 from ..tasks.text_upload import read_upload
