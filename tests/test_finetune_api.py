@@ -6,6 +6,8 @@ import httpx
 import pytest
 from gradio_client.exceptions import AppError
 
+from llm_playground.errors import InvalidInput
+
 from .test_finetune import HELD_OUT, RUN, SENTENCE, TRAIN
 
 
@@ -40,3 +42,22 @@ def test_fine_tune_over_rest_returns_the_final_state(app_server):
     assert body["status"] == "done" and body["step"] == 2 and body["result"]["model"].startswith("stories260K+ft-")
     bad = httpx.post(url, json={"train_text": TRAIN, "learning_rate": 5}, timeout=60)
     assert bad.status_code == 400 and "learning_rate" in bad.json()["error"]
+
+
+def test_the_tab_says_why_when_fine_tuning_is_off(models_dir):
+    from llm_playground.config import Settings
+    from llm_playground.service import PlaygroundService
+    from llm_playground.ui.app import build_app
+    from llm_playground.ui.i18n import TEXTS
+
+    service = PlaygroundService(Settings(models_dir=models_dir, allow_custom_models=False), hub_probe=lambda: False)
+    try:
+        blocks = {getattr(b, "elem_id", None): b for b in build_app(service).blocks.values()}
+        assert blocks["ft-run"].interactive is False and blocks["ft-stop"].interactive is False
+        off = str(blocks["ft-off"].value)
+        assert "ft_off" in off or "off on this deployment" in off
+        assert "--allow-fine-tune" in TEXTS["ft_off"][0] and "--allow-fine-tune" in TEXTS["ft_off"][1]
+        with pytest.raises(InvalidInput, match="off on this deployment"):
+            service.fine_tuner.start("stories260K", TRAIN)
+    finally:
+        service.close()
