@@ -32,6 +32,7 @@ from .tasks import finetune_compare as cmp
 from .tasks.encoder import usable_positions
 
 log = logging.getLogger(__name__)
+MAX_JOBS = 50  # finished runs remembered (one per client) for their result; the oldest are forgotten
 MAX_FINE_TUNED = 6  # registered fine-tuned models kept per server; the oldest is forgotten beyond this
 TRAINING_BYTES_FACTOR = 4  # weights + gradients + AdamW's two moments, all float32
 
@@ -102,7 +103,10 @@ class FineTuner:
                 raise InvalidInput(f"The server is busy: it trains at most {cap} model{'s' if cap > 1 else ''} at "
                                    "once and another visitor's run is in progress. Try again in a minute or two.")
             job = Job(secrets.token_hex(3), client, entry.name, values, ft.Progress(values["max_steps"]))
-            self._jobs[client] = job
+            self._jobs.pop(client, None)
+            self._jobs[client] = job  # newest last: beyond MAX_JOBS, the oldest finished runs are forgotten
+            for old in [c for c, j in self._jobs.items() if j.status != RUNNING][:-MAX_JOBS]:
+                del self._jobs[old]
         return job
 
     def _release(self, job: Job) -> None:
@@ -112,8 +116,10 @@ class FineTuner:
 
     def _prepare(self, values: dict) -> Prepared:
         """A float32 copy of the base model and the text cut into blocks; refusals before any thread starts."""
-        with self.service._using(values["model"], GENERATION) as loaded, loaded.lock:
-            model = copy.deepcopy(loaded.model).float()
+        # float32 weights, also where the app serves 16-bit ones (a GPU): training starts from the checkpoint's
+        # own numbers, as the Copy-as-Python code does (on a CPU this is the copy every tab uses).
+        with self.service._using(values["model"], GENERATION, "float32") as loaded, loaded.lock:
+            model = copy.deepcopy(loaded.model)
             tokenizer, source = loaded.tokenizer, loaded.entry.source
         context = usable_positions(model.config)
         if context and values["max_seq_len"] > context:
