@@ -49,6 +49,7 @@ def test_fine_tune_tab_end_to_end(page, app_server, tmp_path):
     page.locator("#ft-python").click()
     page.wait_for_function("document.querySelector('#ft-code')?.innerText.includes('TrainingArguments')")
     wait_text(page, "#ft-status", "Step 40/40")
+    assert "left" not in page.locator("#ft-status").inner_text()  # an ended run has no ETA
     shoot(page, "fine-tune-en-1400")
     page.set_viewport_size({"width": 420, "height": 900})
     shoot(page, "fine-tune-en-420")

@@ -42,7 +42,8 @@ def progress_line(snapshot: dict, lang: str = "en") -> str:
     if snapshot.get("status") == "running" and phase != "training":
         return tr(lang, f"ft_phase_{phase}") if phase in ("preparing", "measuring", "saving") else ""
     train, evals = snapshot.get("train_loss") or [], snapshot.get("eval_loss") or []
-    return tr(lang, "ft_progress", step=snapshot["step"], total=snapshot["max_steps"],
+    key = "ft_progress_end" if snapshot.get("reason") else "ft_progress"  # an ended run has nothing left
+    return tr(lang, key, step=snapshot["step"], total=snapshot["max_steps"],
               loss=f"{train[-1][1]:.4f}" if train else "–", eval=f"{evals[-1][1]:.4f}" if evals else "–",
               rate=snapshot.get("steps_per_second", 0.0), elapsed=_seconds(snapshot.get("elapsed")),
               eta=_seconds(snapshot.get("eta")))

@@ -25,6 +25,10 @@ W: dict[str, tuple[str, str]] = {
                     "{elapsed} elapsed · about {eta} left",
                     "**ステップ {step}/{total}** · 学習損失 {loss} · 検証損失 {eval} · 毎秒 {rate:.1f} ステップ · "
                     "経過 {elapsed} · 残り約 {eta}"),
+    "ft_progress_end": ("**Step {step}/{total}** · training loss {loss} · held-out loss {eval} · {rate:.1f} steps/s · "
+                        "{elapsed} in all",
+                        "**ステップ {step}/{total}** · 学習損失 {loss} · 検証損失 {eval} · 毎秒 {rate:.1f} ステップ · "
+                        "合計 {elapsed}"),
     "ft_end_finished": ("**Finished** {steps} steps in {s:.1f} s.", "**完了**：{steps} ステップ（{s:.1f} 秒）。"),
     "ft_end_stopped": ("**Stopped** after {steps} steps ({s:.1f} s); the model keeps what it learnt so far.",
                        "{steps} ステップ（{s:.1f} 秒）で**停止しました**。ここまでに学習した状態のモデルを残します。"),
