@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import logging
+import math
 import secrets
 import shutil
 import tempfile
@@ -154,6 +155,8 @@ class FineTuner:
         prompts = cmp.pick_prompts(p.tokenizer, v["eval_text"] or v["train_text"])
         before = cmp.measure(p.model, p.tokenizer, prompts)
         ppl_before = ft.perplexity(p.model, p.eval_chunks) if p.eval_chunks else (None, 0)
+        if p.eval_chunks:  # the curve starts where the base model stands: step 0, log(perplexity) = its eval loss
+            job.progress.points.append(ft.Point(0, eval_loss=math.log(ppl_before[0])))
         job.phase = "training"
         cfg = ft.TrainConfig(v["max_steps"], v["learning_rate"], v["batch_size"], v["max_seq_len"],
                              v["max_seconds"], v["seed"])

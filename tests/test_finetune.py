@@ -81,7 +81,8 @@ def test_held_out_perplexity_matches_an_independent_computation(tuned):
     assert r.perplexity_before == pytest.approx(before, rel=1e-4)
     assert r.perplexity_after == pytest.approx(after, rel=1e-4)
     assert r.perplexity_after < 2.0 < r.perplexity_before
-    # exp(the Trainer's last held-out loss) is the same number: the blocks are the same.
+    # The curve starts at the base model's held-out loss; exp(the Trainer's last one) is the perplexity after.
+    assert job.snapshot()["eval_loss"][0] == (0, pytest.approx(math.log(before), rel=1e-4))
     assert math.exp(job.snapshot()["eval_loss"][-1][1]) == pytest.approx(after, rel=1e-3)
     text = result_summary(r.to_dict())
     assert f"{before:.2f} before → {after:.2f} after" in text and md(job.name) in text
