@@ -52,7 +52,7 @@ class ModelManager:
         self._tokenizers: dict[str, Any] = {}
         self._inflight: dict[tuple, Future] = {}
         self._failures: dict[tuple, tuple[float, str, float]] = {}  # key -> (when, message, folder mtime)
-        self._reserved: dict[str, int] = {}  # bytes held by work that is not a loaded model (a training run)
+        self._reserved: dict[object, int] = {}  # bytes held by work that is not a loaded model (a training run)
         self.load_counts: Counter = Counter()  # from_pretrained calls per source, for tests and the bench
 
     # ---- public API -------------------------------------------------------------------------
@@ -94,12 +94,13 @@ class ModelManager:
     def reserve(self, what: str, nbytes: int):
         """Count `nbytes` against the memory budget for the block (a training run's weights, gradients and
         optimizer state): idle models are evicted to make room; without room, a PlaygroundError."""
+        token = object()  # two runs of the same model hold two reservations
         with self._lock:
-            self._reserved[what] = nbytes
-            self._evict_over_budget(keep=None)
-            over = self._bytes() - self.settings.memory_budget
-            if over > 0:
-                del self._reserved[what]
+            idle = sum(m.nbytes for m in self._models.values() if m.users == 0)
+            over = self._bytes() - idle + nbytes - self.settings.memory_budget  # refused: nothing is evicted
+            if over <= 0:
+                self._reserved[token] = nbytes
+                self._evict_over_budget(keep=None)
         self._free_memory()
         if over > 0:
             raise loading.ModelLoadError(f"{loading.OUT_OF_MEMORY} for {what}: it needs {nbytes / 2**20:,.0f} MiB "
@@ -109,7 +110,7 @@ class ModelManager:
             yield
         finally:
             with self._lock:
-                self._reserved.pop(what, None)
+                self._reserved.pop(token, None)
 
     def tokenizer(self, name: str):
         """(entry, tokenizer) without loading any weights; reuses a loaded model's tokenizer."""

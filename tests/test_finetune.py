@@ -308,3 +308,17 @@ def test_fine_tuning_messages_have_a_japanese_form(service, tmp_path):
     small.close()
     for message in messages:
         assert english_left(to_japanese(message)) == [], (message, to_japanese(message))
+
+
+def test_reservations_count_against_the_budget_until_released(manager):
+    manager.get("stories260K", GENERATION)
+    before = manager.total_bytes()
+    with manager.reserve("a run", 1000), manager.reserve("a run", 2000):  # same name: still two reservations
+        assert manager.total_bytes() == before + 3000
+        with pytest.raises(PlaygroundError, match="Not enough memory for another run"):
+            with manager.reserve("another run", manager.settings.memory_budget):
+                pass
+    assert manager.total_bytes() == before
+    # Idle models make room: a reservation that only fits without them evicts them.
+    with manager.reserve("a big run", manager.settings.memory_budget - 1000):
+        assert manager.loaded() == []
