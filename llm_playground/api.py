@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 from typing import Any, Callable
 
+from .finetune_jobs import wait
 from .specs import IDS, MODEL, MODELS, TEXT, TaskSpec
 from .tasks.attention import HEAD_MEAN, check_head, head_matrix
 
@@ -66,6 +67,13 @@ def _detokenize(service, _connected, tokenizer, ids) -> dict:
             "tokens": [{"id": t.id, "token": t.token, "special": t.special} for t in tokens]}
 
 
+def _fine_tune(service, connected, **kw):
+    """Streams the run's state about twice a second and ends with its result (`status` done or failed). A
+    caller that goes away stops the run (the model it had trained so far is still registered)."""
+    job = service.fine_tuner.start(**kw)
+    yield from wait(job, keep_going=connected())
+
+
 def _models(service, _connected) -> dict:
     return service.models()
 
@@ -73,6 +81,7 @@ def _models(service, _connected) -> dict:
 BODIES: dict[str, Callable[..., dict]] = {
     "generate": _generate, "next_token": _next_token, "fill_mask": _fill_mask, "next_sentence": _next_sentence,
     "attention": _attention, "logit_lens": _logit_lens, "tokenize": _tokenize, "detokenize": _detokenize,
+    "fine_tune": _fine_tune,
     "models": _models}
 
 
@@ -118,6 +127,12 @@ def endpoint(service, spec: TaskSpec, connected: Callable[[], Callable[[], bool]
         bound = sig.bind(*args, **kwargs)
         bound.apply_defaults()
         return body(service, connected, **bound.arguments)
+
+    if inspect.isgeneratorfunction(body):  # a streaming endpoint (/fine_tune): gradio streams generators
+        def call(*args, **kwargs) -> Any:  # noqa: F811
+            bound = sig.bind(*args, **kwargs)
+            bound.apply_defaults()
+            yield from body(service, connected, **bound.arguments)
 
     call.__name__ = call.__qualname__ = spec.api_name
     call.__doc__ = spec.doc

@@ -129,9 +129,19 @@ class Catalog:
     models_dir: Path | None = None
     allow_custom: bool = True
     entries: dict[str, ModelEntry] = field(default_factory=dict)
+    added: dict[str, ModelEntry] = field(default_factory=dict)  # registered while running (fine-tuned models)
 
     def __post_init__(self) -> None:
         self.refresh()
+
+    def add(self, entry: ModelEntry) -> None:
+        """Offer a model made while the server runs (a fine-tuned copy) until it is removed."""
+        self.added[entry.name] = entry
+        self.entries = {**self.entries, entry.name: entry}  # a new dict: readers iterating the old one are safe
+
+    def remove(self, name: str) -> None:
+        self.added.pop(name, None)
+        self.entries = {n: e for n, e in self.entries.items() if n != name}
 
     def refresh(self) -> None:
         local = scan_local(self.models_dir) if self.models_dir and self.models_dir.is_dir() else []
@@ -139,7 +149,7 @@ class Catalog:
         # (a --models-dir folder of the same name wins over it). The service's default skips what cannot be
         # used now: offline, the built-in model is the default wherever the Hub's would be.
         self.entries = {e.name: e for e in local}
-        for e in [*BUILTIN, *scan_local(BUILTIN_DIR, "built in")]:
+        for e in [*BUILTIN, *scan_local(BUILTIN_DIR, "built in"), *self.added.values()]:
             self.entries.setdefault(e.name, e)
 
     def names(self, task: str) -> list[str]:

@@ -14,7 +14,8 @@ from .specs import BOOL, CHOICE, FLOAT, IDS, INT, MODEL, MODELS, TEXT, Param, Ta
 from .tasks.validation import clean_text, flag, number
 
 # How messages name a text parameter ("The sentence A is empty").
-WHAT = {"sentence_a": "sentence A", "sentence_b": "sentence B", "text_pair": "sentence B"}
+WHAT = {"sentence_a": "sentence A", "sentence_b": "sentence B", "text_pair": "sentence B",
+        "train_text": "training text", "eval_text": "held-out text"}
 
 
 def check_text(param: Param, value) -> str:

@@ -67,6 +67,13 @@ class Settings:
     # vLLM sends this many tokens per streamed chunk (the first at once): each chunk costs the engine
     # and the app a JSON message, so 4 cuts their CPU per token while the text still streams smoothly.
     engine_stream_interval: int = 4
+    allow_fine_tune: bool | None = None  # None: on where custom models are (off on public deployments)
+    fine_tune_jobs: int = 1  # training runs at once in the whole server (each client: one)
+
+    @property
+    def fine_tune(self) -> bool:
+        """Fine-tuning takes minutes of CPU and memory per run: off on public deployments unless enabled."""
+        return (not self.public) if self.allow_fine_tune is None else self.allow_fine_tune
 
     @property
     def public(self) -> bool:
@@ -118,6 +125,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine-stream-interval", type=int,
                    default=int(os.environ.get("PLAYGROUND_ENGINE_STREAM_INTERVAL", "4")),
                    help="tokens per streamed chunk asked of the engine (vLLM's stream_interval; 1 = every token)")
+    tune = p.add_mutually_exclusive_group()
+    tune.add_argument("--allow-fine-tune", dest="fine_tune", action="store_true",
+                      default=_env_bool("PLAYGROUND_FINE_TUNE", True) if "PLAYGROUND_FINE_TUNE" in os.environ
+                      else None,
+                      help="allow the Fine-tune tab and /fine_tune (default: on, off in public mode; "
+                           "PLAYGROUND_FINE_TUNE=1 or 0)")
+    tune.add_argument("--no-fine-tune", dest="fine_tune", action="store_false", help="turn fine-tuning off")
+    p.add_argument("--fine-tune-jobs", type=int, default=int(os.environ.get("PLAYGROUND_FINE_TUNE_JOBS", "1")),
+                   help="training runs at once in the whole server (default 1)")
     return p
 
 
@@ -155,4 +171,6 @@ def settings_from_args(argv: list[str] | None = None) -> Settings:
         engine_timeout=args.engine_timeout,
         engine_concurrency=args.engine_concurrency,
         engine_stream_interval=max(1, args.engine_stream_interval),
+        allow_fine_tune=args.fine_tune,
+        fine_tune_jobs=max(1, args.fine_tune_jobs),
     )

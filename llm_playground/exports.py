@@ -46,6 +46,22 @@ class ExportFolder:
         self.prune()
         path = Path(tempfile.mkdtemp(dir=self.root)) / f"{safe_name(stem) or 'result'}.json"
         path.write_text(json.dumps(data, ensure_ascii=False, indent=indent), encoding="utf-8")
+        return self._own(path, owner)
+
+    def write_zip(self, stem: str, folder: Path, owner: str = "local") -> Path:
+        """The files of `folder` (a saved model) as <stem>.zip, owned and pruned like the JSON exports."""
+        self.prune()
+        out = Path(tempfile.mkdtemp(dir=self.root)) / (safe_name(stem) or "model")
+        return self._own(Path(shutil.make_archive(str(out), "zip", root_dir=folder)), owner)
+
+    def model_folder(self, name: str) -> Path:
+        """A fresh folder for a fine-tuned model's files (not pruned: the model lives as long as the service,
+        or until the fine-tuning module forgets it)."""
+        folder = self.root / "models" / safe_name(name)
+        folder.mkdir(parents=True, exist_ok=False)
+        return folder
+
+    def _own(self, path: Path, owner: str) -> Path:
         with self._lock:
             owned = [p for p in self._owned.get(owner, []) if p.exists()] + [path]
             stale, self._owned[owner] = owned[:-self.max_per_owner], owned[-self.max_per_owner:]
@@ -54,7 +70,7 @@ class ExportFolder:
         return path
 
     def files(self) -> list[Path]:
-        return sorted(self.root.glob("*/*.json"), key=_mtime)
+        return sorted([*self.root.glob("*/*.json"), *self.root.glob("*/*.zip")], key=_mtime)
 
     def prune(self) -> None:
         files, now = self.files(), time.time()

@@ -52,6 +52,7 @@ class ModelManager:
         self._tokenizers: dict[str, Any] = {}
         self._inflight: dict[tuple, Future] = {}
         self._failures: dict[tuple, tuple[float, str, float]] = {}  # key -> (when, message, folder mtime)
+        self._reserved: dict[object, int] = {}  # bytes held by work that is not a loaded model (a training run)
         self.load_counts: Counter = Counter()  # from_pretrained calls per source, for tests and the bench
 
     # ---- public API -------------------------------------------------------------------------
@@ -88,6 +89,28 @@ class ModelManager:
                     del self._retired[key]
             if released:
                 self._free_memory()
+
+    @contextlib.contextmanager
+    def reserve(self, what: str, nbytes: int):
+        """Count `nbytes` against the memory budget for the block (a training run's weights, gradients and
+        optimizer state): idle models are evicted to make room; without room, a PlaygroundError."""
+        token = object()  # two runs of the same model hold two reservations
+        with self._lock:
+            idle = sum(m.nbytes for m in self._models.values() if m.users == 0)
+            over = self._bytes() - idle + nbytes - self.settings.memory_budget  # refused: nothing is evicted
+            if over <= 0:
+                self._reserved[token] = nbytes
+                self._evict_over_budget(keep=None)
+        self._free_memory()
+        if over > 0:
+            raise loading.ModelLoadError(f"{loading.OUT_OF_MEMORY} for {what}: it needs {nbytes / 2**20:,.0f} MiB "
+                                         "and the models in use leave too little of this server's memory budget. "
+                                         "Try again when other work has finished, or with a smaller model.")
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._reserved.pop(token, None)
 
     def tokenizer(self, name: str):
         """(entry, tokenizer) without loading any weights; reuses a loaded model's tokenizer."""
@@ -132,7 +155,8 @@ class ModelManager:
         return loaded.entry.source, dtype_name(loaded.dtype)
 
     def _bytes(self) -> int:
-        return sum(m.nbytes for m in [*self._models.values(), *self._retired.values()])
+        return (sum(m.nbytes for m in [*self._models.values(), *self._retired.values()])
+                + sum(self._reserved.values()))
 
     def _retire(self, key: Key) -> LoadedModel:
         loaded = self._models.pop(key)
@@ -221,13 +245,14 @@ class ModelManager:
         report(1.0, f"Loaded {entry.name}")
         return loaded
 
-    def _evict_over_budget(self, keep: LoadedModel) -> list[LoadedModel]:
+    def _evict_over_budget(self, keep: LoadedModel | None) -> list[LoadedModel]:
         """Drop least-recently-used models until the budget holds (never the one just loaded); models in
         use are retired, not freed, and keep counting until released."""
         evicted = []
         while self._bytes() > self.settings.memory_budget:
             key = next((k for k, m in self._models.items() if m is not keep and m.users == 0), None)
-            key = key or next((k for k, m in self._models.items() if m is not keep), None)
+            if keep is not None:  # a load must fit (its own model stays); a reservation takes only idle ones
+                key = key or next((k for k, m in self._models.items() if m is not keep), None)
             if key is None:
                 break
             evicted.append(self._retire(key))

@@ -11,20 +11,20 @@ from __future__ import annotations
 
 import re
 
-WHAT = {"prompt": "プロンプト", "text": "テキスト", "sentence A": "文 A", "sentence B": "文 B", "model": "モデル"}
+WHAT = {"prompt": "プロンプト", "training text": "学習テキスト", "held-out text": "検証用テキスト", "text": "テキスト", "sentence A": "文 A", "sentence B": "文 B", "model": "モデル"}
 TASKS = {"generation": "テキスト生成", "fill-mask": "穴埋め", "next-sentence": "次文予測", "attention": "アテンション",
          "tokenizer": "トークナイザー"}
 _N = r"[\d,.]+"
 
 PATTERNS: list[tuple[str, str]] = [
     # texts (checks.py, tasks/validation.py)
-    (r"The (?P<what>prompt|text|sentence A|sentence B) is empty\. Type something first\.",
+    (r"The (?P<what>prompt|training text|held-out text|text|sentence A|sentence B) is empty\. Type something first\.",
      "{what}が空です。何か入力してください。"),
-    (rf"The (?P<what>prompt|text|sentence A|sentence B) has (?P<n>{_N}) characters; the limit is (?P<limit>{_N})\.",
+    (rf"The (?P<what>prompt|training text|held-out text|text|sentence A|sentence B) has (?P<n>{_N}) characters; the limit is (?P<limit>{_N})\.",
      "{what}は {n} 文字あります。上限は {limit} 文字です。"),
-    (r"The (?P<what>prompt|text|sentence A|sentence B) contains invalid Unicode \(a lone surrogate\); please re-type it\.",
+    (r"The (?P<what>prompt|training text|held-out text|text|sentence A|sentence B) contains invalid Unicode \(a lone surrogate\); please re-type it\.",
      "{what}に不正な Unicode 文字（対になっていないサロゲート）が含まれています。入力し直してください。"),
-    (r"The (?P<what>prompt|text|sentence A|sentence B|model) must be (?:a string|given by its name \(a string\)), "
+    (r"The (?P<what>prompt|training text|held-out text|text|sentence A|sentence B|model) must be (?:a string|given by its name \(a string\)), "
      r"got (?P<type>\w+)\.", "{what}は文字列で指定してください（{type} が渡されました）。"),
     # numbers
     (r"(?P<name>\w+) must be a number, got (?P<got>.+?)(?:\.$|(?= \())", "{name} は数値で指定してください（{got} が渡されました）。"),
@@ -174,6 +174,38 @@ PATTERNS: list[tuple[str, str]] = [
      r"once per visitor\. Wait for them to finish \(or press Stop\)\.", "待機中または実行中のリクエストがすでに {n} 件あります。"
      "この環境では1人あたり同時に {cap} 件までです。終わるまで待つか、停止を押してください。"),
     (r"Press “Show attention” first\.", "先に「アテンションを表示」を押してください。"),
+    # fine-tuning (finetune_service.py, tasks/finetune.py, tasks/text_upload.py, manager.reserve)
+    (r"Fine-tuning is off on this deployment: .*--allow-fine-tune\.",
+     "この環境ではファインチューニングは無効です。学習は1回ごとに数分の CPU とメモリを使うため、公開サーバーでは提供して"
+     "いません。自分のマシンでアプリを動かす（既定で有効です）か、--allow-fine-tune を付けて起動してください。"),
+    (r"You already have a training run in progress \((?P<name>[^)]*)\)\. Wait for it to finish or press Stop\.",
+     "実行中の学習がすでにあります（{name}）。終わるまで待つか、停止を押してください。"),
+    (r"The server is busy: it trains at most (?P<cap>\d+) models? at once and another visitor's run is in progress\. "
+     r"Try again in a minute or two\.",
+     "サーバーが混んでいます。同時に学習できるのは {cap} 件までで、ほかの人の学習が実行中です。1〜2分後にもう一度試してください。"),
+    (r"The (?P<what>training text|held-out text) is too short to learn from: it has (?P<n>\d+) token\(s\); give a "
+     r"sentence or more\.", "{what}が短すぎて学習できません（{n} トークン）。1文以上入力してください。"),
+    (r"max_seq_len (?P<n>\d+) is longer than (?P<name>.+?)'s context \((?P<c>\d+) tokens\)\.",
+     "max_seq_len {n} は {name} の文脈長（{c} トークン）より長いです。"),
+    (r"Not enough memory for fine-tuning (?P<name>.+?): it needs (?P<n>[\d,]+) MiB and the models in use leave too "
+     r"little of this server's memory budget\. Try again when other work has finished, or with a smaller model\.",
+     "{name} のファインチューニングに必要なメモリ（{n} MiB）が、このサーバーのメモリ予算に残っていません。ほかの処理が"
+     "終わってから、または小さなモデルで試してください。"),
+    (r"Training failed on the server \((?P<err>\w+)\); the error was logged\.",
+     "サーバーで学習に失敗しました（{err}）。エラーは記録されました。"),
+    (r"(?P<name>'.*?') is not a \.txt or \.jsonl file; upload plain text \(\.txt\) or JSON lines \(\.jsonl\)\.",
+     "{name} は .txt でも .jsonl でもありません。テキスト（.txt）か JSON Lines（.jsonl）をアップロードしてください。"),
+    (r"(?P<name>'.*?') is empty\.", "{name} は空です。"),
+    (r"(?P<name>'.*?') has (?P<n>[\d,]+) bytes; the limit is (?P<max>[\d,]+) bytes\. Upload a shorter text\.",
+     "{name} は {n} バイトあります。上限は {max} バイトです。短いテキストをアップロードしてください。"),
+    (r"(?P<name>'.*?') looks like a binary file, not text\.", "{name} はテキストではなくバイナリファイルのようです。"),
+    (r"(?P<name>'.*?') is not UTF-8 text\.", "{name} は UTF-8 のテキストではありません。"),
+    (r"(?P<name>'.*?') has no text in it\.", "{name} にはテキストがありません。"),
+    (r"Line (?P<n>\d+) of (?P<name>'.*?') is not JSON; a \.jsonl file has one JSON object per line, e\.g\. "
+     r"(?P<ex>\{.*?\})\.", "{name} の {n} 行目は JSON ではありません。.jsonl ファイルは1行に1つの JSON オブジェクトです"
+     "（例：{ex}）。"),
+    (r"Line (?P<n>\d+) of (?P<name>'.*?') has no \"text\" field \(a string\)\.",
+     "{name} の {n} 行目に \"text\" フィールド（文字列）がありません。"),
     # deep links (deeplink.py): one problem per parameter, joined by spaces
     (r"(?P<name>\w+)=(?P<raw>'.*?') is not (?:a whole number|a number)(?: or (?P<also>[\w /]+))?; ignored\.",
      "{name}={raw} は数値ではないため無視しました。"),

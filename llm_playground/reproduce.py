@@ -52,8 +52,14 @@ def _tokenize(v: Mapping, info: ModelInfo | None, sources: Mapping[str, str] | N
     return codegen.tokenize(v["tokenizers"], v["text"], v["add_special_tokens"], sources=sources)
 
 
+def _fine_tune(v: Mapping, info: ModelInfo, stopped_at: int | None = None, **_) -> str:
+    return codegen.fine_tune(v["model"], v["train_text"], v["eval_text"], v["max_steps"], v["learning_rate"],
+                             v["batch_size"], v["max_seq_len"], v["seed"], source=info.source, stopped_at=stopped_at)
+
+
 MAKERS = {"generate": _generate, "next-token": _next_token, "fill-mask": _fill_mask,
-          "next-sentence": _next_sentence, "attention": _attention, "logit-lens": _logit_lens, "tokenizer": _tokenize}
+          "next-sentence": _next_sentence, "attention": _attention, "logit-lens": _logit_lens, "tokenizer": _tokenize,
+          "fine-tune": _fine_tune}
 
 
 def python_code(task: str, values: Mapping, info: ModelInfo | None, local_sources=(), **extra) -> str:

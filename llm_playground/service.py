@@ -25,6 +25,7 @@ from .engines import EngineRegistry
 from .errors import ClientGone, InvalidInput, TaskNotSupported
 from .exports import ExportFolder
 from .generations import Generations
+from .finetune_service import FineTuner
 from .manager import ModelManager
 from .ratelimit import RateLimiter, TooManyAtOnce
 from .tasks import attention as attention_task
@@ -81,6 +82,7 @@ class PlaygroundService:
         self.generations = Generations(self.engines, self.workers, self.settings.engine_concurrency,
                                        self._engine_model, lambda name, dtype, progress: LocalGeneration(
                                            self._model(name, GENERATION, dtype, progress), self.manager.hold))
+        self.fine_tuner = FineTuner(self)  # training runs and the models they register (finetune_service.py)
 
     @property
     def catalog(self):
@@ -391,6 +393,7 @@ class PlaygroundService:
         return self.exports.write_json(stem, data, indent, owner)
 
     def close(self) -> None:
+        self.fine_tuner.close()
         self.workers.shutdown()
         self.exports.remove()
         self.engines.close()

@@ -214,11 +214,35 @@ def _detokenize() -> TaskSpec:
     ), doc="The text for token `ids`, and each id's vocabulary entry.")
 
 
+MAX_TRAIN_CHARS = 100_000  # a few pages: enough to see a model adapt, small enough to train on a CPU
+MAX_TRAIN_SECONDS = 600
+
+
+def _fine_tune() -> TaskSpec:
+    return TaskSpec("fine-tune", "fine_tune", "tab_fine_tune", model_task=GENERATION, concurrency_id="fine_tune",
+                    params=(
+        _model("the base causal LM (a name from /models)"),
+        _text("train_text", "ft_train_text", "the text to train on", MAX_TRAIN_CHARS, link=False),
+        _text("eval_text", "ft_eval_text", "optional held-out text: eval loss, perplexity and the before/after "
+              "prompts (else the prompts come from the training text)", MAX_TRAIN_CHARS, default="", optional=True,
+              link=False),
+        Param("max_steps", INT, 60, 1, 500, 1, label="ft_steps", doc="optimizer steps (TrainingArguments.max_steps)"),
+        Param("learning_rate", FLOAT, 1e-3, 1e-6, 1e-2, label="ft_lr", doc="AdamW learning rate, decayed linearly"),
+        Param("batch_size", INT, 8, 1, 32, 1, label="ft_batch", doc="blocks per step (per_device_train_batch_size)"),
+        Param("max_seq_len", INT, 64, 8, 256, 8, label="ft_seq_len", doc="tokens per block the text is cut into"),
+        Param("max_seconds", INT, 120, 5, MAX_TRAIN_SECONDS, 5, limits=(1, MAX_TRAIN_SECONDS), label="ft_seconds",
+              doc="time bound: training stops after this many seconds, keeping what it learnt"),
+        Param("seed", INT, 0, 0, 2**31 - 1, label="ft_seed", doc="random seed (shuffling, initial state)"),
+    ), doc="Fine-tune a causal LM on `train_text` with the transformers Trainer; streams progress (step, losses, "
+           "steps/s, ETA) and ends with the registered model's name, held-out perplexity before and after, and "
+           "base vs fine-tuned continuations of prompts from the held-out text.")
+
+
 def build_specs(max_input_chars: int = 5000, max_new_tokens_cap: int = 512) -> dict[str, TaskSpec]:
     """Every task, in tab order (Models last). Settings decide the text limit and the generation cap."""
     specs = [_generate(max_input_chars, max_new_tokens_cap), _next_token(max_input_chars),
              _fill_mask(max_input_chars), _next_sentence(max_input_chars), _attention(max_input_chars),
-             _logit_lens(max_input_chars), _tokenize(max_input_chars), _detokenize(),
+             _logit_lens(max_input_chars), _tokenize(max_input_chars), _detokenize(), _fine_tune(),
              TaskSpec("models", "models", "tab_models",
                       doc="The model catalogue per task, and what is loaded now (device, dtype, bytes).")]
     return {s.id: s for s in specs}

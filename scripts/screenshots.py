@@ -27,11 +27,13 @@ LINKS = {
     "logit-lens": dict(model="stories260K", text="Once upon a time, there was a little girl named"),
     "tokenizer": dict(tokenizers="gpt2-tokenizer,minilm,stories260K,characters (baseline)",
                       text="Unbelievable! 東京で寿司を食べた🍣 café"),
+    "fine-tune": dict(model="stories260K", max_steps=40),
     "models": dict(),
 }
 DONE = {"generate": "#gen-stats .prose", "next-token": "#nt-chart .js-plotly-plot", "fill-mask": "#fm-chart .js-plotly-plot",
         "next-sentence": "#nsp-chart .js-plotly-plot", "attention": "#att-plot .js-plotly-plot",
-        "logit-lens": "#ll-trajectory .js-plotly-plot", "tokenizer": "#tok-summary table", "models": "#models-summary"}
+        "logit-lens": "#ll-trajectory .js-plotly-plot", "tokenizer": "#tok-summary table",
+        "fine-tune": "#ft-compare .ft-compare", "models": "#models-summary"}
 
 FINISHED_JS = "() => !/generating|生成中/.test(document.querySelector('#gen-stats').innerText)"
 

@@ -14,9 +14,10 @@ the app's own torch.Generator(seed) mirrors). No torch or gradio import here.
 
 from .encoders import attention, fill_mask, next_sentence
 from .engine import generate_openai
+from .finetune import fine_tune
 from .generation import generate, next_token
 from .lens import logit_lens
 from .tokenizers import tokenize
 
-__all__ = ["attention", "fill_mask", "generate", "generate_openai", "logit_lens", "next_sentence", "next_token",
-           "tokenize"]
+__all__ = ["attention", "fill_mask", "fine_tune", "generate", "generate_openai", "logit_lens", "next_sentence",
+           "next_token", "tokenize"]

@@ -76,6 +76,10 @@ def task_route(web: Web, spec: TaskSpec, endpoint: Callable[..., dict]) -> Calla
                             return Response(status_code=499)  # nobody is listening; nothing to send
                     else:
                         result = await web.run(endpoint, **values)
+                    if inspect.isgenerator(result):  # a streaming endpoint (/fine_tune): its final state
+                        finished, result = await unless_disconnected(request, last(result))
+                        if not finished:
+                            return Response(status_code=499)
                 finally:
                     web.release(request)
         except Exception as exc:  # noqa: BLE001 - every error becomes a JSON answer

@@ -10,17 +10,17 @@ from starlette.middleware import Middleware
 from .. import api, clients, rest
 from ..generations import CONCURRENCY
 from ..service import PlaygroundService
-from . import (attention_tab, fill_mask_tab, generation_tab, gradio_patches, handoff, links, logit_lens_tab,
-               models_tab, next_sentence_tab, next_token_tab, share, tokenizer_tab)
+from . import (attention_tab, fill_mask_tab, finetune_tab, generation_tab, gradio_patches, handoff, links,
+               logit_lens_tab, models_tab, next_sentence_tab, next_token_tab, share, tokenizer_tab)
 from .assets import CSS, HEAD, SWITCH_LANGUAGE_JS
 from .body_limit import BodyLimit
-from .common import bind
+from .common import bind, client_key
 from .i18n import I18N, TEXTS, t
 
 # The UI module of each tab spec (specs.py gives the order, ids and labels).
 TAB_MODULES = {"generate": generation_tab, "next-token": next_token_tab, "fill-mask": fill_mask_tab,
                "next-sentence": next_sentence_tab, "attention": attention_tab, "logit-lens": logit_lens_tab,
-               "tokenizer": tokenizer_tab}
+               "tokenizer": tokenizer_tab, "fine-tune": finetune_tab}
 
 
 def register_api(service: PlaygroundService) -> None:
@@ -86,12 +86,17 @@ def header() -> tuple[gr.Radio, gr.Markdown]:
 def build_app(service: PlaygroundService) -> gr.Blocks:
     # Gradio copies every file it serves (JSON exports) into its own cache: delete those older than an
     # hour, every ten minutes, so the cache cannot grow without bound.
+    # Fine-tuning runs are counted per visitor, whichever door (tab or /fine_tune) starts them.
+    service.fine_tuner.client_key = lambda: client_key(service.settings.proxy_hops)
     with gr.Blocks(title="LLM Playground", delete_cache=(600, 3600)) as app:
         lang, banner = header()
         with gr.Tabs(elem_id="tabs") as tabs:
             tab_links = build_tabs(service, tabs, lang)
         page = links.Page(tabs, gr.Textbox(visible=False, elem_id="share-run"), lang, banner, tab_links)
         links.install(service, page, app)
+        # Models registered while the server runs (fine-tuned ones) join every picker when a tab is opened.
+        tabs.select(bind(service, lambda lang_: links.pickers(service, page, lang_), rate_limited=False), [lang],
+                    links.picker_components(page), api_visibility="private", queue=False, show_progress="hidden")
         register_api(service)
     relabel, outputs = relabel_page(service, app, page)
     with app:

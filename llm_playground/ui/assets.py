@@ -7,6 +7,10 @@ CSS = """
 .tok-view .prompt { color: #555; }
 .tok { border-radius: 4px; padding: 1px 2px; margin: 0 1px; border: 1px solid rgba(0,0,0,.12); color: #111; }
 .tok-legend { font-size: 0.85em; color: #666; margin-top: 6px; }
+.ft-compare { border-top: 1px solid rgba(0,0,0,.1); padding: 6px 0; }
+.ft-row { margin: 4px 0 8px 0; }
+.ft-who { display: block; font-size: 0.85em; font-weight: 600; color: #555; }
+.ft-cont { font-size: 0.9em; color: #444; }
 .tok-seq { font-weight: 600; font-size: 0.9em; margin-top: 8px; }
 .share-row { align-items: end; }
 .run-error { background: #fff1f2; border: 1px solid #fda4af; border-radius: 6px; padding: 4px 10px; color: #9f1239; }

@@ -243,6 +243,41 @@ Face cache of downloaded checkpoints.
 最も長く使われていないモデルからアンロードされます）。ダウンロード済みチェックポイントのローカル Hugging Face キャッシュも
 表示します。
 """),
+    "guide_fine_tune": ("""
+**What happens.** Fine-tuning adapts a pre-trained model to your own text, with the same recipe as the course: the
+text is tokenized and cut into blocks of *max sequence length* tokens (the dataset), `TrainingArguments` sets the
+steps, learning rate and batch size, and `Trainer.train()` repeats: predict every next token of a batch of blocks,
+measure the **loss** (the mean of −log p(true next token)), and nudge every weight against its gradient (AdamW).
+The run trains a *copy* of the base model; the base stays as it was.
+
+**What to watch.** The **training loss** falls as the model learns your text. The **held-out loss** is measured on
+text the model never trains on: if it falls too, the model learnt something general; if it rises while the training
+loss keeps falling, it is memorising (overfitting). **Perplexity** = exp(held-out loss): "how many tokens the model
+hesitates between", 1 at best. The before/after panel colours the true next tokens by the probability each model
+gives them, and shows each model's greedy continuation.
+
+**Limits.** Steps, time (the run stops at its time limit and keeps what it learnt) and text length are bounded; one
+run per visitor, and one at a time on this server. **Stop** ends training at the next step and keeps the weights.
+The fine-tuned model is registered as `<base>+ft-<id>` for as long as the server runs: pick it in Generate, Next
+token or Attention to compare it with its base. Download it as a zip, or copy the exact `Trainer` code of the run.
+""", """
+**何が起きているか** ファインチューニングは、事前学習済みモデルを自分のテキストに合わせて調整することです。手順は講義と
+同じで、テキストをトークン化して *最大系列長* のトークン数ごとのブロックに分け（データセット）、`TrainingArguments` で
+ステップ数・学習率・バッチサイズを決め、`Trainer.train()` が次を繰り返します：ブロックのバッチについて次のトークンを
+すべて予測し、**損失**（−log p(実際の次のトークン) の平均）を測り、すべての重みを勾配と逆向きに少しずつ動かします
+（AdamW）。学習するのはベースモデルの *コピー* で、ベースモデルはそのまま残ります。
+
+**見るところ** **学習損失** はモデルがテキストを覚えるにつれて下がります。**検証損失** は学習に使わないテキストで測ります。
+これも下がれば一般的なことを学んでおり、学習損失が下がり続けるのに検証損失が上がるなら丸暗記（過学習）です。
+**パープレキシティ** = exp(検証損失) は「モデルが何個のトークンの間で迷っているか」で、最良は 1 です。前後比較の欄では、
+実際に続くトークンを各モデルが与えた確率で色付けし、各モデルの貪欲法による続きを示します。
+
+**制限** ステップ数・時間（制限時間に達すると学習を止め、それまでの状態を残します）・テキストの長さには上限があります。
+学習は1人1つ、このサーバー全体でも同時に1つです。**停止** は次のステップで学習を終え、重みを残します。
+ファインチューニングしたモデルはサーバーが動いている間 `<ベース>+ft-<id>` として登録され、生成・次のトークン・
+アテンションで選んでベースモデルと比べられます。zip でダウンロードしたり、この学習を再現する `Trainer` のコードを
+コピーしたりできます。
+"""),
     "tok_explainer_body": ("""
 **Why subwords?** A word-level vocabulary needs every word of the language and still meets words it has
 never seen (they become one *unknown* token); a character-level one never fails but makes sequences long

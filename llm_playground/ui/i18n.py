@@ -30,6 +30,33 @@ LABELS: dict[str, tuple[str, str]] = {
     "tab_logit_lens": ("Logit lens", "ロジットレンズ"),
     "tab_tokenizer": ("Tokenizer", "トークナイザー"),
     "tab_models": ("Models", "モデル"),
+    "tab_fine_tune": ("Fine-tune", "ファインチューニング"),
+    # Fine-tune
+    "ft_train_text": ("Training text (the model learns to continue it)", "学習テキスト（モデルはこの続きを学びます）"),
+    "ft_eval_text": ("Held-out text (optional; never trained on: eval loss, perplexity and the before/after prompts)",
+                     "検証用テキスト（任意。学習には使わず、検証損失・パープレキシティ・前後比較のプロンプトに使います）"),
+    "ft_upload": ("📄 Or upload a .txt / .jsonl file (512 KB at most; .jsonl: each line's \"text\")",
+                  "📄 または .txt / .jsonl ファイルをアップロード（512 KB まで。.jsonl は各行の \"text\"）"),
+    "ft_steps": ("Training steps", "学習ステップ数"),
+    "ft_lr": ("Learning rate", "学習率"),
+    "ft_lr_info": ("AdamW's step size, decayed linearly to 0 (tiny models like 1e-3; GPT-2 size 5e-5)",
+                   "AdamW の更新幅。0 まで線形に減らします（小さなモデルは 1e-3、GPT-2 程度なら 5e-5）"),
+    "ft_batch": ("Batch size (blocks per step)", "バッチサイズ（1ステップのブロック数）"),
+    "ft_seq_len": ("Max sequence length (tokens per block)", "最大系列長（1ブロックのトークン数）"),
+    "ft_seq_len_info": ("The text is cut into blocks of this many tokens; a remainder shorter than a block is dropped",
+                        "テキストをこのトークン数のブロックに分けます。1ブロックに満たない余りは使いません"),
+    "ft_seconds": ("Time limit (seconds)", "制限時間（秒）"),
+    "ft_seed": ("Seed", "シード"),
+    "ft_run": ("Train", "学習する"),
+    "ft_stop": ("Stop", "停止"),
+    "ft_download": ("⬇ Fine-tuned model (.zip: safetensors + config + tokenizer)",
+                    "⬇ ファインチューニングしたモデル（.zip：safetensors・設定・トークナイザー）"),
+    "ft_off": ("**Fine-tuning is off on this deployment.** Training takes minutes of CPU and memory per run, so public "
+               "servers (such as a Hugging Face Space) do not offer it, just as they do not load custom models. Run the "
+               "app on your own machine, where it is on by default, or start it with `--allow-fine-tune`.",
+               "**この環境ではファインチューニングは無効です。** 学習は1回ごとに数分の CPU とメモリを使うため、"
+               "公開サーバー（Hugging Face Space など）では、任意のモデルの読み込みと同じく提供していません。"
+               "自分のマシンでアプリを動かす（既定で有効です）か、`--allow-fine-tune` を付けて起動してください。"),
     "guide_title": ("📘 Guide: what the model does, what the controls change",
                     "📘 ガイド：モデルがしていること・各設定の効果"),
     "model": ("Model", "モデル"),
