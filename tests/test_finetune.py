@@ -112,6 +112,8 @@ def test_registered_model_is_a_local_generation_model_evicted_like_any(tuned):
     assert job.name == f"stories260K+ft-{job.id}" and job.name in service.model_choices(GENERATION)
     assert service.next_token(job.name, "Zorbly the green").result.candidates[0].token.strip() == "k"
     assert service.attention(job.name, "Zorbly the green kettle").result.num_layers == 5
+    lens = service.logit_lens(job.name, "Zorbly the green").result.to_dict(job.name)
+    assert lens["layers"] == 6 and lens["grid"][-1][-1]["top"][0]["token"].strip() == "k"  # the learnt word
     source = service.catalog.entries[job.name].source
     assert service.manager.unload(job.name) == 1
     service.next_token(job.name, "Zorbly")  # loads again, from its folder

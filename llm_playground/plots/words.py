@@ -256,9 +256,10 @@ W: dict[str, tuple[str, str]] = {
     "models_deleted": ("Deleted {repo} ({size} freed).", "{repo} を削除しました（{size} を解放）。"),
     # Models offline / pickers / links
     "offline": ("The Hugging Face Hub cannot be reached, so only models that work offline are offered now: the built-in "
-                "`stories260K` (Generate, Next token, Attention, Tokenizer) and any `--models-dir` folders.",
+                "`stories260K` (Generate, Next token, Attention, Logit lens, Tokenizer, Fine-tune) and any `--models-dir` "
+                "folders.",
                 "Hugging Face Hub に接続できないため、オフラインで使えるモデルだけを表示しています：内蔵の `stories260K`"
-                "（生成・次のトークン・アテンション・トークナイザー）と `--models-dir` のフォルダ。"),
+                "（生成・次のトークン・アテンション・ロジットレンズ・トークナイザー・ファインチューニング）と `--models-dir` のフォルダ。"),
     "offline_no_bert": (" Fill-mask and Next sentence need a BERT checkpoint: start the app with `--models-dir` pointing "
                         "at one, or connect to the internet.",
                         "穴埋めと次文予測には BERT のチェックポイントが必要です。`--models-dir` でそのフォルダを指定して"
