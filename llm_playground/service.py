@@ -1,11 +1,11 @@
 """The playground's service: the only place a model name and raw parameters become a result.
 
 One PlaygroundService per app. It owns everything stateful that requests share: the model manager,
-the inference engines (engines.py), the attention cache, the rate limiter, the model threads and the
-exports folder. UI handlers and API
-endpoints call one method per task and never touch a model or a task function themselves. Each
+the inference engines (engines.py), the attention cache, the rate limiter, the model threads, the
+exports folder and the fine-tuning runs. UI handlers and API endpoints call one method per task and never touch a model or a task function themselves. Each
 method does the same four steps: check the parameters against the task's spec (checks.py), get the
-model, run the task (tasks/ or a generation backend), return a typed result with what ran it.
+model, run the task (tasks/ or a generation backend), return a typed result with what ran it. What the
+pickers and the Models tab list (the catalogue, offline, loaded models, engines) is in service_models.py.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Callable, Generic, Iterator, TypeVar
 
-from . import checks, hub_cache, reproduce, specs
+from . import checks, reproduce, specs
 from .backends.base import GenerationBackend, ModelInfo
 from .backends.local import LocalGeneration, model_info
 from .catalog import ATTENTION, FILL_MASK, GENERATION, NEXT_SENTENCE, TOKENIZER
@@ -27,6 +27,7 @@ from .exports import ExportFolder
 from .generations import Generations
 from .finetune_service import FineTuner
 from .manager import ModelManager
+from .service_models import ModelDirectory
 from .ratelimit import RateLimiter, TooManyAtOnce
 from .tasks import attention as attention_task
 from .tasks import fill_mask as fill_mask_task
@@ -40,8 +41,6 @@ from .tasks.baselines import BASELINES
 from .tasks.attention_views import export_json, view_data
 from .tasks.detokenize import decode_ids
 from .tasks.token_compare import compare
-from .plots.words import tr
-from .tasks.encoder import config_positions, usable_positions
 from .tasks.generation import MAX_ALTERNATIVES, TOP_N, GenerationParams, GenerationState
 from .tasks.validation import number
 from .workers import Workers
@@ -69,7 +68,7 @@ class GenerationRun:
     context: int | None = None
 
 
-class PlaygroundService:
+class PlaygroundService(ModelDirectory):
     def __init__(self, settings: Settings | None = None, manager: ModelManager | None = None, **manager_kwargs):
         self.manager = manager or ModelManager(settings, **manager_kwargs)
         self.settings = self.manager.settings
@@ -287,98 +286,6 @@ class PlaygroundService:
         loaded = next((m for m in self.manager.loaded() if m.entry.source == entry.source), None)
         return model_info(loaded) if loaded else ModelInfo(entry.name, entry.source, entry.local,
                                                            self.manager.device, dtype_name(self.manager.default_dtype))
-
-    # ---- the model catalogue and what is loaded ---------------------------------------------------
-    def model_names(self, task: str) -> list[str]:
-        return self.catalog.names(task)
-
-    def tab_model_names(self, tab: str, usable_now: bool = True) -> list[str]:
-        """What a tab's model picker offers (usable_now: without Hub models while offline); the Generate
-        tab adds the engines' models."""
-        task = self.specs[tab].model_task
-        names = self.model_choices(task) if usable_now else self.model_names(task)
-        return names + [n for n in self.engines.names() if n not in names] if tab == "generate" else names
-
-    def engine_status(self) -> list[dict]:
-        """Each engine: label, URL, up (None: not asked yet), the error when down, its models."""
-        self.engines.refresh()
-        return self.engines.status()
-
-    def tokenizer_names(self) -> list[str]:
-        return [*BASELINES, *self.catalog.names(TOKENIZER)]
-
-    def tokenizer_choices(self) -> list[str]:
-        """The tokenizers a picker offers: the baselines, and the models that can be used now."""
-        return [*BASELINES, *self.model_choices(TOKENIZER)]
-
-    def default_model(self, task: str) -> str | None:
-        """The catalogue's first model that can be used now (offline: the first local one)."""
-        choices = self.model_choices(task)
-        return choices[0] if choices else None
-
-    def model_choices(self, task: str) -> list[str]:
-        """The models a picker offers: while the Hub cannot be reached, only those that work offline."""
-        names = self.catalog.names(task)
-        return names if self.hub_reachable() else [n for n in names if self.catalog.entries[n].local]
-
-    def hidden_offline(self, task: str) -> list[str]:
-        """Catalogue models left out of the pickers while the Hub cannot be reached."""
-        return [] if self.hub_reachable() else [n for n in self.catalog.names(task) if not self.catalog.entries[n].local]
-
-    def offline_note(self, lang: str = "en") -> str:
-        if self.hub_reachable():
-            return ""
-        no_bert = not self.model_choices(FILL_MASK) or not self.model_choices(NEXT_SENTENCE)
-        return tr(lang, "offline") + (tr(lang, "offline_no_bert") if no_bert else "")
-
-    def usable(self, name: str) -> bool:
-        """Whether a catalogue model can be used now (local, or the Hub is reachable): examples offer only these."""
-        entry = self.catalog.entries.get(name)
-        return bool(entry) and (entry.local or self.hub_reachable())
-
-    def context_length(self, name: str) -> int | None:
-        """A generation model's context (prompt + new tokens), read without loading its weights where possible."""
-        loaded = next((m for m in self.manager.loaded() if m.name == name), None)
-        if loaded is not None:
-            return usable_positions(loaded.model.config)
-        entry = self.catalog.entries.get(name)
-        return config_positions(entry.source) if entry and entry.local else None
-
-    def local_model_names(self, builtin: bool = True) -> list[str]:
-        return [name for name, entry in self.catalog.entries.items()
-                if entry.local and (builtin or entry.description != "built in")]
-
-    def hub_reachable(self) -> bool:
-        return self.manager.hub_probe()
-
-    def loaded_models(self) -> list[ModelInfo]:
-        return [model_info(m) for m in self.manager.loaded()]
-
-    def models(self) -> dict:
-        m = self.manager
-        return {
-            "tasks": m.catalog.by_task(),
-            "loaded": [{"model": x.name, "device": x.device, "dtype": dtype_name(x.dtype), "bytes": x.nbytes,
-                        "tasks": sorted(x.tasks), "load_seconds": round(x.load_seconds, 3)} for x in m.loaded()],
-            "device": m.device, "default_dtype": dtype_name(m.default_dtype),
-            "memory_budget": m.settings.memory_budget, "custom_models": m.settings.allow_custom_models,
-            "engines": self.engine_status(),
-        }
-
-    def unload(self, name: str | None) -> int:
-        """Unload a model (it loads again on next use). Not on public deployments: one visitor's unload would
-        make everybody wait for cold loads again."""
-        if self.settings.public:
-            raise InvalidInput("Unloading models is disabled on this deployment.")
-        return self.manager.unload(name)
-
-    def cached_repos(self) -> list[hub_cache.CachedRepo]:
-        return hub_cache.scan()
-
-    def delete_cached(self, repo_id: str, repo_type: str = "model") -> int:
-        if self.settings.public:
-            raise InvalidInput("Deleting cache entries is disabled on this deployment.")
-        return hub_cache.delete(repo_id, repo_type=repo_type)
 
     # ---- reproduce and export -------------------------------------------------------------------
     def python(self, task: str, outcome: Outcome, **extra) -> str:
