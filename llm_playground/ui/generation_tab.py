@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import gradio as gr
@@ -119,24 +118,13 @@ def run_generation(ui: GenerationUI, service, model, prompt, mode, max_new, temp
         do_sample=mode == "sampling", temperature=temperature, top_k=top_k, top_p=top_p, repetition_penalty=rep,
         no_repeat_ngram_size=ngram, seed=seed, num_sequences=nseq, dtype=dtype)
     hide = {ui.panel.json: gr.update(value=None, visible=False)}  # no stale export while a new text streams
-    state, sent = None, None
+    state = None
     for state in run.states:
         if state.done:
             break  # the finished update below shows it, with the chart and table in the same update
-        if sent is not None:
-            time.sleep(max(0.0, sent + update_interval(state) - time.monotonic()))
         yield streaming(ui, run, state, lang) | hide
-        hide, sent = {}, time.monotonic()
+        hide = {}
     yield finished(ui, service, run, state, lang)
-
-
-def update_interval(state) -> float:
-    """Seconds between two streamed updates of the page. Each update re-sends every token's HTML, so a long
-    text sent as often as a fast model (an engine) makes steps would flood the browser (Stop stopped
-    answering) and take the model's CPU; the updates thin out as the text grows. The latest state is
-    always the one sent (workers.latest), so nothing is lost and the model never waits."""
-    tokens = sum(len(s.tokens) for s in state.sequences)
-    return min(0.5, 0.04 + 0.0002 * tokens)
 
 
 def fit_slider(service, model) -> dict:
