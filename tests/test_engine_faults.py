@@ -18,19 +18,11 @@ import pytest
 from .engine_fixtures import ENGINE_TIMEOUT
 from .engine_server import SERVED_NAME
 from .http_calls import HttpCaller
+from .test_reliability import wait_until
 
 # /generate_ui: model, prompt, mode, max_new_tokens, temperature, top_k, top_p, repetition_penalty,
 # no_repeat_ngram_size, seed, num_sequences, dtype, language
 LONG = ["Once upon a time", "sampling", 480, 1.0, 0, 1.0, 1.0, 0, 3, 4, "auto", "en"]
-
-
-def wait_until(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from gradio_client.exceptions import AppError
 from .engine_server import SERVED_NAME, BusyEngine
 from .fixtures import SHARED_MODELS
 from .http_calls import HttpCaller
+from .test_reliability import wait_until
 
 ENGINE_MODEL = f"{SERVED_NAME}@vllm"
 TOL = 1e-4
@@ -142,15 +143,6 @@ def _stream_ui(url: str, args: list):
     return http, http.http.stream("GET", f"{http.url}/gradio_api/call/generate_ui/{event}")
 
 
-def _wait(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
-
-
 def _settled(read, quiet: float = 1.0, timeout: float = 15.0) -> float:
     """A counter's value once it has stopped changing for `quiet` seconds."""
     value, since, deadline = read(), time.monotonic(), time.monotonic() + timeout
@@ -207,7 +199,7 @@ def _stop_try(engine_app, vllm, how, monkeypatch) -> str | None:
     streams = traced_streams(monkeypatch, service.engines.find(ENGINE_MODEL).client)
     with BusyEngine(vllm.url):  # other users' requests: ours lasts seconds, so Stop comes before its end
         _stop_midway(url, service, args, how)
-    assert _wait(lambda: service.workers.active == 0, 10), "the app's stream thread is still running"
+    assert wait_until(lambda: service.workers.active == 0, 10), "the app's stream thread is still running"
     if not (len(streams) == 1 and streams[0][1]):
         return f"the app read to the end: {streams}"
     assert streams[0][0] < 4 * 480 // 4  # chunks of 4 tokens per sequence: far fewer than the whole answer
@@ -235,7 +227,7 @@ def _stop_midway(url: str, service, args: list, how: str) -> None:
         client = Client(url, verbose=False)
         job = client.submit(*args, api_name="/generate_ui")
         # streaming from vLLM (the page has shown some text): press Stop
-        assert _wait(lambda: service.workers.active > 0 and len(job.outputs()) >= 2, 30)
+        assert wait_until(lambda: service.workers.active > 0 and len(job.outputs()) >= 2, 30)
         job.cancel()
 
 
