@@ -67,7 +67,7 @@ class ThroughApp:
 
     def run(self, tokens: int) -> tuple[float, float, int]:
         start, first = time.perf_counter(), None
-        args = [self.model, PROMPT, "greedy", tokens, 1.0, 50, 1.0, 1.0, 0, 0, 1, "auto", "en"]
+        args = [self.model, PROMPT, "greedy", tokens, 1.0, 50, 1.0, 1.0, 0, 0, 1, "auto", "", None, "en"]
         for kind, payload in self.api.events("/generate_ui", *args):
             if kind == "error":
                 raise RuntimeError(f"{self.model}: {payload}")

@@ -97,7 +97,7 @@ def first_token(ctx: Context) -> dict:
     path) vs raw first-token latency (tokenize + one generate step)."""
     model, tok = raw_model(ctx, "gpt2-small")
     raw_s, _ = timed(lambda: _raw_generate(model, tok, 1), ctx.repeats)
-    ui_args = ["gpt2-small", GEN_PROMPT, "greedy", 32, 1.0, 50, 1.0, 1.0, 0, 0, 1, "auto", "en"]
+    ui_args = ["gpt2-small", GEN_PROMPT, "greedy", 32, 1.0, 50, 1.0, 1.0, 0, 0, 1, "auto", "", None, "en"]
 
     def ui_first() -> float:
         start, first = time.perf_counter(), None

@@ -16,14 +16,14 @@ from .specs import IDS, MODEL, MODELS, TEXT, TaskSpec
 from .tasks.attention import HEAD_MEAN, check_head, head_matrix
 
 
-def generation_dict(state, model) -> dict:
+def generation_dict(state, model, filters: bool = False) -> dict:
     """What /generate returns for a finished GenerationState and the ModelInfo that computed it."""
-    return {**state.to_dict(model.name, model.device), "dtype": model.dtype}
+    return {**state.to_dict(model.name, model.device, filters), "dtype": model.dtype}
 
 
 def _generate(service, connected, **kw) -> dict:
     out = service.generate(keep_going=connected(), **kw)
-    return generation_dict(out.result, out.model)
+    return generation_dict(out.result, out.model, bool(out.values.get("filtered_probs")))
 
 
 def _next_token(service, _connected, **kw) -> dict:

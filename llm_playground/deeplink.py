@@ -64,6 +64,18 @@ def _text(raw: str, p: Param, problems: list[str]) -> str:
     return text
 
 
+def _ids(raw: str, p: Param, problems: list[str]) -> list[int] | None:
+    """Token ids written 12,7,431 (a branch's forced start); at most `high` of them."""
+    parts = [v for v in raw.replace(",", " ").split() if v]
+    if not all(v.isdigit() and len(v) <= 9 for v in parts):
+        problems.append(f"{p.name}={_short(raw)} is not a list of token ids; ignored.")
+        return None
+    if p.high is not None and len(parts) > p.high:
+        problems.append(f"{p.name}: at most {int(p.high)} ids; kept the first {int(p.high)}.")
+        parts = parts[:int(p.high)]
+    return [int(v) for v in parts]
+
+
 def _model(raw: str, p: Param, known: Callable[[str], bool], problems: list[str]) -> str | None:
     name = raw.strip()
     if name and len(name) <= MAX_NAME and known(name):
@@ -96,6 +108,8 @@ def _one(raw: str, p: Param, known: Callable[[str], bool], problems: list[str]):
             return word in TRUE
         problems.append(f"{p.name}={_short(raw)} is not true or false; ignored.")
         return None
+    if p.kind == "ids":
+        return _ids(raw, p, problems)
     if p.kind == "choice":
         word = raw.strip().lower().replace("_", " ").replace("-", " ")
         match = next((c for c in p.choices if c.lower().replace("-", " ") == word), None)

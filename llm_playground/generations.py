@@ -31,6 +31,8 @@ class Generations:
         self.engine_concurrency = engine_concurrency if engines else 0
         self.is_engine_model, self.load_local = is_engine_model, load_local
         self._local_slots = threading.BoundedSemaphore(CONCURRENCY)
+        self._running: dict[str, set[threading.Event]] = {}  # owner (a page) -> its streams' stop events
+        self._running_lock = threading.Lock()
 
     def concurrency_limit(self, concurrency_id: str | None) -> int:
         """Generate's limit grows by the engines' capacity; every other task keeps CONCURRENCY."""
@@ -42,10 +44,30 @@ class Generations:
             return EngineGeneration(served, self.engines.texts(served), dtype)
         return self.load_local(name, dtype, progress)
 
-    def states(self, backend: GenerationBackend, prompt: str, params: GenerationParams) -> Iterator[GenerationState]:
-        """Streamed on a model thread; the consumer gets the newest state each time it asks."""
+    def states(self, backend: GenerationBackend, prompt: str, params: GenerationParams,
+               owner: str | None = None) -> Iterator[GenerationState]:
+        """Streamed on a model thread; the consumer gets the newest state each time it asks. `stop(owner)`
+        ends it within a step, and the consumer still gets the last state (done, marked stopped)."""
         produce = self._engine if isinstance(backend, EngineGeneration) else self._local
-        return self.workers.latest(lambda stop: produce(backend, prompt, params, stop))
+        stop = threading.Event()
+        with self._running_lock:
+            self._running.setdefault(owner, set()).add(stop)
+        try:
+            yield from self.workers.latest(lambda s: produce(backend, prompt, params, s), stop=stop)
+        finally:
+            with self._running_lock:
+                streams = self._running.get(owner, set())
+                streams.discard(stop)
+                if not streams:
+                    self._running.pop(owner, None)
+
+    def stop(self, owner: str) -> bool:
+        """Stop the owner's running streams (a page's Stop button); False when none was running."""
+        with self._running_lock:
+            streams = list(self._running.get(owner, ())) if owner is not None else []
+        for stop in streams:
+            stop.set()
+        return bool(streams)
 
     def run(self, backend: GenerationBackend, prompt: str, params: GenerationParams,
             keep_going: Callable[[], bool] | None = None) -> GenerationState | None:

@@ -23,7 +23,8 @@ def _generate(v: Mapping, info: ModelInfo, **_) -> str:
                                        base_url=info.engine)
     return codegen.generate(v["model"], v["prompt"], v["max_new_tokens"], v["do_sample"], v["temperature"],
                             v["top_k"], v["top_p"], v["repetition_penalty"], v["seed"], v["no_repeat_ngram_size"],
-                            v["num_sequences"], info.dtype or v["dtype"], source=info.source)
+                            v["num_sequences"], info.dtype or v["dtype"], source=info.source,
+                            prefix_ids=v.get("prefix_ids") or ())
 
 
 def _next_token(v: Mapping, info: ModelInfo, **_) -> str:

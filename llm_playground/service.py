@@ -137,15 +137,20 @@ class PlaygroundService(ModelDirectory):
 
     # ---- tasks ---------------------------------------------------------------------------------
     def generate_stream(self, model: str, prompt: str, progress: Progress | None = None, fit_context: bool = False,
-                        alternatives: int = TOP_N, **raw) -> GenerationRun:
+                        alternatives: int = TOP_N, owner: str | None = None, **raw) -> GenerationRun:
         """Check, load, then stream on the model threads (the latest state each time it is asked for).
 
         fit_context: shorten max_new_tokens to what the model's context leaves after the prompt (the UI's
         slider goes to the app's cap), instead of refusing as the API does.
-        alternatives: the most likely tokens recorded per step (5 in the UI; up to 20 for API logprobs)."""
+        alternatives: the most likely tokens recorded per step (5 in the UI; up to 20 for API logprobs).
+        owner: who may stop it with stop_generations (the page that asked)."""
         backend, values, params, fitted = self._generation(model, prompt, progress, fit_context, alternatives, raw)
-        states = self.generations.states(backend, values["prompt"], params)
+        states = self.generations.states(backend, values["prompt"], params, owner)
         return GenerationRun(backend.info, values, params, states, fitted, backend.context_length())
+
+    def stop_generations(self, owner: str) -> bool:
+        """End `owner`'s streaming generations within a step (each still reports what it made); False if none."""
+        return self.generations.stop(owner)
 
     def generate(self, model: str, prompt: str, keep_going: Callable[[], bool] | None = None,
                  alternatives: int = TOP_N, **raw) -> Outcome[GenerationState]:
@@ -161,15 +166,18 @@ class PlaygroundService(ModelDirectory):
     def _generation(self, model: str, prompt: str, progress: Progress | None, fit_context: bool, alternatives: int,
                     raw: dict):
         values = self.check("generate", model=model, prompt=prompt, **raw)
-        params = GenerationParams(**{k: v for k, v in values.items() if k not in ("model", "prompt", "dtype")},
+        params = GenerationParams(**{k: v for k, v in values.items()
+                                     if k not in ("model", "prompt", "dtype", "filtered_probs")},
                                   alternatives=alternatives)
         params = params.validated(self.specs["generate"])
         backend = self.generation_backend(values["model"], values["dtype"], progress)
-        room, fitted = backend.room(values["prompt"]) if fit_context else None, None
+        room = backend.room(values["prompt"], len(params.prefix_ids)) if fit_context else None
+        fitted = None
         if room is not None and 0 < room < params.max_new_tokens:
             params.max_new_tokens = fitted = room
         backend.check(values["prompt"], params)
-        return backend, values | {"seed": params.seed, "max_new_tokens": params.max_new_tokens}, params, fitted
+        return backend, values | {"seed": params.seed, "max_new_tokens": params.max_new_tokens,
+                                  "prefix_ids": params.prefix_ids}, params, fitted
 
     def prompt_logprobs(self, model: str, prompt: str, alternatives: int = TOP_N, dtype: str = "auto",
                         progress: Progress | None = None) -> Outcome:

@@ -128,6 +128,12 @@ def _generate(max_chars: int, max_new: int) -> TaskSpec:
               doc="forbid repeating any n-gram of this size (0 = off)"),
         Param("num_sequences", INT, 1, 1, 4, 1, limits=(1, 8), label="gen_nseq", doc="sequences to generate"),
         Param("dtype", CHOICE, "auto", choices=DTYPES, label="gen_dtype", doc="weights dtype"),
+        Param("prefix_ids", IDS, None, high=max_new, label="gen_prefix", optional=True,
+              doc="token ids forced at the start of the continuation (a branch: tokens generated before, then the "
+                  "alternative chosen); max_new_tokens more follow them"),
+        Param("filtered_probs", BOOL, False, link=False, doc="also return, per step, each alternative's probability "
+              "after repetition penalty, temperature, top-k and top-p (prob_after_filters), the filter that removed "
+              "it (removed_by) and how many tokens the filters kept"),
     ), doc="Generate a continuation of `prompt`, with each new token's probability and top-5 alternatives.")
 
 

@@ -53,14 +53,15 @@ class Workers:
         return self.pool.submit(context.run, fn, *args, **kwargs)
 
     def latest(self, produce: Callable[[threading.Event], Iterator[T]], join_timeout: float = 10.0,
-               first_handoff: float = 1.0) -> Iterator[T]:
+               first_handoff: float = 1.0, stop: threading.Event | None = None) -> Iterator[T]:
         """Yield the newest item of `produce(stop_event)` each time; errors re-raise here.
 
         After its first item the producer pauses (up to `first_handoff` seconds) until the consumer has
         passed that item on: the model's next steps would otherwise take every core while the first
         update is being serialised and sent, and the first token would reach the user late.
+        `stop`: set it to end the producer early while still reading what it yields last (a Stop button).
         """
-        stop, inbox, first_sent = threading.Event(), queue.Queue(), threading.Event()
+        stop, inbox, first_sent = stop or threading.Event(), queue.Queue(), threading.Event()
         with self._lock:
             self._stops.add(stop)
         worker = self.pool.submit(self._produce, produce, stop, inbox, first_sent, first_handoff)
@@ -80,12 +81,12 @@ class Workers:
         with self._lock:
             self._active += 1
         try:
+            # Not cut short when `stop` is set: the producer ends within a step, and what it yields last
+            # (its state marked stopped) is what a Stop button must show.
             for count, item in enumerate(produce(stop)):
                 inbox.put((_ITEM, item))
                 if count == 0:
                     first_sent.wait(first_handoff)
-                if stop.is_set():
-                    break
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer
             inbox.put((_ERROR, exc))
         finally:

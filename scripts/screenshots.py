@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 LINKS = {
-    "generate": dict(model="stories260K", prompt="Once upon a time", max_new_tokens=40),
+    "generate": dict(model="stories260K", prompt="Once upon a time", max_new_tokens=40, do_sample=True, temperature=0.8,
+                     top_k=20, top_p=0.9, seed=5),
     "next-token": dict(model="stories260K", prompt="Once upon a time, there was a little", top_k=5, temperature=0.8),
     "fill-mask": dict(model="tiny-bert", text="The [MASK] raised the interest rate, and the river [MASK] was flooded."),
     "next-sentence": dict(model="tiny-bert", sentence_a="What is baseball ?",
@@ -36,6 +37,34 @@ DONE = {"generate": "#gen-stats .prose", "next-token": "#nt-chart .js-plotly-plo
         "fine-tune": "#ft-compare .ft-compare", "models": "#models-summary"}
 
 FINISHED_JS = "() => !/generating|生成中/.test(document.querySelector('#gen-stats').innerText)"
+SAMPLER_TAB = {"en": "What the sampler did", "ja": "サンプラーの働き"}
+
+
+def steer(page, out: Path, suffix: str, lang: str) -> None:
+    """The Generate tab's popover on the fifth token, the sampler view at that step, and the branch on the
+    popover's first alternative."""
+    page.locator("#gen-tokens .tok[data-step]").nth(4).click()
+    page.wait_for_selector(".tok-pop")
+    page.screenshot(path=str(out / f"generate-popover{suffix}.png"))
+    page.keyboard.press("Escape")
+    tab = page.get_by_role("tab", name=SAMPLER_TAB[lang])
+    if tab.is_visible():  # on a phone the fourth view is behind the tabs' overflow menu
+        tab.click()
+        page.wait_for_selector("#gen-sampler-chart .js-plotly-plot")
+        box = page.locator("#gen-sampler-step input[type=number]")
+        box.fill("5")
+        box.press("Enter")
+        page.wait_for_function("document.querySelector('#gen-sampler-summary')?.innerText.includes('5')")
+        page.wait_for_timeout(1000)
+        page.locator("#gen-sampler-chart").scroll_into_view_if_needed()
+        page.screenshot(path=str(out / f"generate-sampler{suffix}.png"))
+        page.get_by_role("tab", name="Token probabilities" if lang == "en" else "トークンの確率").click()
+    page.locator("#gen-tokens .tok[data-step]").nth(4).click()
+    page.locator(".tok-pop button.tok-alt").first.click()
+    page.wait_for_selector("#gen-tokens .tok.forced", timeout=120_000)
+    page.wait_for_function(FINISHED_JS, timeout=120_000)
+    page.locator("#gen-branches").scroll_into_view_if_needed()
+    page.screenshot(path=str(out / f"generate-branch{suffix}.png"))
 
 
 def main(argv=None) -> int:
@@ -70,6 +99,8 @@ def main(argv=None) -> int:
                             name = f"{tab}-{width}{'-ja' if lang == 'ja' else ''}.png"
                             page.screenshot(path=str(args.out / name), full_page=width == 420)
                             print(name, flush=True)
+                            if tab == "generate":
+                                steer(page, args.out, name[len("generate"):-len(".png")], lang)
                         page.close()
                 browser.close()
     return 0

@@ -40,6 +40,36 @@ def test_generate_sampling_seed(client):
     assert client.predict(seed=5, **kw)["completion"] == client.predict(seed=5, **kw)["completion"]
 
 
+def test_generate_branch_and_filtered_probs(client, shared_manager):
+    """/generate's prefix_ids (a branch) and filtered_probs (what the sampler's filters left), checked against plain
+    transformers: model.generate from prompt + prefix, and the warpers applied to an independent forward."""
+    from transformers import TemperatureLogitsWarper, TopKLogitsWarper
+
+    from .test_branching import greedy_ids
+
+    loaded = shared_manager.get("stories260K", "generation")
+    prompt_ids = loaded.tokenizer("Once upon a time", return_tensors="pt").input_ids[0].tolist()
+    plain = client.predict(model="stories260K", prompt="Once upon a time", max_new_tokens=8, api_name="/generate")
+    assert "prob_after_filters" not in plain["tokens"][0], "the filter view is only sent when asked for"
+    prefix = [t["id"] for t in plain["tokens"][:2]] + [plain["tokens"][2]["top"][1]["id"]]
+    branch = client.predict(model="stories260K", prompt="Once upon a time", max_new_tokens=8, prefix_ids=prefix,
+                            api_name="/generate")
+    assert [t["id"] for t in branch["tokens"]] == prefix + greedy_ids(loaded, prompt_ids + prefix, 8)
+    sampled = client.predict(model="stories260K", prompt="Once upon a time", max_new_tokens=6, do_sample=True,
+                             temperature=0.7, top_k=5, seed=2, filtered_probs=True, api_name="/generate")
+    ids = list(prompt_ids)
+    for tok in sampled["tokens"]:
+        with torch.no_grad():
+            logits = loaded.model(torch.tensor([ids])).logits[0, -1:].float()
+        after = torch.softmax(TopKLogitsWarper(5)(None, TemperatureLogitsWarper(0.7)(None, logits)), -1)[0]
+        assert tok["prob_after_filters"] == pytest.approx(after[tok["id"]].item(), abs=1e-5)
+        assert tok["kept"] == 5 and tok["removed"] == {"top_k": after.shape[0] - 5}
+        for alt in tok["top"]:
+            assert alt["prob_after_filters"] == pytest.approx(after[alt["id"]].item(), abs=1e-5)
+            assert alt["removed_by"] == (None if after[alt["id"]] > 0 else "top_k")
+        ids.append(tok["id"])
+
+
 def test_models_endpoint(client):
     result = client.predict(api_name="/models")
     assert "stories260K" in result["tasks"]["generation"]

@@ -33,8 +33,24 @@ def test_generate_tab_streams_from_the_engine(engine_page, engine_app):
     chips = page.locator("#gen-tokens .tok[data-prob]")
     assert chips.count() == 80
     assert chips.first.get_attribute("data-prob") == f"{local.tokens[0].prob:.4f}"
-    title = chips.nth(1).get_attribute("title")
-    assert "top alternatives" in title and "' there'" in title  # alternatives read like the text
+    chips.nth(1).click()  # its popover: alternatives read like the text; the engine does not say what it filtered
+    pop = page.locator(".tok-pop")
+    pop.wait_for()
+    assert " there" in pop.inner_text() and "not what its sampling filters did" in pop.inner_text()
+    screenshot(page, "generation-engine-popover")
+    # branching on an engine model: the forced tokens go in the prompt; the text is the local model's branch
+    choice = pop.locator("button.tok-alt").first
+    chosen_id = int(page.evaluate("JSON.parse(document.querySelector('#gen-tokens .tok[data-step=\"1\"]')"
+                                  ".dataset.alts).find(a => a[1] !== Number(document.querySelector("
+                                  "'#gen-tokens .tok[data-step=\"1\"]').dataset.id))[1]"))
+    choice.click()
+    page.wait_for_function("document.querySelector('#gen-tokens .tok.forced')?.dataset.step === '1'", timeout=60_000)
+    page.wait_for_function("document.querySelector('#gen-stats')?.innerText.includes('82 tokens')", timeout=60_000)
+    branch = service.generate("stories260K", "Once upon a time", max_new_tokens=80,
+                              prefix_ids=[local.tokens[0].id, chosen_id]).result.sequences[0]
+    assert page.locator("#gen-output textarea").input_value() == "Once upon a time" + branch.completion
+    page.locator("#gen-branches label").first.click()  # back to the first text
+    page.wait_for_function("document.querySelectorAll('#gen-tokens .tok[data-step]').length === 80")
     page.locator("#gen-python").click()
     assert "from openai import OpenAI" in page.locator("#gen-code").inner_text()
     page.get_by_role("tab", name="Table").click()
@@ -88,6 +104,8 @@ def test_stop_button_stops_the_engine(engine_page, engine_app, vllm):
         while service.workers.active and time.monotonic() < deadline:
             time.sleep(0.05)
         assert service.workers.active == 0, "the stream thread is still running after Stop"
+        # the stream ended itself: every panel shows what was made, marked stopped
+        page.wait_for_function("document.querySelector('#gen-stats')?.innerText.includes('stopped')", timeout=20_000)
         text = page.locator("#gen-output textarea").input_value()
         screenshot(page, "generation-engine-stopped")
     time.sleep(1.5)

@@ -89,6 +89,19 @@ def test_generate_code_gives_the_apps_tokens_and_probabilities(api, name, prompt
     check_generation(api, name, prompt, kwargs)
 
 
+@pytest.mark.parametrize("kwargs", [{}, dict(do_sample=True, seed=3, temperature=0.8, top_k=20)])
+def test_generate_code_reproduces_a_branch(api, kwargs):
+    """Copy as Python of a branch (prefix_ids) continues from the same forced tokens to the same text."""
+    first = api.generate("stories260K", "Once upon a time", max_new_tokens=10, **kwargs)
+    prefix = [t["id"] for t in first["tokens"][:3]] + [first["tokens"][3]["top"][2]["id"]]
+    result = api.generate("stories260K", "Once upon a time", max_new_tokens=10, prefix_ids=prefix, **kwargs)
+    ns = run(codegen.generate("stories260K", "Once upon a time", max_new_tokens=10, prefix_ids=prefix, **kwargs,
+                              source=src(api.manager, "stories260K", GENERATION)))
+    assert ns["input_ids"][0, -len(prefix):].tolist() == prefix
+    assert ns["new_ids"].tolist() == [t["id"] for t in result["tokens"][len(prefix):]]
+    assert ns["completions"][0] == result["completion"] and result["text"].startswith("Once upon a time")
+
+
 def test_generate_code_drops_the_trailing_eos_like_the_app(api, shared_manager):
     tok = shared_manager.tokenizer("tiny-ja-gpt2")[1]
     assert tok("今日は")["input_ids"][-1] == tok.eos_token_id  # the case being tested

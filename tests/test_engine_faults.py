@@ -21,8 +21,8 @@ from .http_calls import HttpCaller
 from .test_reliability import wait_until
 
 # /generate_ui: model, prompt, mode, max_new_tokens, temperature, top_k, top_p, repetition_penalty,
-# no_repeat_ngram_size, seed, num_sequences, dtype, language
-LONG = ["Once upon a time", "sampling", 480, 1.0, 0, 1.0, 1.0, 0, 3, 4, "auto", "en"]
+# no_repeat_ngram_size, seed, num_sequences, dtype, prefix_ids, the branches (State: null), language
+LONG = ["Once upon a time", "sampling", 480, 1.0, 0, 1.0, 1.0, 0, 3, 4, "auto", "", None, "en"]
 
 
 @pytest.fixture

@@ -84,6 +84,37 @@ def test_greedy_on_the_engine_equals_plain_transformers(engine_client, reference
     assert engine["model"] == ENGINE_MODEL and engine["device"] == "remote"
 
 
+def test_branch_on_the_engine_equals_plain_transformers(engine_client, reference):
+    """prefix_ids on an engine model: the forced tokens go in the prompt (as ids); the continuation is model.generate
+    greedy from prompt + prefix, and the forced tokens carry the model's probabilities for them."""
+    prompt = "Once upon a time"
+    first = engine_client.predict(model=ENGINE_MODEL, prompt=prompt, max_new_tokens=12, api_name="/generate")
+    step = 4
+    chosen = first["tokens"][step]["top"][1]["id"]
+    prefix = [t["id"] for t in first["tokens"][:step]] + [chosen]
+    engine = engine_client.predict(model=ENGINE_MODEL, prompt=prompt, max_new_tokens=10, prefix_ids=prefix,
+                                   api_name="/generate")
+    local = engine_client.predict(model="stories260K", prompt=prompt, max_new_tokens=10, prefix_ids=prefix,
+                                  api_name="/generate")
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    model = AutoModelForCausalLM.from_pretrained(SHARED_MODELS / "stories260K", dtype=torch.float32).eval()
+    ids = AutoTokenizer.from_pretrained(SHARED_MODELS / "stories260K")(prompt, return_tensors="pt").input_ids
+    ids = torch.cat([ids, torch.tensor([prefix])], dim=1)
+    expected = model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=10, do_sample=False)
+    expected = expected[0, ids.shape[1]:].tolist()
+    for out in (engine, local):
+        assert out["prefix_ids"] == prefix
+        assert [t["id"] for t in out["tokens"]] == prefix + expected
+        assert [t["forced"] for t in out["tokens"]] == [True] * len(prefix) + [False] * 10
+        assert out["completion"] == "".join(t["token"] for t in out["tokens"])
+    for e, loc, before in zip(engine["tokens"], local["tokens"], first["tokens"][:step] + [None]):
+        assert abs(e["prob"] - loc["prob"]) <= TOL
+        assert before is None or abs(e["prob"] - before["prob"]) <= TOL
+    assert abs(engine["tokens"][step]["prob"] - first["tokens"][step]["top"][1]["prob"]) <= TOL
+    assert engine["completion"] == local["completion"]
+
+
 def test_seeded_sampling_is_reproducible(engine_client):
     args = dict(model=ENGINE_MODEL, prompt="Once upon a time", max_new_tokens=40, do_sample=True, temperature=0.9,
                 top_k=40, top_p=0.95, repetition_penalty=1.1, num_sequences=3, api_name="/generate")
@@ -195,7 +226,7 @@ def _stop_try(engine_app, vllm, how, monkeypatch) -> str | None:
     tokens = lambda: vllm.metric("vllm:generation_tokens_total")  # noqa: E731
     finished = lambda: vllm.metric("vllm:request_success_total", finished_reason="length")  # noqa: E731
     before, finished_before = _settled(tokens), finished()
-    args = [ENGINE_MODEL, "Once upon a time", "sampling", 480, 1.0, 0, 1.0, 1.0, 0, 7, 4, "auto", "en"]
+    args = [ENGINE_MODEL, "Once upon a time", "sampling", 480, 1.0, 0, 1.0, 1.0, 0, 7, 4, "auto", "", None, "en"]
     streams = traced_streams(monkeypatch, service.engines.find(ENGINE_MODEL).client)
     with BusyEngine(vllm.url):  # other users' requests: ours lasts seconds, so Stop comes before its end
         _stop_midway(url, service, args, how)

@@ -173,11 +173,22 @@ def test_background_stream_reraises_errors():
 
 
 def test_token_dicts_are_what_asdict_gives(shared_manager):
-    """GeneratedToken.to_dict (the API's tokens, the tab's chips and table) is exactly dataclasses.asdict."""
+    """GeneratedToken.to_dict (the API's tokens, the tab's chips and table) is dataclasses.asdict with the API's
+    names (`after` is prob_after_filters), and without what the filters did unless asked."""
     from dataclasses import asdict
+
+    def renamed(d: dict, filters: bool) -> dict:
+        after, removed_by = d.pop("after"), d.pop("removed_by", None)
+        kept, removed = d.pop("kept", None), d.pop("removed", None)
+        if filters:
+            d["prob_after_filters"] = after
+            d |= {"kept": kept, "removed": removed} if "top" in d else {"removed_by": removed_by}
+        if "top" in d:
+            d["top"] = [renamed(a, filters) for a in d["top"]]
+        return d
 
     loaded = shared_manager.get("stories260K", "generation")
     state = generate(loaded, "Once upon a time", GenerationParams(max_new_tokens=12))
     tokens = state.sequences[0].tokens
-    assert [t.to_dict() for t in tokens] == [asdict(t) for t in tokens]
-    assert state.to_dict("m", "cpu")["tokens"] == [asdict(t) for t in tokens]
+    assert [t.to_dict() for t in tokens] == [renamed(asdict(t), True) for t in tokens]
+    assert state.to_dict("m", "cpu", filters=False)["tokens"] == [renamed(asdict(t), False) for t in tokens]

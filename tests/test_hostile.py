@@ -249,7 +249,7 @@ def test_ui_event_with_a_value_its_control_cannot_take_says_why(app_server):
     http = HttpCaller(app_server[0])
     try:
         outcome = http.call("/generate_ui", data=["stories260K", "Once", "greedy", "abc", 1.0, 50, 1.0, 1.0, 0, 0,
-                                                  1, "auto", "en"])
+                                                  1, "auto", "", None, "en"])
         assert outcome.kind == "error" and "Expected a `float`" in (outcome.data or ""), outcome
     finally:
         http.close()

@@ -22,8 +22,9 @@ from .http_calls import HttpCaller
 
 STREAM_THREAD = "playground-stream"
 # The Generate button's event (api_name="/generate_ui"): model, prompt, mode, max_new_tokens, temperature,
-# top_k, top_p, repetition_penalty, no_repeat_ngram_size, seed, num_sequences, dtype.
-UI_ARGS = ["tiny-gpt2", "Hello", "greedy", 120, 1.0, 50, 1.0, 1.0, 0, 0, 1, "auto", "en"]  # + the page language
+# top_k, top_p, repetition_penalty, no_repeat_ngram_size, seed, num_sequences, dtype, prefix_ids (a branch), the
+# page's branches (a State: null) and the page language.
+UI_ARGS = ["tiny-gpt2", "Hello", "greedy", 120, 1.0, 50, 1.0, 1.0, 0, 0, 1, "auto", "", None, "en"]
 
 
 def stream_threads(app_server) -> int:
@@ -113,7 +114,7 @@ def test_finished_stream_leaves_no_thread(app_server):
     http = HttpCaller(app_server[0])
     try:
         outcome = http.call("/generate_ui", data=["tiny-gpt2", "Hello", "greedy", 5, 1.0, 50, 1.0, 1.0, 0, 0, 1,
-                                                  "auto", "en"])
+                                                  "auto", "", None, "en"])
         assert outcome.ok, outcome
     finally:
         http.close()

@@ -88,7 +88,7 @@ def test_handlers_run_without_a_browser(shared_service):
     assert list(table.columns)[:2] == ["step", "token"] and len(table) == 8
     assert "8 tokens" in states[-1][gen.stats] and "stories260K" in states[-1][gen.stats]
     japanese = list(generation_tab.run_generation(gen, shared_service, "stories260K", "Once upon a time", "greedy",
-                                                  8, 1.0, 50, 1.0, 1.0, 0, 0, 1, "auto", "ja"))[-1]
+                                                  8, 1.0, 50, 1.0, 1.0, 0, 0, 1, "auto", lang="ja"))[-1]
     assert "8 トークン" in japanese[gen.stats] and list(japanese[gen.table].columns)[:2] == ["ステップ", "トークン"]
     nt = links["next-token"].ui
     out = next_token_tab.predict(nt, shared_service, "stories260K", PROMPT, 5, 0.8, 0.9)

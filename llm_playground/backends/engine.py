@@ -13,6 +13,7 @@ would report the filtered distribution instead: README says which engines match.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import threading
 import time
@@ -23,6 +24,7 @@ from ..errors import EngineError, InvalidInput
 from ..tasks.generation import (TOP_N, Alternative, GeneratedToken, GenerationParams, GenerationState, Sequence,
                                 check_context)
 from .base import ModelInfo
+from .engine_branch import forced_tokens, prompt_ids
 from .engine_client import EngineClient, quoted
 from .engine_tokens import TokenTexts, parse_token
 
@@ -52,7 +54,7 @@ def unsupported(params: GenerationParams, dtype: str = "auto") -> str | None:
     return None
 
 
-def request_body(model_id: str, prompt: str, params: GenerationParams, stream_interval: int = 1) -> dict:
+def request_body(model_id: str, prompt: str | list[int], params: GenerationParams, stream_interval: int = 1) -> dict:
     """The completion request for these settings. Every sampling value is sent explicitly, so that the
     engine's own defaults (vLLM reads the model's generation_config.json) cannot change the result.
     stream_interval > 1 lets vLLM pack that many tokens per chunk (split_text shares their text out)."""
@@ -84,10 +86,11 @@ class EngineGeneration:
     def context_length(self) -> int | None:
         return self.served.max_model_len
 
-    def room(self, prompt: str) -> int | None:
-        """Tokens the engine's context leaves after `prompt` (None: unknown, or it cannot tokenize)."""
+    def room(self, prompt: str, forced: int = 0) -> int | None:
+        """Tokens the engine's context leaves after `prompt` and `forced` tokens (None: unknown, or it cannot
+        tokenize)."""
         limit, count = self.context_length(), self._prompt_tokens(prompt)
-        return None if not limit or count is None else limit - count
+        return None if not limit or count is None else limit - count - forced
 
     def check(self, prompt: str, params: GenerationParams) -> None:
         problem = unsupported(params, self.dtype)
@@ -96,10 +99,11 @@ class EngineGeneration:
         limit = self.context_length()
         # vLLM silently shortens max_tokens to fit its context: refuse instead, as a local model does. A
         # token covers at least one byte of text (plus BOS/EOS), so most prompts need no /tokenize call.
-        if limit and len(prompt.encode("utf-8")) + 2 + params.max_new_tokens > limit:
+        forced = len(params.prefix_ids)
+        if limit and len(prompt.encode("utf-8")) + 2 + forced + params.max_new_tokens > limit:
             count = self._prompt_tokens(prompt)
             if count is not None:
-                check_context(count, params.max_new_tokens, limit, self.served.name)
+                check_context(count, params.max_new_tokens, limit, self.served.name, forced)
 
     def _prompt_tokens(self, prompt: str) -> int | None:
         """The prompt's length in the engine's tokens (None when the engine cannot tokenize)."""
@@ -116,7 +120,8 @@ class EngineGeneration:
         state, start = GenerationState(prompt, params, sequences), time.perf_counter()
         client = self.served.client
         interval = max(self.chunk_tokens or 0, client.stream_interval)
-        chunks = client.stream(request_body(self.served.id, prompt, params, interval), stop)
+        sent = self._branch(prompt, params, state) if params.prefix_ids else prompt
+        chunks = client.stream(request_body(self.served.id, sent, params, interval), stop)
         try:
             for chunk in chunks:
                 for choice in self._choices(chunk, len(sequences)):
@@ -128,6 +133,17 @@ class EngineGeneration:
         state.stopped = stop is not None and stop.is_set() and not all(s.finished for s in state.sequences)
         state.seconds, state.done = time.perf_counter() - start, True
         yield state
+
+    def _branch(self, prompt: str, params: GenerationParams, state: GenerationState) -> list[int]:
+        """Start every sequence with the forced tokens; the prompt to send is then ids (engine_branch.py)."""
+        ids = prompt_ids(self.served.client, self.served.id, prompt)
+        forced = forced_tokens(self.served.client, self.served.id, ids, params.prefix_ids, params.alternatives,
+                               self.texts)
+        for seq in {id(s): s for s in state.sequences}.values():  # greedy repeats one Sequence object
+            seq.tokens.extend(dataclasses.replace(t) for t in forced)
+            seq.completion = "".join(t.token for t in forced)
+        state.prompt_tokens = len(ids)
+        return ids + list(params.prefix_ids)
 
     def _choices(self, chunk: dict, n: int) -> list[dict]:
         choices = chunk.get("choices")

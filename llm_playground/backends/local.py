@@ -17,8 +17,9 @@ import torch
 
 from ..devices import dtype_name
 from ..tasks.encoder import usable_positions
-from ..tasks.generation import (Detokenizer, GenerationParams, GenerationState, Sequence, check_context, encode_prompt,
-                                eos_ids, pick, record_step)
+from ..tasks.generation import (Detokenizer, GenerationParams, GenerationState, Sequence, check_context, check_prefix,
+                                encode_prompt, eos_ids, pick, record_step)
+from ..tasks.sampler import apply_filters
 from ..tasks.validation import out_of_memory_as_error
 from .base import ModelInfo
 
@@ -43,36 +44,53 @@ class LocalGeneration:
     def context_length(self) -> int | None:
         return usable_positions(self.loaded.model.config)
 
-    def room(self, prompt: str) -> int | None:
-        """Tokens the context leaves for generation after this prompt (None: no known limit)."""
+    def room(self, prompt: str, forced: int = 0) -> int | None:
+        """Tokens the context leaves for generation after this prompt and `forced` tokens (None: no known limit)."""
         limit = self.context_length()
-        return None if not limit else limit - encode_prompt(self.loaded.tokenizer, prompt).shape[1]
+        return None if not limit else limit - encode_prompt(self.loaded.tokenizer, prompt).shape[1] - forced
 
     def check(self, prompt: str, params: GenerationParams) -> None:
         n = encode_prompt(self.loaded.tokenizer, prompt).shape[1]
-        check_context(n, params.max_new_tokens, self.context_length(), self.loaded.name)
+        check_context(n, params.max_new_tokens, self.context_length(), self.loaded.name, len(params.prefix_ids))
+        if params.prefix_ids:
+            check_prefix(params.prefix_ids, self._vocab_size(), self.loaded.name)
+
+    def _vocab_size(self) -> int:
+        head = self.loaded.model.get_output_embeddings()
+        return head.weight.shape[0] if head is not None else len(self.loaded.tokenizer)
 
     def stream(self, prompt: str, params: GenerationParams,
                stop: threading.Event | None = None) -> Iterator[GenerationState]:
-        loaded, model = self.loaded, self.loaded.model
+        """Every step's state. A forced prefix goes through the model with the prompt in one pass, as
+        generate() reads its input_ids; its tokens are recorded (forced) from that pass's logits."""
+        loaded, model, prefix = self.loaded, self.loaded.model, params.prefix_ids
         prompt_ids = encode_prompt(loaded.tokenizer, prompt)
-        check_context(prompt_ids.shape[1], params.max_new_tokens, self.context_length(), loaded.name)
-        n = params.num_sequences
-        ids = prompt_ids.repeat(n, 1).to(loaded.device)
+        check_context(prompt_ids.shape[1], params.max_new_tokens, self.context_length(), loaded.name, len(prefix))
+        n, start_len = params.num_sequences, prompt_ids.shape[1]
+        ids = torch.cat([prompt_ids, torch.tensor([prefix], dtype=prompt_ids.dtype)], dim=1).repeat(n, 1)
+        ids = ids.to(loaded.device)
         stop_ids = eos_ids(model.generation_config)
         detoks = [Detokenizer(loaded.tokenizer, prompt_ids[0].tolist()) for _ in range(n)]
-        state = GenerationState(prompt, params, [Sequence() for _ in range(n)], prompt_tokens=prompt_ids.shape[1])
+        state = GenerationState(prompt, params, [Sequence() for _ in range(n)], prompt_tokens=start_len)
         procs, gen = params.processors(), torch.Generator().manual_seed(max(params.seed, 0))  # greedy: -1, unused
-        cache, start = None, time.perf_counter()
-        for _ in range(params.max_new_tokens):
+        start = time.perf_counter()
+        first, cache = self._forward(ids, None, keep=len(prefix) + 1)
+        for step in range(len(prefix) + params.max_new_tokens):
             if stop is not None and stop.is_set():
                 state.stopped = True
                 break
-            logits, cache = self._forward(ids, cache)
-            scores = procs(ids, logits.clone()) if procs else logits  # processors edit in place
-            next_ids = pick(scores, params.do_sample, gen)
-            record_step(state, detoks, logits, next_ids, stop_ids)
-            ids = torch.cat([ids, next_ids.to(ids.device)[:, None]], dim=1)
+            forced = step < len(prefix)
+            if forced:  # the context the forced token follows; no random draw, as generate() makes none
+                logits, context = first[:, step], ids[:, :start_len + step]
+            else:
+                if step > len(prefix):
+                    first, cache = self._forward(ids, cache)
+                logits, context = first[:, -1], ids
+            filtered = apply_filters(procs, context, logits)
+            next_ids = torch.full((n,), prefix[step]) if forced else pick(filtered.scores, params.do_sample, gen)
+            record_step(state, detoks, logits, filtered, next_ids, stop_ids, forced)
+            if not forced:
+                ids = torch.cat([ids, next_ids.to(ids.device)[:, None]], dim=1)
             state.seconds = time.perf_counter() - start
             if all(s.finished for s in state.sequences):
                 break
@@ -81,13 +99,14 @@ class LocalGeneration:
         state.done = True
         yield state
 
-    def _forward(self, ids: torch.Tensor, cache):
-        """One step: the prompt (first) or the last token, with the KV cache -> last position's logits."""
+    def _forward(self, ids: torch.Tensor, cache, keep: int = 1):
+        """One step: the prompt (first) or the last token, with the KV cache -> the last `keep` positions'
+        logits [rows, keep, vocab] (float32) and the cache."""
         model = self.loaded.model
         with self.loaded.lock, torch.inference_mode(), out_of_memory_as_error(self.loaded.name):
             out = model(input_ids=ids if cache is None else ids[:, -1:], past_key_values=cache, use_cache=True,
-                        **last_logits_only(model))
-        return out.logits[:, -1, :].float(), out.past_key_values
+                        **last_logits_only(model, keep))
+        return out.logits[:, -keep:, :].float(), out.past_key_values
 
 
 @functools.cache
@@ -95,10 +114,10 @@ def _accepts_logits_to_keep(model_class) -> bool:
     return "logits_to_keep" in inspect.signature(model_class.forward).parameters
 
 
-def last_logits_only(model) -> dict:
-    """Only the last position's logits are needed: on the prompt pass this skips the LM head for every
-    other position (~40 % of GPT-2 small's first-token time), as generate() does."""
-    return {"logits_to_keep": 1} if _accepts_logits_to_keep(type(model)) else {}
+def last_logits_only(model, keep: int = 1) -> dict:
+    """Only the last position's logits are needed (the last `keep`: a forced prefix's too): on the prompt pass
+    this skips the LM head for every other position (~40 % of GPT-2 small's first-token time), as generate() does."""
+    return {"logits_to_keep": keep} if _accepts_logits_to_keep(type(model)) else {}
 
 
 def stream_generate(loaded, prompt: str, params: GenerationParams,

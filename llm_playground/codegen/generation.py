@@ -14,9 +14,9 @@ def generate(model: str, prompt: str, max_new_tokens: int = G["max_new_tokens"],
              temperature: float = G["temperature"], top_k: int = G["top_k"], top_p: float = G["top_p"],
              repetition_penalty: float = G["repetition_penalty"], seed: int = G["seed"],
              no_repeat_ngram_size: int = G["no_repeat_ngram_size"], num_sequences: int = G["num_sequences"],
-             dtype: str = G["dtype"], *, source: str | None = None) -> str:
+             dtype: str = G["dtype"], *, source: str | None = None, prefix_ids=()) -> str:
     """Code for the Generate tab. Pass the seed the app reported (seed=-1 makes it pick one) and, to match
-    16-bit runs on a GPU, the dtype it reported."""
+    16-bit runs on a GPU, the dtype it reported. prefix_ids: a branch's forced tokens, appended to the prompt."""
     prompt, sample = text_literal(prompt, "prompt"), bool(do_sample)
     n, seed = as_int(num_sequences, "num_sequences"), as_int(seed, "seed")
     torch_dtype, dtype_note = dtype_of(dtype)
@@ -36,7 +36,7 @@ def generate(model: str, prompt: str, max_new_tokens: int = G["max_new_tokens"],
     lines += [dtype_note] if dtype_note else []
     lines += [f"model = AutoModelForCausalLM.from_pretrained(source, dtype=torch.{torch_dtype})",
               "", f"prompt = {prompt!r}", 'input_ids = tokenizer(prompt, return_tensors="pt").input_ids',
-              *DROP_EOS, ""]
+              *DROP_EOS, *forced_prefix(prefix_ids), ""]
     if sample:
         lines += ["# The app samples on the CPU with torch.Generator().manual_seed(seed); on a CPU this draws the",
                   "# same tokens. On a GPU generate() uses the GPU's generator, so sampled tokens may differ.",
@@ -50,7 +50,8 @@ def generate(model: str, prompt: str, max_new_tokens: int = G["max_new_tokens"],
               "    return_dict_in_generate=True, output_logits=True,  # keep every step's raw logits",
               ")",
               "tokenizer.clean_up_tokenization_spaces = False  # decode the text exactly, as the app does",
-              "prompt_text = tokenizer.decode(input_ids[0], skip_special_tokens=True)",
+              f"prompt_text = tokenizer.decode(input_ids[0{', :prompt_len' if prefix_ids else ''}], "
+              "skip_special_tokens=True)",
               "completions = [tokenizer.decode(seq, skip_special_tokens=True)[len(prompt_text):]",
               "               for seq in out.sequences]",
               "for completion in completions:",
@@ -69,6 +70,17 @@ def generate(model: str, prompt: str, max_new_tokens: int = G["max_new_tokens"],
         lines += ["    if token_id == tokenizer.eos_token_id:",
                   "        break  # the first sequence ended here; the others went on"]
     return "\n".join(lines) + "\n"
+
+
+def forced_prefix(prefix_ids) -> list[str]:
+    """The branch: the app forced these tokens after the prompt (those generated before the step, then the
+    alternative chosen) and generated from there; generate() does the same with them appended to input_ids."""
+    ids = [as_int(i, "prefix_ids") for i in prefix_ids or ()]
+    if not ids:
+        return []
+    return ["# The branch: tokens forced after the prompt (generated before, then the alternative you chose).",
+            f"prefix_ids = {ids!r}", "prompt_len = input_ids.shape[1]",
+            "input_ids = torch.cat([input_ids, torch.tensor([prefix_ids])], dim=1)"]
 
 
 def next_token(model: str, prompt: str, top_k: int = N["top_k"], temperature: float = N["temperature"],

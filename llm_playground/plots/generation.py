@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 
 import plotly.graph_objects as go
 
@@ -27,33 +28,53 @@ def _visible(piece: str) -> str:
     return html.escape(piece).replace("\n", "↵<br>") if piece else "·"
 
 
-def _tooltip(tok: dict, lang: str) -> str:
-    lines = [f"p = {tok['prob']:.2%} (id {tok['id']})", tr(lang, "gen_alternatives")]
-    lines += [f"  {alt['token']!r}: {alt['prob']:.2%}" for alt in tok["top"]]
-    return html.escape("\n".join(lines), quote=True)
+POPOVER_WORDS = ("pop_step", "pop_model", "pop_after", "pop_chosen", "pop_forced", "pop_kept", "pop_greedy",
+                 "pop_no_filters", "pop_continue", "pop_hint", "pop_close", "pop_removed_top_k", "pop_removed_top_p",
+                 "pop_removed_no_repeat_ngram")
 
 
-def _chip(t: dict, lang: str) -> str:
-    return (f'<span class="tok" style="background:{prob_color(t["prob"])};border-bottom:{underline(t["prob"])}px '
-            f'solid #333" title="{_tooltip(t, lang)}" data-prob="{t["prob"]:.4f}">{_visible(t["token"])}</span>')
+def _attr(data) -> str:
+    """Data for the page's popover script, as an attribute value (escaped: token texts are anybody's)."""
+    return html.escape(json.dumps(data, ensure_ascii=False, separators=(",", ":")), quote=True)
+
+
+def _label(t: dict) -> str:
+    return html.escape(f"{t['token']!r} {t['prob']:.1%}", quote=True)
+
+
+def _chip(t: dict, seq: int, step: int, chosen: bool = False) -> str:
+    """A focusable token: Enter, a click or a tap opens its popover (assets.POPOVER_JS) with the alternatives
+    and, where known, their probabilities after the sampling filters."""
+    alts = [[a["token"], a["id"], a["prob"], a.get("prob_after_filters"), a.get("removed_by")] for a in t["top"]]
+    forced = " forced" if chosen else ""  # the branch point: the last token of prefix_ids
+    after = t.get("prob_after_filters")
+    return (f'<span class="tok{forced}" tabindex="0" role="button" aria-haspopup="dialog" aria-label="{_label(t)}" '
+            f'style="background:{prob_color(t["prob"])};border-bottom:{underline(t["prob"])}px solid #333" '
+            f'data-seq="{seq}" data-step="{step}" data-id="{t["id"]}" data-prob="{t["prob"]:.4f}" '
+            f'data-after="{"" if after is None else f"{after:.6f}"}" data-kept="{t.get("kept") or ""}" '
+            f'data-alts="{_attr(alts)}">{_visible(t["token"])}</span>')
 
 
 def legend_html(lang: str = "en") -> str:
     samples = "".join(f'<span class="tok" style="background:{prob_color(p)};border-bottom:{underline(p)}px solid '
                       f'#333">{p:.0%}</span>' for p in LEGEND_STEPS)
-    return f'<div class="tok-legend">{tr(lang, "gen_legend")} {samples} {tr(lang, "gen_legend_hover")}</div>'
+    return f'<div class="tok-legend">{tr(lang, "gen_legend")} {samples} {tr(lang, "gen_legend_open")}</div>'
 
 
-def token_html(prompt: str, sequences: list[list[dict]], lang: str = "en") -> str:
+def token_html(prompt: str, sequences: list[list[dict]], lang: str = "en", greedy: bool = False,
+               stopped: bool = False) -> str:
     """The prompt, then each generated token as a chip coloured (and underlined) by its probability; with
-    several sequences, one labelled block each. Hover a chip for its top alternatives."""
+    several sequences, one labelled block each. A chip opens a popover with its top alternatives."""
     prompt_html = html.escape(prompt).replace("\n", "<br>")
     blocks = []
-    for i, tokens in enumerate(sequences, 1):
-        label = f'<div class="tok-seq">{tr(lang, "gen_sequence", i=i)}</div>' if len(sequences) > 1 else ""
-        chips = "".join(_chip(t, lang) for t in tokens)
+    for i, tokens in enumerate(sequences):
+        label = f'<div class="tok-seq">{tr(lang, "gen_sequence", i=i + 1)}</div>' if len(sequences) > 1 else ""
+        forced = sum(1 for t in tokens if t.get("forced"))
+        chips = "".join(_chip(t, i, step, step == forced - 1) for step, t in enumerate(tokens))
+        chips += f'<span class="tok-stopped">{tr(lang, "gen_stopped_mark")}</span>' if stopped else ""
         blocks.append(f'{label}<div class="tok-view"><span class="prompt">{prompt_html}</span>{chips}</div>')
-    return "".join(blocks) + legend_html(lang)
+    words = {key: tr(lang, key) for key in POPOVER_WORDS} | {"greedy": greedy}
+    return f'<div class="tok-root" data-words="{_attr(words)}">{"".join(blocks)}{legend_html(lang)}</div>'
 
 
 def token_table(tokens: list[dict]) -> list[list]:

@@ -7,6 +7,8 @@ and translated in the browser; these are written by the server for the language 
 
 from __future__ import annotations
 
+from .words_branch import BRANCH_WORDS
+
 LANGS = ("en", "ja")
 
 W: dict[str, tuple[str, str]] = {
@@ -92,10 +94,7 @@ W: dict[str, tuple[str, str]] = {
     "gen_weights_vs": ("{size} of weights, vs {full} in float32", "重み {size}（float32 では {full}）"),
     "gen_engine": ("served by an engine", "推論エンジンで実行"),
     "gen_legend": ("token colour = its probability:", "トークンの色 = その確率："),
-    "gen_legend_hover": ("— and the underline: thicker = likelier. Hover a token for its top alternatives.",
-                         "— 下線も太いほど確率が高いことを示します。トークンにマウスを重ねると上位の候補が表示されます。"),
     "gen_sequence": ("Sequence {i}", "系列 {i}"),
-    "gen_alternatives": ("top alternatives:", "上位の候補："),
     "gen_chart_title": ("Probability of each generated token (the model's own distribution, before sampling)",
                         "生成された各トークンの確率（サンプリング前の、モデル自身の分布）"),
     "gen_chart_x": ("generation step", "生成ステップ"),
@@ -271,6 +270,8 @@ W: dict[str, tuple[str, str]] = {
     "warning_title": ("Warning", "注意"),
     "info_title": ("Done", "完了"),
 }
+
+W.update(BRANCH_WORDS)
 
 
 def tr(lang: str, key: str, **values):

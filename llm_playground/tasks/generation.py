@@ -15,6 +15,7 @@ from transformers import (LogitsProcessorList, NoRepeatNGramLogitsProcessor, Rep
                           TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper)
 
 from ..errors import InvalidInput
+from .sampler import Filtered
 from .validation import flag, number
 
 TOP_N = 5  # alternatives shown per step in the UI and /generate
@@ -36,6 +37,9 @@ class GenerationParams:
     seed: int = 0
     num_sequences: int = 1
     alternatives: int = TOP_N  # most likely tokens recorded per step (not a spec parameter: no UI control)
+    # Forced start of the continuation (a branch: the tokens generated before plus the alternative chosen);
+    # generation goes on for max_new_tokens after them.
+    prefix_ids: list[int] = field(default_factory=list)
 
     def validated(self, spec=None) -> "GenerationParams":
         """Each value checked against the generate spec's limits; seed -1 replaced by a drawn seed."""
@@ -48,6 +52,8 @@ class GenerationParams:
         for name, value in asdict(self).items():
             if name == "alternatives":
                 values[name] = number(value, name, 1, MAX_ALTERNATIVES, integer=True)
+            elif name == "prefix_ids":
+                values[name] = token_ids(value, name, int(spec.param("max_new_tokens").high))
             elif name != "do_sample":
                 param = spec.param(name)
                 if name == "temperature":  # greedy ignores it: 0 is fine there
@@ -85,11 +91,30 @@ class GenerationParams:
         return procs
 
 
+def token_ids(value, name: str, most: int) -> list[int]:
+    """A list of token ids, or the same written "12, 7, 431" (a link, the UI's box); range checked by the model."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        parts = [v for v in value.replace(",", " ").split() if v]
+        if not all(v.isdigit() for v in parts):
+            raise InvalidInput(f"`{name}` must be token ids (whole numbers separated by commas), got '{value[:60]}'.")
+        value = [int(v) for v in parts]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0
+                                                       for v in value):
+        raise InvalidInput(f"`{name}` must be a list of token ids (whole numbers from 0).")
+    if len(value) > most:
+        raise InvalidInput(f"`{name}` has {len(value)} tokens; at most {most} can be forced.")
+    return list(value)
+
+
 @dataclass
 class Alternative:
     token: str
     id: int
     prob: float
+    after: float | None = None  # its probability after the sampling filters (None: the backend cannot tell)
+    removed_by: str | None = None  # the filter that removed it ("top_k", "top_p", "no_repeat_ngram")
 
 
 @dataclass
@@ -98,12 +123,21 @@ class GeneratedToken:
     id: int
     prob: float  # under the model's own distribution (softmax of raw logits)
     top: list[Alternative]
+    forced: bool = False  # part of prefix_ids: chosen by the user, not the sampler
+    after: float | None = None  # its probability in the distribution sampled from (after the filters)
+    kept: int | None = None  # tokens of the vocabulary the filters left possible at this step
+    removed: dict[str, int] | None = None  # filter name -> how many tokens it removed at this step
 
-    def to_dict(self) -> dict:
+    def to_dict(self, filters: bool = True) -> dict:
         """What dataclasses.asdict gives, ~10x faster: it runs for every token of every result and, in the
-        Generate tab, of every streamed update."""
-        return {"token": self.token, "id": self.id, "prob": self.prob,
-                "top": [{"token": a.token, "id": a.id, "prob": a.prob} for a in self.top]}
+        Generate tab, of every streamed update. filters=False leaves out what the sampler's filters did."""
+        out = {"token": self.token, "id": self.id, "prob": self.prob, "forced": self.forced,
+               "top": [{"token": a.token, "id": a.id, "prob": a.prob} for a in self.top]}
+        if filters:
+            out |= {"prob_after_filters": self.after, "kept": self.kept, "removed": self.removed}
+            for alt, a in zip(out["top"], self.top):
+                alt |= {"prob_after_filters": a.after, "removed_by": a.removed_by}
+        return out
 
 
 @dataclass
@@ -131,13 +165,13 @@ class GenerationState:
     def tokens_per_second(self) -> float:
         return self.new_tokens / self.seconds if self.seconds > 0 else 0.0
 
-    def to_dict(self, model: str, device: str) -> dict:
+    def to_dict(self, model: str, device: str, filters: bool = True) -> dict:
         first = self.sequences[0]
         return {
             "model": model, "prompt": self.prompt, "completion": first.completion,
-            "text": self.prompt + first.completion,
-            "tokens": [t.to_dict() for t in first.tokens],
-            "completions": [s.completion for s in self.sequences],
+            "text": self.prompt + first.completion, "prefix_ids": list(self.params.prefix_ids),
+            "tokens": [t.to_dict(filters) for t in first.tokens],
+            "completions": [s.completion for s in self.sequences], "stopped": self.stopped,
             "seed": self.params.seed, "device": device,
             "seconds": round(self.seconds, 4), "tokens_per_second": round(self.tokens_per_second, 2),
         }
@@ -189,10 +223,17 @@ def encode_prompt(tokenizer, prompt: str) -> torch.Tensor:
     return ids
 
 
-def check_context(prompt_tokens: int, max_new_tokens: int, limit: int | None, model: str) -> None:
-    if limit and prompt_tokens + max_new_tokens > limit:
-        raise InvalidInput(f"The prompt is {prompt_tokens} tokens; with max_new_tokens={max_new_tokens} it exceeds "
-                           f"{model}'s context of {limit} tokens.")
+def check_context(prompt_tokens: int, max_new_tokens: int, limit: int | None, model: str, forced: int = 0) -> None:
+    if limit and prompt_tokens + forced + max_new_tokens > limit:
+        also = f" plus {forced} forced tokens (prefix_ids)" if forced else ""
+        raise InvalidInput(f"The prompt is {prompt_tokens} tokens{also}; with max_new_tokens={max_new_tokens} it "
+                           f"exceeds {model}'s context of {limit} tokens.")
+
+
+def check_prefix(prefix_ids: list[int], vocab_size: int, model: str) -> None:
+    bad = [i for i in prefix_ids if i >= vocab_size]
+    if bad:
+        raise InvalidInput(f"prefix_ids: token id {bad[0]} is not in {model}'s vocabulary (ids 0–{vocab_size - 1}).")
 
 
 def eos_ids(generation_config) -> set[int]:
@@ -208,18 +249,21 @@ def pick(scores: torch.Tensor, do_sample: bool, gen: torch.Generator) -> torch.T
     return torch.multinomial(probs, 1, generator=gen)[:, 0]
 
 
-def record_step(state: GenerationState, detoks: list[Detokenizer], logits: torch.Tensor, next_ids: torch.Tensor,
-                stop_ids: set[int]) -> None:
-    """Postprocess one step: each unfinished sequence gets its token, probability and top alternatives.
-    A finished sequence keeps emitting EOS (next_ids is edited in place), as generate() pads it."""
+def record_step(state: GenerationState, detoks: list[Detokenizer], logits: torch.Tensor, filtered: Filtered,
+                next_ids: torch.Tensor, stop_ids: set[int], forced: bool = False) -> None:
+    """Postprocess one step: each unfinished sequence gets its token, probability, top alternatives and what
+    the filters did. A finished sequence keeps emitting EOS (next_ids is edited in place), as generate() pads it."""
     probs = torch.softmax(logits, dim=-1).cpu()
     top_p, top_i = probs.topk(min(state.params.alternatives, probs.shape[-1]), dim=-1)
+    after = filtered.after
     for row, seq in enumerate(state.sequences):
         if seq.finished:
             next_ids[row] = next(iter(stop_ids), next_ids[row].item())
             continue
         tid, detok = int(next_ids[row]), detoks[row]
-        top = [Alternative(detok.alternative(int(i)), int(i), float(p)) for p, i in zip(top_p[row], top_i[row])]
-        seq.tokens.append(GeneratedToken(detok.push(tid), tid, float(probs[row, tid]), top))
+        top = [Alternative(detok.alternative(int(i)), int(i), float(p), float(after[row, i]),
+                           filtered.removed_by(row, int(i))) for p, i in zip(top_p[row], top_i[row])]
+        seq.tokens.append(GeneratedToken(detok.push(tid), tid, float(probs[row, tid]), top, forced,
+                                         float(after[row, tid]), filtered.kept(row), filtered.counts(row)))
         seq.completion = detok.text
         seq.finished = tid in stop_ids

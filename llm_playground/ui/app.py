@@ -12,6 +12,7 @@ from ..generations import CONCURRENCY
 from ..service import PlaygroundService
 from . import (attention_tab, fill_mask_tab, finetune_tab, generation_tab, gradio_patches, handoff, links,
                logit_lens_tab, models_tab, next_sentence_tab, next_token_tab, share, tokenizer_tab)
+from . import popover
 from .assets import CSS, HEAD, SWITCH_LANGUAGE_JS
 from .body_limit import BodyLimit
 from .common import bind, client_key
@@ -115,8 +116,8 @@ def launch(app: gr.Blocks, service: PlaygroundService, **kwargs):
     # in the page (assets.SWITCH_LANGUAGE_JS) and the server writes results in the page's language.
     # show_error: gradio's own refusals (a value a control cannot take) reach the caller with their reason;
     # the app's handlers never let an exception through unexplained (ui/binding.bind).
-    options = dict(server_name=s.host, server_port=s.port, share=s.share, theme=gr.themes.Soft(), css=CSS,
-                   head=HEAD, show_error=True, footer_links=["api", "gradio"], i18n=I18N,
+    options = dict(server_name=s.host, server_port=s.port, share=s.share, theme=gr.themes.Soft(), css=CSS + popover.CSS,
+                   head=HEAD + popover.HEAD, show_error=True, footer_links=["api", "gradio"], i18n=I18N,
                    # no allowed_paths: files are served only from gradio's own upload/cache folders
                    # The REST and OpenAI routes join Gradio's FastAPI app (behind the same middleware).
                    app_kwargs={"middleware": [Middleware(BodyLimit)],

@@ -5,19 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import gradio as gr
-import pandas as pd
 
-from ..plots.generation import probability_figure, table_headers, token_html, token_table
+from ..plots.generation import table_headers
 from ..plots.text import md
 from ..plots.words import tr
-from ..service import GenerationRun, Outcome
 from ..specs import DTYPES
-from . import controls, exports, share
-from .common import bind, human_bytes, progress_callback
+from . import controls, share
+from .common import bind
+from .generation_run import choose_branch, run_generation, show_branch, show_step
 from .i18n import t
 from .share import Field, Panel, TabLink
 
 TAB = "generate"
+BRANCH_PICK_JS = "(pick, seed, used) => [window.playgroundBranchPick || '', seed, used]"
 EXAMPLES = [
     ["Once upon a time", "stories260K"],
     ["Lily wanted to play in the park, but", "stories260K"],
@@ -40,31 +40,13 @@ class GenerationUI:
     show_attention: gr.Button
     model: gr.Dropdown | None = None
     engines: gr.Markdown | None = None
-
-
-def weights_note(info, lang: str) -> str:
-    if info.nbytes is None:
-        return tr(lang, "gen_engine")
-    if info.float32_bytes and info.nbytes < info.float32_bytes:
-        return tr(lang, "gen_weights_vs", size=human_bytes(info.nbytes), full=human_bytes(info.float32_bytes))
-    return tr(lang, "gen_weights", size=human_bytes(info.nbytes))
-
-
-def stats(state, run: GenerationRun, lang: str) -> str:
-    info, p = run.model, state.params
-    flag = tr(lang, "gen_stopped") if state.stopped else ("" if state.done else tr(lang, "gen_generating"))
-    if run.fitted:
-        flag += tr(lang, "gen_fitted", n=run.fitted, limit=run.context)
-    seed = tr(lang, "gen_seed", seed=p.seed) if p.do_sample else tr(lang, "gen_greedy_seed")
-    common = dict(n=state.new_tokens, s=state.seconds, tps=state.tokens_per_second, name=md(info.name), seed=seed,
-                  flag=flag)
-    if info.remote:
-        return tr(lang, "gen_stats_engine", engine=md(info.engine), **common)
-    return tr(lang, "gen_stats", device=info.device, dtype=info.dtype, weights=weights_note(info, lang), **common)
-
-
-def sequences(state) -> list[list[dict]]:
-    return [[t_.to_dict() for t_ in list(s.tokens)] for s in state.sequences]  # list(): an atomic snapshot
+    prefix: gr.Textbox | None = None  # the branch's forced token ids (prefix_ids)
+    seed: gr.Number | None = None
+    branches: gr.Radio | None = None  # the page's branches: choose one to show it again
+    tree: gr.State | None = None  # branches.Tree
+    smp_step: gr.Slider | None = None  # the sampler view: a step, its figure and its summary line
+    smp_chart: gr.Plot | None = None
+    smp_summary: gr.Markdown | None = None
 
 
 def engines_note(status: list[dict], lang: str = "en") -> str:
@@ -91,47 +73,47 @@ def refresh_engines(ui: GenerationUI, service, lang: str = "en") -> dict:
             ui.engines: gr.update(value=engines_note(service.engine_status(), lang))}
 
 
-def streaming(ui: GenerationUI, run: GenerationRun, state, lang: str) -> dict:
-    texts = "\n\n---\n\n".join(state.prompt + s.completion for s in state.sequences)
-    return {ui.output: texts, ui.tokens: token_html(state.prompt, sequences(state), lang),
-            ui.stats: stats(state, run, lang), ui.used_seed: state.params.seed}
-
-
-def finished(ui: GenerationUI, service, run: GenerationRun, state, lang: str) -> dict:
-    info, tokens = run.model, sequences(state)[0]
-    twin = service.local_model_for(info.name, service.specs["attention"].model_task)  # an engine model: its local twin
-    result = {**state.to_dict(info.name, info.device), "dtype": info.dtype}
-    stem = exports.safe_name(TAB, info.name, f"seed{state.params.seed}")
-    chart = exports.png_plot(probability_figure(tokens, lang), exports.safe_name(TAB, info.name, "probabilities"))
-    return {**streaming(ui, run, state, lang), ui.chart: chart,
-            ui.table: pd.DataFrame(token_table(tokens), columns=table_headers(lang)),
-            ui.panel.json: exports.json_download(service, stem, result),
-            ui.panel.code: service.python(TAB, Outcome(state, info, run.values)),
-            ui.last: {"model": twin, "prompt": state.prompt, "text": result["text"]},
-            ui.show_attention: gr.update(visible=twin is not None)}
-
-
-def run_generation(ui: GenerationUI, service, model, prompt, mode, max_new, temperature, top_k, top_p, rep, ngram,
-                   seed, nseq, dtype, lang="en", progress=gr.Progress()):
-    run = service.generate_stream(
-        model, prompt, progress=progress_callback(progress), fit_context=True, max_new_tokens=max_new,
-        do_sample=mode == "sampling", temperature=temperature, top_k=top_k, top_p=top_p, repetition_penalty=rep,
-        no_repeat_ngram_size=ngram, seed=seed, num_sequences=nseq, dtype=dtype)
-    hide = {ui.panel.json: gr.update(value=None, visible=False)}  # no stale export while a new text streams
-    state = None
-    for state in run.states:
-        if state.done:
-            break  # the finished update below shows it, with the chart and table in the same update
-        yield streaming(ui, run, state, lang) | hide
-        hide = {}
-    yield finished(ui, service, run, state, lang)
-
-
 def fit_slider(service, model) -> dict:
     """The Max new tokens slider goes as far as the model's context (and the app's cap) allows."""
     cap = service.specs[TAB].param("max_new_tokens").high
     context = service.context_length(model) if isinstance(model, str) else None
     return gr.update(maximum=min(cap, context - 1) if context and context > 1 else cap)
+
+
+def wire_events(service, ui: GenerationUI, spec, run: gr.Button, stop: gr.Button, prompt: gr.Textbox, inputs: list,
+                lang) -> list:
+    """Generate (button, Enter), a popover's branch, a branch chosen from the list, the sampler's step, Stop.
+    Returns the events after which the address bar follows the inputs."""
+    handler = bind(service, run_generation, ui, service, error=ui.error,
+                   clear=[ui.tokens, ui.stats, ui.chart, ui.table, ui.output])
+    outputs = [ui.output, ui.tokens, ui.stats, ui.chart, ui.table, ui.panel.json, ui.panel.code, ui.used_seed,
+               ui.error, ui.last, ui.show_attention, ui.tree, ui.branches, ui.smp_step, ui.smp_chart, ui.smp_summary]
+    limits = {"concurrency_id": spec.concurrency_id,
+              "concurrency_limit": service.concurrency_limit(spec.concurrency_id)}
+    args = inputs + [ui.tree, lang]
+    # The button's event is callable (undocumented) so the benchmark can time the real UI stream.
+    runs = [run.click(handler, args, outputs, api_name="generate_ui", api_visibility="undocumented", **limits),
+            prompt.submit(handler, args, outputs, api_visibility="private", **limits)]
+    # A popover's choice: the page script leaves it in window.playgroundBranchPick and presses this button.
+    go = gr.Button("branch", visible="hidden", elem_id="gen-branch-go")
+    pick = gr.Textbox(visible="hidden", elem_id="gen-branch-pick")
+    chosen = go.click(bind(service, choose_branch, ui, service, rate_limited=False), [pick, ui.seed, ui.used_seed],
+                      [ui.prefix, ui.seed], js=BRANCH_PICK_JS, api_visibility="private", queue=False)
+    runs.append(chosen.success(handler, args, outputs, api_visibility="private", **limits))
+    shown = ui.branches.input(bind(service, show_branch, ui, service, rate_limited=False),
+                              [ui.branches, ui.tree, lang], outputs + [ui.prefix], api_visibility="private")
+    # dragging sends many inputs: only the last one waiting is drawn
+    ui.smp_step.input(bind(service, show_step, ui, rate_limited=False), [ui.tree, ui.smp_step, lang],
+                      [ui.smp_chart, ui.smp_summary, ui.smp_step], api_visibility="private", show_progress="hidden",
+                      trigger_mode="always_last")
+
+    def stop_this_page(request: gr.Request):  # the stream ends itself and shows what it made, marked stopped
+        if not service.stop_generations(request.session_hash):
+            raise gr.Error("nothing is generating", visible=False, print_exception=False)
+
+    # Nothing streaming yet (queued, loading the model): cancelling the event is all that can be done.
+    stop.click(stop_this_page, None, None, queue=False, api_visibility="private").failure(None, cancels=runs)
+    return runs + [shown]
 
 
 def build(service, lang) -> TabLink:
@@ -154,6 +136,13 @@ def build(service, lang) -> TabLink:
                     chart = gr.Plot(elem_id="gen-chart", show_label=False)
                 with gr.Tab(t("gen_view_table")):
                     table = gr.Dataframe(headers=table_headers(), elem_id="gen-table", wrap=True)
+                with gr.Tab(t("gen_view_sampler"), elem_id="gen-sampler-tab"):
+                    smp_summary = gr.Markdown(t("gen_sampler_empty"), elem_id="gen-sampler-summary")
+                    smp_step = gr.Slider(1, 2, value=1, step=1, label=t("gen_sampler_step"), visible=False,
+                                         elem_id="gen-sampler-step")
+                    smp_chart = gr.Plot(elem_id="gen-sampler-chart", show_label=False)
+            branch_list = gr.Radio(choices=[], label=t("gen_branches"), info=t("gen_branches_info"), visible=False,
+                                   elem_id="gen-branches")
             stats_ = gr.Markdown(elem_id="gen-stats")
             output = gr.Textbox(label=t("gen_output"), lines=3, interactive=False, buttons=["copy"],
                                 elem_id="gen-output")
@@ -174,32 +163,28 @@ def build(service, lang) -> TabLink:
                 nseq = controls.slider(spec, "num_sequences", "gen-nseq")
             dtype = gr.Dropdown(list(DTYPES), value="auto", label=t("gen_dtype"), info=t("gen_dtype_info"),
                                 elem_id="gen-dtype")
+            prefix = gr.Textbox(label=t("gen_prefix"), info=t("gen_prefix_info"), max_lines=1, elem_id="gen-prefix")
     panel = share.panel("gen")
     used_seed = gr.Number(visible=False, elem_id="gen-used-seed")  # the seed drawn for seed = -1, for links
     share.examples(service, EXAMPLES, [prompt, model], t("examples_course"), ["ex_prompt", "ex_model"], model_column=1)
 
     ui = GenerationUI(output, tokens_view, stats_, chart, table, panel, used_seed, error, gr.State(None),
-                      show_attention, model, engines)
-    handler = bind(service, run_generation, ui, service, error=error, clear=[tokens_view, stats_, chart, table, output])
-    inputs = [model, prompt, mode, max_new, temperature, top_k, top_p, rep, ngram, seed, nseq, dtype]
-    outputs = [output, tokens_view, stats_, chart, table, panel.json, panel.code, used_seed, error, ui.last,
-               show_attention]
-    limits = {"concurrency_id": spec.concurrency_id, "concurrency_limit": service.concurrency_limit(spec.concurrency_id)}
-    # The button's event is callable (undocumented) so the benchmark can time the real UI stream.
-    events = [run.click(handler, inputs + [lang], outputs, api_name="generate_ui", api_visibility="undocumented",
-                        **limits),
-              prompt.submit(handler, inputs + [lang], outputs, api_visibility="private", **limits)]
-    # Cancelling stops gradio from pulling the next step, so the model really stops computing.
-    stop.click(None, cancels=events)
+                      show_attention, model, engines, prefix, seed, branch_list, gr.State(None), smp_step, smp_chart,
+                      smp_summary)
+    inputs = [model, prompt, mode, max_new, temperature, top_k, top_p, rep, ngram, seed, nseq, dtype, prefix]
+    events = wire_events(service, ui, spec, run, stop, prompt, inputs, lang)
     model.change(bind(service, fit_slider, service, rate_limited=False), model, max_new, api_visibility="private",
                  queue=False)
+    for edited in (prompt, model):  # a branch belongs to its prompt and model: a new one starts from the prompt
+        edited.input(None, None, prefix, js="() => ''", api_visibility="private")
 
     names = ["model", "prompt", "do_sample", "max_new_tokens", "temperature", "top_k", "top_p", "repetition_penalty",
-             "no_repeat_ngram_size", "seed", "num_sequences", "dtype"]
+             "no_repeat_ngram_size", "seed", "num_sequences", "dtype", "prefix_ids"]
     fields = share.fields(spec, dict(zip(names, inputs)), do_sample=Field(
         "do_sample", mode, update=lambda v: gr.update(value="sampling" if v else "greedy"),
         js={"map": {"greedy": "false", "sampling": "true"}}),
-        seed=Field("seed", seed, js={"random": -1, "from": len(spec.link_params())}))  # -1: the seed drawn last
+        seed=Field("seed", seed, js={"random": -1, "from": len(spec.link_params())}),  # -1: the seed drawn last
+        prefix_ids=Field("prefix_ids", prefix, update=lambda v: gr.update(value=",".join(map(str, v)))))
 
     def engines_on_load(restored):  # after the link is restored: choices only, the value stays
         if service.engines:

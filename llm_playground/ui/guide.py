@@ -29,7 +29,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
 **What the model does.** A causal language model (GPT-2, Llama) reads the prompt as tokens and computes, for the
 next position, a probability for every token of its vocabulary (the softmax of its logits). One token is chosen and
 appended, and the model runs again: the text grows one token at a time (**next-token prediction**). Each generated
-token is coloured by the probability the model gave it; hover it for the five most likely alternatives.
+token is coloured by the probability the model gave it; hover, click or tap it (or press Enter on it) for the five
+most likely alternatives.
 
 **What the controls change.**
 - **Greedy** always takes the most likely token, so the same prompt always gives the same text. **Sampling** draws a
@@ -43,12 +44,18 @@ token is coloured by the probability the model gave it; hover it for the five mo
   memory of the weights and changes the numbers slightly.
 
 The probabilities shown are the model's own (temperature 1, before top-k / top-p), so greedy and sampling runs can be
-compared.
+compared. **What the sampler did** puts, for every step, that distribution beside the one actually drawn from after the
+penalty, temperature, top-k and top-p, with what each filter removed.
+
+**Steering.** Choose an alternative in a token's popover and the text continues from there with that token (a
+**branch**; same settings, same seed). **Branches** lists every continuation you made, to go back to any of them;
+the link (and Copy as Python) reproduce the branch you are looking at. **Stop** keeps what was generated so far.
 """, """
 **モデルがしていること** 因果言語モデル（GPT-2、Llama など）はプロンプトをトークン列として読み、次の位置に来るトークンに
 ついて、語彙に含まれるすべてのトークンの確率（ロジットのソフトマックス）を計算します。その中から1つのトークンを選んで末尾に
 追加し、もう一度モデルを実行します。こうしてテキストは1トークンずつ伸びていきます（**次トークン予測**）。生成された各トークンは
-モデルが与えた確率で色分けされ、マウスを重ねると確率の高い上位5つの候補が表示されます。
+モデルが与えた確率で色分けされ、マウスを重ねる・クリックする・タップする（または Enter キーを押す）と確率の高い上位5つの
+候補が表示されます。
 
 **各設定の効果**
 - **貪欲法（greedy）** は常に最も確率の高いトークンを選ぶため、同じプロンプトからは常に同じテキストが得られます。
@@ -63,6 +70,12 @@ compared.
   メモリが半分になり、数値はわずかに変わります。
 
 表示される確率はモデル自身の確率（温度1、Top-k / Top-p を適用する前）なので、貪欲法とサンプリングの結果を比べられます。
+**サンプラーの働き** では、各ステップのこの分布と、ペナルティ・温度・Top-k・Top-p を適用した後に実際にサンプリングした分布を
+並べ、各フィルターが何を除外したかを示します。
+
+**生成を操る** トークンのポップアップで候補を選ぶと、そのトークンからテキストの続きを生成します（**分岐**。設定もシードも
+同じ）。**分岐** の一覧から、作ったどの続きにも戻れます。リンク（と Python コードのコピー）は表示中の分岐を再現します。
+**停止** を押すと、そこまでに生成した分が残ります。
 """),
     "guide_next_token": ("""
 **What you see.** For the prompt, the model computes one score (logit) for every token of its vocabulary; the softmax
