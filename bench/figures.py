@@ -231,6 +231,21 @@ def bfloat16(ctx: Context) -> dict:
             "app_bf16_speedup": ratio(tps["app_bfloat16"], tps["app_float32"])}
 
 
+def int8(ctx: Context) -> dict:
+    """8-bit weights vs float32: speed, memory and quality (bench/int8.py)."""
+    from .int8 import int8_section
+
+    return int8_section(ctx)
+
+
+def ui_stream(ctx: Context) -> dict:
+    """The page's stream vs the API, same request: stories260K (fast) and GPT-2 small (bench/int8.py)."""
+    from .int8 import ui_vs_api
+
+    return {"stories260K": ui_vs_api(ctx, "stories260K", 64 if ctx.quick else 200),
+            "gpt2_small": ui_vs_api(ctx, "gpt2-small", 8 if ctx.quick else 32)}
+
+
 def engine(ctx: Context) -> dict:
     """Local transformers vs a vLLM engine through the app, and the engine called directly (bench/engine.py)."""
     from .engine import engine_section
@@ -244,4 +259,5 @@ def engine(ctx: Context) -> dict:
 ALL = [("memory_one_copy", memory_one_copy), ("client_floor", client_floor), ("generation", generation),
        ("first_token", first_token),
        ("request_latency", request_latency), ("attention_payload", attention_payload),
-       ("manager", manager_figures), ("concurrency", concurrency), ("bfloat16", bfloat16), ("engine", engine)]
+       ("manager", manager_figures), ("concurrency", concurrency), ("bfloat16", bfloat16), ("int8", int8), ("ui_stream", ui_stream),
+       ("engine", engine)]

@@ -55,6 +55,11 @@ def _logit_lens(service, _connected, **kw) -> dict:
     return out.result.to_dict(out.model.name)
 
 
+def _compare(service, _connected, **kw) -> dict:
+    out = service.compare(**kw)
+    return out.result.to_dict()
+
+
 def _tokenize(service, _connected, **kw) -> dict:
     comparison = service.tokenize(**kw).result
     return {"text": comparison.text, "results": [r.to_dict() for r in comparison.results]}
@@ -80,7 +85,8 @@ def _models(service, _connected) -> dict:
 
 BODIES: dict[str, Callable[..., dict]] = {
     "generate": _generate, "next_token": _next_token, "fill_mask": _fill_mask, "next_sentence": _next_sentence,
-    "attention": _attention, "logit_lens": _logit_lens, "tokenize": _tokenize, "detokenize": _detokenize,
+    "attention": _attention, "logit_lens": _logit_lens,
+    "compare": _compare, "tokenize": _tokenize, "detokenize": _detokenize,
     "fine_tune": _fine_tune,
     "models": _models}
 

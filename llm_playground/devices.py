@@ -11,7 +11,8 @@ import torch
 
 from .errors import InvalidInput
 
-DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16,
+          "int8": torch.qint8}  # int8: float32 weights quantized dynamically, CPU only (quantize.py)
 
 
 def resolve_device(requested: str = "auto") -> str:
@@ -40,6 +41,9 @@ def resolve_dtype(requested: str | None, device: str) -> torch.dtype:
     if requested != "auto":
         if requested not in DTYPES:
             raise InvalidInput(f"Unknown dtype '{requested}' (use auto, {', '.join(DTYPES)}).")
+        if requested == "int8" and device != "cpu":
+            raise InvalidInput(f"int8 weights (dynamic quantization) run on the CPU only; on {device} use bfloat16 "
+                               "or float16 to save memory.")
         return DTYPES[requested]
     if device.startswith("cuda"):
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
@@ -49,7 +53,7 @@ def resolve_dtype(requested: str | None, device: str) -> torch.dtype:
 
 
 def dtype_name(dtype: torch.dtype) -> str:
-    return str(dtype).removeprefix("torch.")
+    return "int8" if dtype == torch.qint8 else str(dtype).removeprefix("torch.")
 
 
 class HubProbe:

@@ -28,7 +28,8 @@ SEPARATOR = "@"
 # What needs a model's internals, for the message that an engine model only generates. GENERATION here
 # is the next-token tab: generation itself runs on the engine.
 NEEDS_INTERNALS = {GENERATION: "the next-token view (the whole distribution)", ATTENTION: "attention",
-                   FILL_MASK: "fill-mask", NEXT_SENTENCE: "next-sentence prediction", TOKENIZER: "the tokenizer view"}
+                   FILL_MASK: "fill-mask", NEXT_SENTENCE: "next-sentence prediction", TOKENIZER: "the tokenizer view",
+                   "compare": "comparing two models (each scores the other's text)"}
 
 
 @dataclass

@@ -26,6 +26,7 @@ class LoadedModel:
     # Forward passes on one model run one at a time: the attention tab flips the model to eager
     # attention for its pass, and on 2 CPU cores parallel forwards of one model gain nothing.
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    float32_nbytes: int | None = None  # int8 models: what the model took before it was quantized
     users: int = 0  # requests holding it now (manager.hold): an unloaded model in use still counts
 
     @property
@@ -35,6 +36,8 @@ class LoadedModel:
     @property
     def float32_bytes(self) -> int:
         """What the same weights take in float32: shows what 16-bit saves."""
+        if self.float32_nbytes is not None:
+            return self.float32_nbytes
         return self.nbytes * 4 // self.dtype.itemsize
 
     def require(self, task: str) -> None:
@@ -57,5 +60,7 @@ class LoadedModel:
 
 
 def model_bytes(model) -> int:
+    from .quantize import quantized_bytes
+
     tensors = {id(t): t for t in [*model.parameters(), *model.buffers()]}  # tied weights once
-    return sum(t.numel() * t.element_size() for t in tensors.values())
+    return sum(t.numel() * t.element_size() for t in tensors.values()) + quantized_bytes(model)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import torch
 
+from . import quantize
 from .catalog import FILL_MASK, GENERATION, NEXT_SENTENCE, ModelEntry
 from .errors import ModelLoadError
 
@@ -114,10 +115,12 @@ def load_model(entry: ModelEntry, device: str, dtype: torch.dtype, local_only: b
             config = AutoConfig.from_pretrained(entry.source, local_files_only=local_only, **SAFE)
             cls = _head_class(config, entry)
             model, info = cls.from_pretrained(
-                entry.source, config=config, dtype=dtype, local_files_only=local_only,
-                use_safetensors=None, output_loading_info=True, **SAFE,
+                entry.source, config=config, dtype=torch.float32 if dtype == quantize.INT8 else dtype,
+                local_files_only=local_only, use_safetensors=None, output_loading_info=True, **SAFE,
             )
         model.to(device).eval()
+        if dtype == quantize.INT8:
+            quantize.int8(model)
     except Exception as exc:  # noqa: BLE001
         raise ModelLoadError(explain_load_error(exc, entry, local_only)) from exc
     return model, head_tasks(model, list(info.get("missing_keys", [])))

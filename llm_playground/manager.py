@@ -236,7 +236,8 @@ class ModelManager:
             self._free_memory()  # a failed (e.g. out-of-memory) load must not keep half its weights
             raise
         loaded = LoadedModel(entry, model, tokenizer, self.device, dtype, model_bytes(model),
-                             tasks | {"attention", TOKENIZER}, time.perf_counter() - start)
+                             tasks | {"attention", TOKENIZER}, time.perf_counter() - start,
+                             float32_nbytes=getattr(model, "float32_bytes", None))
         with self._lock:
             self._models[(entry.source, dtype_name(dtype))] = loaded
             evicted = self._evict_over_budget(keep=loaded)

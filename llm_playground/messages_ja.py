@@ -97,6 +97,30 @@ PATTERNS: list[tuple[str, str]] = [
     (r"Deleting cache entries is disabled on this deployment\.", "この環境ではキャッシュの削除は無効です。"),
     (r"'(?P<name>.+?)' \((?P<type>\w+)\) is not in the local Hugging Face cache\.",
      "'{name}'（{type}）はローカルの Hugging Face キャッシュにありません。"),
+    # generation: branches (prefix_ids), 8-bit weights, the logit lens's followed token
+    (r"The prompt is (?P<n>\d+) tokens plus (?P<k>\d+) forced tokens \(prefix_ids\); with max_new_tokens=(?P<max>\d+) "
+     r"it exceeds (?P<name>.+?)'s context of (?P<limit>\d+) tokens\.",
+     "プロンプトは {n} トークン、強制するトークン（prefix_ids）は {k} 個です。max_new_tokens={max} を加えると {name} の"
+     "文脈長 {limit} トークンを超えます。"),
+    (r"`(?P<name>\w+)` must be token ids \(whole numbers separated by commas\), got '(?P<got>.*)'\.",
+     "`{name}` はトークン ID（カンマ区切りの整数）で指定してください（'{got}' が渡されました）。"),
+    (r"`(?P<name>\w+)` must be a list of token ids \(whole numbers from 0\)\.",
+     "`{name}` はトークン ID（0 以上の整数）のリストで指定してください。"),
+    (r"`(?P<name>\w+)` has (?P<n>\d+) tokens; at most (?P<most>\d+) can be forced\.",
+     "`{name}` は {n} トークンあります。強制できるのは {most} トークンまでです。"),
+    (r"prefix_ids: token id (?P<id>\d+) is not in (?P<name>.+?)'s vocabulary \(ids 0–(?P<last>\d+)\)\.",
+     "prefix_ids：トークン ID {id} は {name} の語彙にありません（ID は 0〜{last}）。"),
+    (r"prefix_ids: the engine read the forced tokens differently; choose the branch again\.",
+     "prefix_ids：エンジンが強制トークンを別の形で読みました。もう一度分岐を選んでください。"),
+    (r"Choose an alternative token in a token's popover to branch from it\.",
+     "トークンのポップアップで候補のトークンを選ぶと、そこから分岐できます。"),
+    (r"The chosen branch is not a list of token ids\.", "選ばれた分岐がトークン ID のリストではありません。"),
+    (r"int8 weights \(dynamic quantization\) run on the CPU only; on (?P<device>\S+) use bfloat16 or float16 to save "
+     r"memory\.", "int8 の重み（動的量子化）は CPU でのみ動きます。{device} ではメモリ節約に bfloat16 か float16 を使ってください。"),
+    (r"track='(?P<track>.*)' adds no token after the text with this tokenizer; write the token as it would follow the "
+     r"text, e\.g\. ' Paris' with its leading space\.",
+     "track='{track}' はこのトークナイザーではテキストの後にトークンを追加しません。テキストの直後に来る形で書いてください"
+     "（例：先頭の空白を含めて ' Paris'）。"),
     # generation
     (r"The prompt is (?P<n>\d+) tokens; with max_new_tokens=(?P<max>\d+) it exceeds (?P<name>.+?)'s context of "
      r"(?P<limit>\d+) tokens\.", "プロンプトは {n} トークンです。max_new_tokens={max} を加えると {name} の文脈長 {limit} "

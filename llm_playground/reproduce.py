@@ -46,7 +46,8 @@ def _attention(v: Mapping, info: ModelInfo, layer: int = 0, head: Any = -1, caus
 
 
 def _logit_lens(v: Mapping, info: ModelInfo, **_) -> str:
-    return codegen.logit_lens(v["model"], v["text"], v["top_k"], source=info.source, dtype=info.dtype)
+    return codegen.logit_lens(v["model"], v["text"], v["top_k"], source=info.source, dtype=info.dtype,
+                              track=v.get("track") or "")
 
 
 def _tokenize(v: Mapping, info: ModelInfo | None, sources: Mapping[str, str] | None = None, **_) -> str:
@@ -58,8 +59,15 @@ def _fine_tune(v: Mapping, info: ModelInfo, stopped_at: int | None = None, **_) 
                              v["batch_size"], v["max_seq_len"], v["seed"], source=info.source, stopped_at=stopped_at)
 
 
+def _compare(v: Mapping, info: ModelInfo, shared: bool = True, **_) -> str:
+    sides = {side.upper(): (model.source, model.dtype or v[f"dtype_{side}"], v[f"do_sample_{side}"],
+                            v[f"temperature_{side}"], model.local_folder) for side, model in zip("ab", v["models"])}
+    return codegen.compare(v["prompt"], sides, v["max_new_tokens"], v["top_k"], v["top_p"], v["seed"], shared)
+
+
 MAKERS = {"generate": _generate, "next-token": _next_token, "fill-mask": _fill_mask,
-          "next-sentence": _next_sentence, "attention": _attention, "logit-lens": _logit_lens, "tokenizer": _tokenize,
+          "next-sentence": _next_sentence, "attention": _attention, "logit-lens": _logit_lens,
+          "compare": _compare, "tokenizer": _tokenize,
           "fine-tune": _fine_tune}
 
 

@@ -27,6 +27,7 @@ from .exports import ExportFolder
 from .generations import Generations
 from .finetune_service import FineTuner
 from .manager import ModelManager
+from .service_compare import Comparisons
 from .service_models import ModelDirectory
 from .ratelimit import RateLimiter, TooManyAtOnce
 from .tasks import attention as attention_task
@@ -68,7 +69,7 @@ class GenerationRun:
     context: int | None = None
 
 
-class PlaygroundService(ModelDirectory):
+class PlaygroundService(ModelDirectory, Comparisons):
     def __init__(self, settings: Settings | None = None, manager: ModelManager | None = None, **manager_kwargs):
         self.manager = manager or ModelManager(settings, **manager_kwargs)
         self.settings = self.manager.settings
@@ -195,10 +196,11 @@ class PlaygroundService(ModelDirectory):
                                                 values["top_p"])
         return Outcome(result, model_info(loaded), values)
 
-    def logit_lens(self, model: str, text: str, top_k: int = 5, progress: Progress | None = None) -> Outcome:
-        values = self.check("logit-lens", model=model, text=text, top_k=top_k)
+    def logit_lens(self, model: str, text: str, top_k: int = 5, track: str = "",
+                   progress: Progress | None = None) -> Outcome:
+        values = self.check("logit-lens", model=model, text=text, top_k=top_k, track=track)
         with self._causal_lm(values["model"], progress) as loaded:
-            result = logit_lens_task.logit_lens(loaded, values["text"], values["top_k"])
+            result = logit_lens_task.logit_lens(loaded, values["text"], values["top_k"], values["track"])
         return Outcome(result, model_info(loaded), values)
 
     @contextlib.contextmanager

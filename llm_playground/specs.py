@@ -20,7 +20,7 @@ from .catalog import ATTENTION, FILL_MASK, GENERATION, NEXT_SENTENCE, TOKENIZER
 TEXT, INT, FLOAT, BOOL, CHOICE, MODEL, MODELS, IDS = "text", "int", "float", "bool", "choice", "model", "models", "ids"
 PYTHON_TYPES = {TEXT: str, INT: int, FLOAT: float, BOOL: bool, CHOICE: str, MODEL: str, MODELS: list[str],
                 IDS: list[int]}
-DTYPES = ("auto", "float32", "bfloat16", "float16")
+DTYPES = ("auto", "float32", "bfloat16", "float16", "int8")  # int8: quantized linear layers, CPU only
 HEATMAP, MODEL_VIEW, ROLLOUT, TOKEN_VIEW = "heatmap", "model view", "rollout", "token view"
 ATTENTION_VIEWS = (HEATMAP, MODEL_VIEW, ROLLOUT, TOKEN_VIEW)
 HEAD_MEAN, HEAD_MAX = "mean", "max"  # attention heads combined
@@ -99,8 +99,8 @@ def _model(doc: str = "a model name from /models") -> Param:
     return Param("model", MODEL, label="model", doc=doc)
 
 
-def _temperature(label: str, doc: str) -> Param:
-    return Param("temperature", FLOAT, 1.0, 0.05, 2.0, 0.05, limits=(0, 100), low_open=True, label=label, doc=doc)
+def _temperature(label: str, doc: str, name: str = "temperature") -> Param:
+    return Param(name, FLOAT, 1.0, 0.05, 2.0, 0.05, limits=(0, 100), low_open=True, label=label, doc=doc)
 
 
 def _top_k(default: int, label: str, doc: str) -> Param:
@@ -135,6 +135,34 @@ def _generate(max_chars: int, max_new: int) -> TaskSpec:
               "after repetition penalty, temperature, top-k and top-p (prob_after_filters), the filter that removed "
               "it (removed_by) and how many tokens the filters kept"),
     ), doc="Generate a continuation of `prompt`, with each new token's probability and top-5 alternatives.")
+
+
+def _compare(max_chars: int, max_new: int) -> TaskSpec:
+    def model(side: str) -> Param:
+        return Param(f"model_{side}", MODEL, label=f"cmp_model_{side}", doc=f"model {side.upper()} (a name from "
+                     "/models; the same name twice compares two settings)")
+
+    def per_side(side: str) -> tuple[Param, ...]:
+        # B defaults to 16-bit weights: the tab opens on what halving the weights costs
+        return (Param(f"dtype_{side}", CHOICE, "bfloat16" if side == "b" else "auto", choices=DTYPES,
+                      label="gen_dtype", doc=f"{side.upper()}'s weights"),
+                Param(f"do_sample_{side}", BOOL, False, label="gen_decoding", doc=f"{side.upper()}: false greedy, "
+                      "true sampling"),
+                _temperature("gen_temperature", f"{side.upper()}'s temperature (sampling only)", f"temperature_{side}"))
+
+    return TaskSpec("compare", "compare", "tab_compare", model_task=GENERATION, concurrency_id="compare", params=(
+        _text("prompt", "gen_prompt", "the text both continue", max_chars), model("a"), model("b"),
+        *per_side("a"), *per_side("b"),
+        Param("max_new_tokens", INT, 30, 1, min(max_new, 200), 1, label="gen_max_new", doc="tokens each generates"),
+        _top_k(50, "gen_top_k", "sampling only, both sides"),
+        _top_p("gen_top_p", "sampling only, both sides"),
+        Param("seed", INT, 0, -1, LINK_MAX_SEED, limits=(-1, MAX_SEED), label="gen_seed",
+              doc="the same seed for both sides; -1 draws one (reported back)"),
+    ), doc="The same prompt continued by two models, or by one model with two settings (dtype, greedy or sampling, "
+           "temperature), with the same seed. Each side's tokens with the probability its own model gave them; when "
+           "both read the same vocabulary, also the probability the other model gives each token in the same "
+           "context (`other_prob`) and the KL divergence of their next-token distributions there (`kl_bits`, "
+           "KL(this ‖ other) in bits), and the first step where the texts differ.")
 
 
 def _next_token(max_chars: int) -> TaskSpec:
@@ -192,13 +220,15 @@ def _logit_lens(max_chars: int) -> TaskSpec:
         _model("a causal language model's name from /models"),
         _text("text", "ll_text", "the text; each position's next token is read at every layer", max_chars),
         Param("top_k", INT, 5, 1, MAX_LENS_TOP_K, 1, label="ll_top_k", doc="predictions kept per layer and position"),
+        _text("track", "ll_track", "optional: a token to follow across layers at every position, written as it would "
+              "follow the text (e.g. ' Paris')", 100, default="", optional=True),
         # the trajectory chart's position: a view of the same result, not an API parameter
         Param("position", INT, -1, -1, MAX_LENS_TOKENS - 1, 1, label="ll_position", api=False),
     ), doc="The logit lens: every layer's hidden state (0 = the embeddings, then each block) at every position, read "
            "through the model's final norm and output embedding. grid[layer][t] is the prediction for the token after "
            "position t at that layer: its top_k tokens (token, id, prob) and the entropy in bits; the last layer is "
-           "the model's own output. `tracked[t]` follows the model's final prediction and the actual next token "
-           "(prob and rank, 1 = most likely) across layers.")
+           "the model's own output. `tracked[t]` follows the model's final prediction, the actual next token and, "
+           "with `track`, the token you name (`chosen`) (prob and rank, 1 = most likely) across layers.")
 
 
 def _tokenize(max_chars: int) -> TaskSpec:
@@ -248,7 +278,8 @@ def build_specs(max_input_chars: int = 5000, max_new_tokens_cap: int = 512) -> d
     """Every task, in tab order (Models last). Settings decide the text limit and the generation cap."""
     specs = [_generate(max_input_chars, max_new_tokens_cap), _next_token(max_input_chars),
              _fill_mask(max_input_chars), _next_sentence(max_input_chars), _attention(max_input_chars),
-             _logit_lens(max_input_chars), _tokenize(max_input_chars), _detokenize(), _fine_tune(),
+             _logit_lens(max_input_chars), _compare(max_input_chars, max_new_tokens_cap), _tokenize(max_input_chars),
+             _detokenize(), _fine_tune(),
              TaskSpec("models", "models", "tab_models",
                       doc="The model catalogue per task, and what is loaded now (device, dtype, bytes).")]
     return {s.id: s for s in specs}

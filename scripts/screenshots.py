@@ -26,6 +26,8 @@ LINKS = {
                           sentence_b="It is a game of hitting the ball with the bat."),
     "attention": dict(model="stories260K", text="Once upon a time, there was a little girl named Lily."),
     "logit-lens": dict(model="stories260K", text="Once upon a time, there was a little girl named"),
+    "compare": dict(prompt="Once upon a time", model_a="stories260K", model_b="stories260K", do_sample_a=True,
+                    do_sample_b=True, seed=3, max_new_tokens=60),  # 16-bit weights part at step 30
     "tokenizer": dict(tokenizers="gpt2-tokenizer,minilm,stories260K,characters (baseline)",
                       text="Unbelievable! 東京で寿司を食べた🍣 café"),
     "fine-tune": dict(model="stories260K", max_steps=40),
@@ -33,7 +35,8 @@ LINKS = {
 }
 DONE = {"generate": "#gen-stats .prose", "next-token": "#nt-chart .js-plotly-plot", "fill-mask": "#fm-chart .js-plotly-plot",
         "next-sentence": "#nsp-chart .js-plotly-plot", "attention": "#att-plot .js-plotly-plot",
-        "logit-lens": "#ll-trajectory .js-plotly-plot", "tokenizer": "#tok-summary table",
+        "logit-lens": "#ll-trajectory .js-plotly-plot",
+        "compare": "#cmp-chart .js-plotly-plot", "tokenizer": "#tok-summary table",
         "fine-tune": "#ft-compare .ft-compare", "models": "#models-summary"}
 
 FINISHED_JS = "() => !/generating|生成中/.test(document.querySelector('#gen-stats').innerText)"

@@ -141,9 +141,10 @@ def save_tiny_t5tok_gpt2(folder: Path, seed: int = 0) -> None:
 
 
 def build_models_dir(root: Path) -> Path:
-    """tiny-gpt2, tiny-bert, tiny-bert-base (no heads), tiny-bert-no-nsp, tiny-roberta, tiny-ja-gpt2, plus
+    """tiny-gpt2, tiny-gpt2-b, tiny-bert, tiny-bert-base (no heads), tiny-bert-no-nsp, tiny-roberta, tiny-ja-gpt2, plus
     links to the real assets."""
     save_tiny_gpt2(root / "tiny-gpt2")
+    save_tiny_gpt2(root / "tiny-gpt2-b", seed=1)  # the same vocabulary, other weights: the Compare tab's second model
     save_tiny_bert(root / "tiny-bert")
     save_tiny_bert(root / "tiny-bert-base", heads=False)
     save_tiny_bert(root / "tiny-bert-no-nsp")  # config says BertForPreTraining; NSP weights removed

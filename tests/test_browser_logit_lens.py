@@ -47,6 +47,18 @@ def test_logit_lens_from_a_link(page, app_server, shared_service):
     page.set_viewport_size({"width": 420, "height": 900})
     page.wait_for_timeout(500)
     shot(page, "logit-lens-420-en")
+    # follow a token of your own: a third line in the trajectory, and in the link
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.locator("#ll-track textarea, #ll-track input").first.fill(" Lily")
+    page.click("#ll-run")
+    page.wait_for_function("document.querySelector('#ll-trajectory .js-plotly-plot')?.data?.some("
+                           "d => d.name.includes('followed'))", timeout=60_000)
+    followed = page.evaluate("document.querySelector('#ll-trajectory .js-plotly-plot').data"
+                             ".find(d => d.name.includes('followed')).y")
+    expected = shared_service.logit_lens("stories260K", TEXT, top_k=3, track=" Lily").result.to_dict("stories260K")
+    assert followed == expected["tracked"][7]["chosen"]["prob"]
+    assert "track=+Lily" in page.url or "track=%20Lily" in page.url
+    shot(page, "logit-lens-follow")
 
 
 def test_logit_lens_in_japanese_and_a_refused_model(browser, app_server):

@@ -96,7 +96,7 @@ def test_the_page_switches_to_japanese_and_back(browser, app_server):
         assert visible_english(page) == []
         tabs = page.locator("#tabs > .tab-wrapper [role=tab]").all_inner_texts()
         assert tabs == ["生成", "次のトークン", "穴埋め", "次文予測", "アテンション", "ロジットレンズ",
-                        "トークナイザー", "ファインチューニング", "モデル"]
+                        "比較", "トークナイザー", "ファインチューニング", "モデル"]
         page.screenshot(path="test-artifacts/japanese-switched.png", full_page=True)
         page.locator("#lang").get_by_text("English").click()
         page.wait_for_function("!location.search.includes('lang=ja')")

@@ -80,6 +80,28 @@ def test_every_cell_equals_an_independent_reading(shared_service, name):
                 assert rank_ok(track["rank"][layer], expected[t], track["id"])
 
 
+@pytest.mark.parametrize("name,text,track", [
+    ("stories260K", "Once upon a time, there was a little girl named", " Lily"),
+    ("tiny-gpt2", "The bank raised the", " river")])
+def test_a_followed_token_equals_an_independent_reading(shared_service, name, text, track):
+    """`track`: the token named (as it would follow the text) read at every layer and position, like the oracle."""
+    loaded = shared_service.manager.get(name, "generation")
+    base = encode_prompt(loaded.tokenizer, text)[0].tolist()
+    chosen = encode_prompt(loaded.tokenizer, text + track)[0].tolist()[len(base)]
+    out = shared_service.logit_lens(name, text, top_k=3, track=track)
+    data = out.result.to_dict(name)
+    layers, _ = oracle(loaded, text)
+    for t, tracked in enumerate(data["tracked"]):
+        assert tracked["chosen"]["id"] == chosen
+        for layer, expected in enumerate(layers):
+            assert tracked["chosen"]["prob"][layer] == pytest.approx(expected[t, chosen].item(), abs=1e-5)
+            assert rank_ok(tracked["chosen"]["rank"][layer], expected[t], chosen)
+    assert shared_service.logit_lens(name, text, top_k=3).result.to_dict(name)["tracked"][0]["chosen"] is None
+    from .test_codegen import run  # Copy as Python prints the same probabilities at the last position
+    ns = run(shared_service.python("logit-lens", out))
+    assert ns["chosen"] == chosen and f"{data['tracked'][-1]['chosen']['prob'][0]:.4f}" in ns["stdout"]
+
+
 def test_the_last_layer_is_the_models_own_distribution(shared_service):
     loaded = shared_service.manager.get("stories260K", "generation")
     ids = encode_prompt(loaded.tokenizer, "Lily and Ben went to the")
@@ -148,7 +170,7 @@ def test_handler_runs_and_replots_without_a_browser(shared_service):
         with gr.Tabs() as tabs:
             links = {link.tab: link for link in build_tabs(shared_service, tabs)}
     ui = links["logit-lens"].ui
-    out = logit_lens_tab.run_lens(ui, shared_service, "stories260K", TEXTS["stories260K"], 3, 4)
+    out = logit_lens_tab.run_lens(ui, shared_service, "stories260K", TEXTS["stories260K"], 3, "", 4)
     data = out[ui.data]
     assert "**6 layers**" in out[ui.summary] and "stories260K" in out[ui.summary]
     assert out[ui.position]["value"] == 4 and len(out[ui.position]["choices"]) == len(data["tokens"]) + 1
@@ -159,7 +181,7 @@ def test_handler_runs_and_replots_without_a_browser(shared_service):
     assert last["data"][0]["y"] == data["tracked"][-1]["final"]["prob"]
     grid = json.loads(out[ui.grid].plot)["data"][0]
     assert grid["z"][-1][0] == data["grid"][-1][0]["top"][0]["prob"] and len(grid["z"]) == 6
-    ja = logit_lens_tab.run_lens(ui, shared_service, "stories260K", "<b>Once</b> upon", 3, -1, "ja")
+    ja = logit_lens_tab.run_lens(ui, shared_service, "stories260K", "<b>Once</b> upon", 3, "", -1, "ja")
     ticks = json.loads(ja[ui.grid].plot)["layout"]["xaxis"]["ticktext"]
     assert "トークン" in ja[ui.summary] and "<b>" not in "".join(ticks) and "&lt;" in "".join(ticks)  # escaped
 

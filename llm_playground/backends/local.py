@@ -73,7 +73,7 @@ class LocalGeneration:
         detoks = [Detokenizer(loaded.tokenizer, prompt_ids[0].tolist()) for _ in range(n)]
         state = GenerationState(prompt, params, [Sequence() for _ in range(n)], prompt_tokens=start_len)
         procs, gen = params.processors(), torch.Generator().manual_seed(max(params.seed, 0))  # greedy: -1, unused
-        start = time.perf_counter()
+        start, paused = time.perf_counter(), 0.0
         first, cache = self._forward(ids, None, keep=len(prefix) + 1)
         for step in range(len(prefix) + params.max_new_tokens):
             if stop is not None and stop.is_set():
@@ -91,11 +91,15 @@ class LocalGeneration:
             record_step(state, detoks, logits, filtered, next_ids, stop_ids, forced)
             if not forced:
                 ids = torch.cat([ids, next_ids.to(ids.device)[:, None]], dim=1)
-            state.seconds = time.perf_counter() - start
+            state.seconds = time.perf_counter() - start - paused
             if all(s.finished for s in state.sequences):
                 break
+            handed = time.perf_counter()
             yield state
-        state.seconds = time.perf_counter() - start
+            # the consumer's time (a browser update being sent, the first hand-over) is not generation time:
+            # the UI's tokens/s is then the API's for the same request
+            paused += time.perf_counter() - handed
+        state.seconds = time.perf_counter() - start - paused
         state.done = True
         yield state
 

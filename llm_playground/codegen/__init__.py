@@ -12,6 +12,7 @@ dropped, BOS kept) and, on a CPU, the same sampled tokens (torch.manual_seed(see
 the app's own torch.Generator(seed) mirrors). No torch or gradio import here.
 """
 
+from .compare import compare
 from .encoders import attention, fill_mask, next_sentence
 from .engine import generate_openai
 from .finetune import fine_tune
@@ -19,5 +20,5 @@ from .generation import generate, next_token
 from .lens import logit_lens
 from .tokenizers import tokenize
 
-__all__ = ["attention", "fill_mask", "fine_tune", "generate", "generate_openai", "logit_lens", "next_sentence",
+__all__ = ["attention", "compare", "fill_mask", "fine_tune", "generate", "generate_openai", "logit_lens", "next_sentence",
            "next_token", "tokenize"]

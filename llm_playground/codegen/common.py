@@ -8,7 +8,7 @@ import re
 from ..errors import InvalidInput
 from ..tasks.validation import number
 
-DTYPES = ("float32", "bfloat16", "float16")
+DTYPES = ("float32", "bfloat16", "float16", "int8")
 TOP_N = 5  # alternatives per generated token, as the Generate tab shows
 USER_MASK_RE = re.compile(re.escape("[MASK]"), re.IGNORECASE)
 
@@ -35,7 +35,26 @@ def dtype_of(dtype) -> tuple[str, str]:
         return "float32", "# The app's dtype 'auto' is float32 on a CPU (16-bit on a GPU: use the dtype it reports)."
     if name not in DTYPES:
         raise InvalidInput(f"Unknown dtype {dtype!r} (use auto, {', '.join(DTYPES)}).")
+    if name == "int8":  # loaded in float32, then quantized (int8_lines)
+        return "float32", "# int8: the app loads float32 weights and quantizes every linear layer (below)."
     return name, ""
+
+
+def int8_lines(model: str = "model", indent: str = "") -> list[str]:
+    """The app's int8 weights (llm_playground/quantize.py): GPT-2's Conv1D layers as nn.Linear, then torch's
+    dynamic int8 quantization of every nn.Linear."""
+    lines = ["# int8 weights as the app makes them: Conv1D layers (GPT-2) as nn.Linear, then dynamic quantization",
+             "from transformers.pytorch_utils import Conv1D",
+             f"for parent in list({model}.modules()):",
+             "    for child_name, child in list(parent.named_children()):",
+             "        if isinstance(child, Conv1D):",
+             "            linear = torch.nn.Linear(*child.weight.shape)",
+             "            linear.weight.data, linear.bias.data = child.weight.data.T.contiguous(), child.bias.data",
+             "            setattr(parent, child_name, linear)",
+             "from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic",
+             f"{model} = quantize_dynamic({model}, {{torch.nn.Linear: per_channel_dynamic_qconfig}}, "
+             "dtype=torch.qint8)"]
+    return [indent + line for line in lines]
 
 
 def source_of(source, model) -> str:

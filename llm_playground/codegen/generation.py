@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..specs import DEFAULTS
-from .common import DROP_EOS, TOP_N, as_float, as_int, dtype_of, header, source_of, text_literal
+from .common import DROP_EOS, TOP_N, as_float, as_int, dtype_of, header, int8_lines, source_of, text_literal
 
 
 G = DEFAULTS["generate"]
@@ -35,6 +35,7 @@ def generate(model: str, prompt: str, max_new_tokens: int = G["max_new_tokens"],
     lines = header("Generate", "from transformers import AutoModelForCausalLM, AutoTokenizer", source_of(source, model))
     lines += [dtype_note] if dtype_note else []
     lines += [f"model = AutoModelForCausalLM.from_pretrained(source, dtype=torch.{torch_dtype})",
+              *(int8_lines() if str(dtype).lower() == "int8" else []),
               "", f"prompt = {prompt!r}", 'input_ids = tokenizer(prompt, return_tensors="pt").input_ids',
               *DROP_EOS, *forced_prefix(prefix_ids), ""]
     if sample:

@@ -7,7 +7,8 @@ from .common import DROP_EOS, as_int, dtype_of, header, source_of, text_literal
 NORMS = ("norm", "ln_f", "final_layer_norm", "final_norm", "norm_f")  # tasks/logit_lens.NORM_NAMES
 
 
-def logit_lens(model: str, text: str, top_k: int = 5, *, source: str | None = None, dtype: str = "float32") -> str:
+def logit_lens(model: str, text: str, top_k: int = 5, *, source: str | None = None, dtype: str = "float32",
+               track: str = "") -> str:
     """Every layer (0 = embeddings) read through the final norm and the output embedding: top-k and entropy per
     position in `grid`, printed for the last position. The final norm's input is hooked because hidden_states[-1]
     is usually normalised already."""
@@ -39,4 +40,16 @@ def logit_lens(model: str, text: str, top_k: int = 5, *, source: str | None = No
               "    best = ', '.join(f'{tokenizer.decode([i])!r} {p:.3f}' for p, i in zip(values[-1].tolist(), "
               "ids[-1].tolist()))",
               "    print(f'layer {layer}: {best} (entropy {entropy[-1]:.2f} bits)')"]
+    if track:  # the followed token: the first id where text + track is tokenized differently from text
+        lines += ["", f"track = {text_literal(track, 'track')!r}",
+                  'full = tokenizer(text + track, return_tensors="pt").input_ids[0].tolist()',
+                  "base = input_ids[0].tolist()",
+                  "chosen = full[next((i for i, (a, b) in enumerate(zip(base, full)) if a != b), len(base))]",
+                  "with torch.no_grad():  # its probability and rank at every layer, at the last position",
+                  "    for layer, h in enumerate(states):",
+                  "        logits = out.logits[0] if layer == len(states) - 1 else head(norm(h))[0]",
+                  "        probs = torch.softmax(logits[-1].float(), dim=-1)",
+                  "        rank = int((probs > probs[chosen]).sum()) + 1",
+                  "        print(f'layer {layer}: {tokenizer.decode([chosen])!r} {probs[chosen].item():.4f} '",
+                  "              f'(rank {rank})')"]
     return "\n".join(lines) + "\n"

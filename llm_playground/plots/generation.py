@@ -34,8 +34,14 @@ POPOVER_WORDS = ("pop_step", "pop_model", "pop_after", "pop_chosen", "pop_forced
 
 
 def _attr(data) -> str:
-    """Data for the page's popover script, as an attribute value (escaped: token texts are anybody's)."""
-    return html.escape(json.dumps(data, ensure_ascii=False, separators=(",", ":")), quote=True)
+    """Data for the page's popover script, as a single-quoted attribute value (escaped: token texts are
+    anybody's; double quotes stay as they are, which keeps a 200-token page ~40 % smaller)."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return html.escape(text, quote=False).replace("'", "&#x27;")
+
+
+def _p(x: float | None) -> float | None:
+    return None if x is None else round(x, 5)
 
 
 def _label(t: dict) -> str:
@@ -45,14 +51,15 @@ def _label(t: dict) -> str:
 def _chip(t: dict, seq: int, step: int, chosen: bool = False) -> str:
     """A focusable token: Enter, a click or a tap opens its popover (assets.POPOVER_JS) with the alternatives
     and, where known, their probabilities after the sampling filters."""
-    alts = [[a["token"], a["id"], a["prob"], a.get("prob_after_filters"), a.get("removed_by")] for a in t["top"]]
+    alts = [[a["token"], a["id"], _p(a["prob"]), _p(a.get("prob_after_filters")), a.get("removed_by")]
+            for a in t["top"]]
     forced = " forced" if chosen else ""  # the branch point: the last token of prefix_ids
     after = t.get("prob_after_filters")
     return (f'<span class="tok{forced}" tabindex="0" role="button" aria-haspopup="dialog" aria-label="{_label(t)}" '
             f'style="background:{prob_color(t["prob"])};border-bottom:{underline(t["prob"])}px solid #333" '
             f'data-seq="{seq}" data-step="{step}" data-id="{t["id"]}" data-prob="{t["prob"]:.4f}" '
             f'data-after="{"" if after is None else f"{after:.6f}"}" data-kept="{t.get("kept") or ""}" '
-            f'data-alts="{_attr(alts)}">{_visible(t["token"])}</span>')
+            f"data-alts='{_attr(alts)}'>{_visible(t['token'])}</span>")
 
 
 def legend_html(lang: str = "en") -> str:
@@ -74,7 +81,7 @@ def token_html(prompt: str, sequences: list[list[dict]], lang: str = "en", greed
         chips += f'<span class="tok-stopped">{tr(lang, "gen_stopped_mark")}</span>' if stopped else ""
         blocks.append(f'{label}<div class="tok-view"><span class="prompt">{prompt_html}</span>{chips}</div>')
     words = {key: tr(lang, key) for key in POPOVER_WORDS} | {"greedy": greedy}
-    return f'<div class="tok-root" data-words="{_attr(words)}">{"".join(blocks)}{legend_html(lang)}</div>'
+    return f"<div class='tok-root' data-words='{_attr(words)}'>{''.join(blocks)}{legend_html(lang)}</div>"
 
 
 def token_table(tokens: list[dict]) -> list[list]:

@@ -8,6 +8,7 @@ and translated in the browser; these are written by the server for the language 
 from __future__ import annotations
 
 from .words_branch import BRANCH_WORDS
+from .words_compare import COMPARE_WORDS
 
 LANGS = ("en", "ja")
 
@@ -198,6 +199,7 @@ W: dict[str, tuple[str, str]] = {
     "ll_position_axis": ("position: token (each column predicts the token after it)",
                          "位置：トークン（各列はその次のトークンを予測）"),
     "ll_final": ("final prediction {token}", "最終的な予測 {token}"),
+    "ll_chosen": ("followed {token}", "追跡中 {token}"),
     "ll_next": ("actual next token {token}", "実際の次のトークン {token}"),
     "ll_final_is_next": ("final prediction = actual next token {token}", "最終的な予測 = 実際の次のトークン {token}"),
     "ll_rank": ("rank", "順位"),
@@ -255,10 +257,10 @@ W: dict[str, tuple[str, str]] = {
     "models_deleted": ("Deleted {repo} ({size} freed).", "{repo} を削除しました（{size} を解放）。"),
     # Models offline / pickers / links
     "offline": ("The Hugging Face Hub cannot be reached, so only models that work offline are offered now: the built-in "
-                "`stories260K` (Generate, Next token, Attention, Logit lens, Tokenizer, Fine-tune) and any `--models-dir` "
+                "`stories260K` (Generate, Next token, Attention, Logit lens, Compare, Tokenizer, Fine-tune) and any `--models-dir` "
                 "folders.",
                 "Hugging Face Hub に接続できないため、オフラインで使えるモデルだけを表示しています：内蔵の `stories260K`"
-                "（生成・次のトークン・アテンション・ロジットレンズ・トークナイザー・ファインチューニング）と `--models-dir` のフォルダ。"),
+                "（生成・次のトークン・アテンション・ロジットレンズ・比較・トークナイザー・ファインチューニング）と `--models-dir` のフォルダ。"),
     "offline_no_bert": (" Fill-mask and Next sentence need a BERT checkpoint: start the app with `--models-dir` pointing "
                         "at one, or connect to the internet.",
                         "穴埋めと次文予測には BERT のチェックポイントが必要です。`--models-dir` でそのフォルダを指定して"
@@ -272,6 +274,7 @@ W: dict[str, tuple[str, str]] = {
 }
 
 W.update(BRANCH_WORDS)
+W.update(COMPARE_WORDS)
 
 
 def tr(lang: str, key: str, **values):

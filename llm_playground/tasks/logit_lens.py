@@ -41,6 +41,8 @@ class LensTensors:
     final_ranks: torch.Tensor  # (L+1, T), 1 = most likely
     next_probs: torch.Tensor  # (L+1, T-1): the token that really comes next
     next_ranks: torch.Tensor  # (L+1, T-1)
+    chosen_probs: torch.Tensor | None = None  # (L+1, T): a token the user follows (`track`), at every position
+    chosen_ranks: torch.Tensor | None = None
 
 
 @dataclass
@@ -56,6 +58,9 @@ class LensResult:
     next_probs: list  # [layer][position < T-1]: the actual next token ids[t + 1]
     next_ranks: list
     vocab: dict[int, str]  # how each predicted token reads after the text (leading space kept)
+    chosen_id: int | None = None  # the token followed at every position (`track`), if any
+    chosen_probs: list | None = None  # [layer][position]
+    chosen_ranks: list | None = None
 
     @property
     def num_layers(self) -> int:
@@ -63,11 +68,13 @@ class LensResult:
         return len(self.top_ids)
 
     def track(self, position: int, which: str) -> dict | None:
-        """One token's probability and rank at every layer, at `position` ("final" or "next")."""
-        if which == "next" and position >= len(self.ids) - 1:
+        """One token's probability and rank at every layer, at `position` ("final", "next" or "chosen")."""
+        if (which == "next" and position >= len(self.ids) - 1) or (which == "chosen" and self.chosen_id is None):
             return None
-        token_id = self.final_ids[position] if which == "final" else self.ids[position + 1]
-        probs, ranks = (self.final_probs, self.final_ranks) if which == "final" else (self.next_probs, self.next_ranks)
+        token_id = {"final": lambda: self.final_ids[position], "next": lambda: self.ids[position + 1],
+                    "chosen": lambda: self.chosen_id}[which]()
+        probs, ranks = {"final": (self.final_probs, self.final_ranks), "next": (self.next_probs, self.next_ranks),
+                        "chosen": (self.chosen_probs, self.chosen_ranks)}[which]
         return {"id": token_id, "token": self.vocab[token_id], "prob": [round(p[position], 6) for p in probs],
                 "rank": [r[position] for r in ranks]}
 
@@ -78,11 +85,13 @@ class LensResult:
 
     def to_dict(self, model: str) -> dict:
         """grid[layer][t]: the prediction for the token after position t, read at that layer (0 = embeddings);
-        tracked[t]: the final prediction's and the actual next token's probability and rank at every layer."""
+        tracked[t]: the final prediction's, the actual next token's and the followed token's (`chosen`, with
+        `track`) probability and rank at every layer."""
         positions = range(len(self.ids))
         return {"model": model, "tokens": self.tokens, "layers": self.num_layers,
                 "grid": [[self.cell(layer, t) for t in positions] for layer in range(self.num_layers)],
-                "tracked": [{"final": self.track(t, "final"), "next": self.track(t, "next")} for t in positions]}
+                "tracked": [{"final": self.track(t, "final"), "next": self.track(t, "next"),
+                             "chosen": self.track(t, "chosen")} for t in positions]}
 
 
 def preprocess(loaded, text: str, top_k: int) -> torch.Tensor:
@@ -116,7 +125,8 @@ def _same_logits(ours: torch.Tensor, theirs: torch.Tensor) -> bool:
     return bool(((ours - theirs).abs().max() <= 1e-3 * scale).item())
 
 
-def _read(logits: torch.Tensor, k: int, final_ids: torch.Tensor, next_ids: torch.Tensor):
+def _read(logits: torch.Tensor, k: int, final_ids: torch.Tensor, next_ids: torch.Tensor,
+          chosen_ids: torch.Tensor | None = None):
     """One layer's (T, V) logits -> top-k, entropy (bits), tracked tokens' probability and rank."""
     probs = torch.softmax(logits.float(), dim=-1)
     top = probs.topk(k, dim=-1)
@@ -126,7 +136,8 @@ def _read(logits: torch.Tensor, k: int, final_ids: torch.Tensor, next_ids: torch
         p = probs[: len(ids)].gather(1, ids[:, None])  # (n, 1)
         return p[:, 0], (probs[: len(ids)] > p).sum(-1) + 1
 
-    return top.values, top.indices, entropy, *tracked(final_ids), *tracked(next_ids)
+    chosen = tracked(chosen_ids) if chosen_ids is not None else ()
+    return top.values, top.indices, entropy, *tracked(final_ids), *tracked(next_ids), *chosen
 
 
 def _pass(model, norm, ids: torch.Tensor):
@@ -145,7 +156,7 @@ def _pass(model, norm, ids: torch.Tensor):
         hook.remove()
 
 
-def forward(loaded, ids: torch.Tensor, k: int) -> LensTensors:
+def forward(loaded, ids: torch.Tensor, k: int, chosen: int | None = None) -> LensTensors:
     """One pass; every layer projected and reduced under the lock (it reads the model's norm and head)."""
     from .validation import out_of_memory_as_error
 
@@ -163,23 +174,40 @@ def forward(loaded, ids: torch.Tensor, k: int) -> LensTensors:
         final_ids = torch.softmax(out.logits[0].float(), -1).topk(1, dim=-1).indices[:, 0]  # as _read ranks
         next_ids = ids[0, 1:].to(final_ids.device)
         k = min(k, out.logits.shape[-1])
-        layers = [_read(out.logits[0] if i == len(states) - 1 else head(norm(h))[0], k, final_ids, next_ids)
-                  for i, h in enumerate(states)]
+        chosen_ids = None if chosen is None else torch.full_like(final_ids, chosen)
+        layers = [_read(out.logits[0] if i == len(states) - 1 else head(norm(h))[0], k, final_ids, next_ids,
+                        chosen_ids) for i, h in enumerate(states)]
     stacked = [torch.stack(parts).cpu() for parts in zip(*layers)]
     return LensTensors(*stacked)
 
 
-def postprocess(loaded, ids: torch.Tensor, t: LensTensors) -> LensResult:
+def postprocess(loaded, ids: torch.Tensor, t: LensTensors, chosen: int | None = None) -> LensResult:
     id_list = ids[0].tolist()
     final_ids = t.top_ids[-1, :, 0].tolist()
     detok = Detokenizer(loaded.tokenizer, id_list)
-    shown = set(t.top_ids.flatten().tolist()) | set(final_ids) | set(id_list[1:])
+    shown = set(t.top_ids.flatten().tolist()) | set(final_ids) | set(id_list[1:]) | ({chosen} if chosen else set())
+    follow = {} if chosen is None else {"chosen_id": chosen, "chosen_probs": t.chosen_probs.tolist(),
+                                        "chosen_ranks": t.chosen_ranks.tolist()}
     return LensResult(loaded.tokenizer.convert_ids_to_tokens(id_list), id_list, t.top_ids.tolist(),
                       t.top_probs.tolist(), t.entropy.tolist(), final_ids, t.final_probs.tolist(),
                       t.final_ranks.tolist(), t.next_probs.tolist(), t.next_ranks.tolist(),
-                      {i: detok.alternative(i) for i in sorted(shown)})
+                      {i: detok.alternative(i) for i in sorted(shown)}, **follow)
 
 
-def logit_lens(loaded, text: str, top_k: int = 5) -> LensResult:
+def track_id(tokenizer, text: str, track: str) -> int | None:
+    """The token a `track` text names, read as it would follow `text` (so " Paris" keeps its leading space in
+    BPE and sentencepiece alike): the first id where text + track is tokenized differently from text."""
+    if not track:
+        return None
+    base, full = encode_prompt(tokenizer, text)[0].tolist(), encode_prompt(tokenizer, text + track)[0].tolist()
+    at = next((i for i, (a, b) in enumerate(zip(base, full)) if a != b), min(len(base), len(full)))
+    if at >= len(full):
+        raise InvalidInput(f"track={track[:40]!r} adds no token after the text with this tokenizer; write the token "
+                           "as it would follow the text, e.g. ' Paris' with its leading space.")
+    return full[at]
+
+
+def logit_lens(loaded, text: str, top_k: int = 5, track: str = "") -> LensResult:
     ids = preprocess(loaded, text, top_k)
-    return postprocess(loaded, ids, forward(loaded, ids, top_k))
+    chosen = track_id(loaded.tokenizer, text, track)
+    return postprocess(loaded, ids, forward(loaded, ids, top_k, chosen), chosen)

@@ -10,7 +10,7 @@ from starlette.middleware import Middleware
 from .. import api, clients, rest
 from ..generations import CONCURRENCY
 from ..service import PlaygroundService
-from . import (attention_tab, fill_mask_tab, finetune_tab, generation_tab, gradio_patches, handoff, links,
+from . import (attention_tab, compare_tab, fill_mask_tab, finetune_tab, generation_tab, gradio_patches, handoff, links,
                logit_lens_tab, models_tab, next_sentence_tab, next_token_tab, share, tokenizer_tab)
 from . import popover
 from .assets import CSS, HEAD, SWITCH_LANGUAGE_JS
@@ -21,7 +21,7 @@ from .i18n import I18N, TEXTS, t
 # The UI module of each tab spec (specs.py gives the order, ids and labels).
 TAB_MODULES = {"generate": generation_tab, "next-token": next_token_tab, "fill-mask": fill_mask_tab,
                "next-sentence": next_sentence_tab, "attention": attention_tab, "logit-lens": logit_lens_tab,
-               "tokenizer": tokenizer_tab, "fine-tune": finetune_tab}
+               "compare": compare_tab, "tokenizer": tokenizer_tab, "fine-tune": finetune_tab}
 
 
 def register_api(service: PlaygroundService) -> None:

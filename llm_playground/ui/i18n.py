@@ -107,8 +107,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "gen_seed": ("Seed (-1 = random)", "シード（-1 = ランダム）"),
     "gen_nseq": ("Sequences", "生成する系列数"),
     "gen_dtype": ("Weights dtype", "重みのデータ型"),
-    "gen_dtype_info": ("16-bit halves the memory; bfloat16 is also faster on recent CPUs",
-                       "16ビットにするとメモリが半分になります。最近の CPU では bfloat16 の方が高速です"),
+    "gen_dtype_info": ("16-bit halves the memory; int8 (CPU) stores the linear layers in 8 bits — the Compare tab "
+                       "shows what it costs",
+                       "16ビットにするとメモリが半分になります。int8（CPU）は線形層を 8 ビットで保持します。その代償は"
+                       "「比較」タブで確認できます"),
     "gen_view_tokens": ("Token probabilities", "トークンの確率"),
     "gen_show_attention": ("👁 Show attention for this text", "👁 このテキストのアテンションを表示"),
     "gen_view_chart": ("Chart", "グラフ"),

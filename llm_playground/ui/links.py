@@ -82,6 +82,8 @@ def js_inputs(link: TabLink) -> list:
 
 # ---- restoring from the URL -----------------------------------------------------------------------
 
+MODEL_FIELDS = ("model", "model_a", "model_b")  # the link fields that are model pickers
+
 def tab_specs(service) -> dict[str, tuple[Param, ...]]:
     return link_params(service.specs)
 
@@ -123,7 +125,7 @@ def page_language(request) -> str:
 
 
 def picker_components(page: Page) -> list:
-    return [f.component for link in page.links for f in link.fields if f.name in ("model", "tokenizers")]
+    return [f.component for link in page.links for f in link.fields if f.name in (*MODEL_FIELDS, "tokenizers")]
 
 
 def pickers(service, page: Page, lang: str) -> dict:
@@ -132,7 +134,7 @@ def pickers(service, page: Page, lang: str) -> dict:
     for link in page.links:
         spec = service.specs.get(link.tab)
         for f in link.fields:
-            if f.name == "model" and spec and spec.model_task:
+            if f.name in MODEL_FIELDS and spec and spec.model_task:
                 hidden = service.hidden_offline(spec.model_task)
                 note = tr(lang, "picker_offline", hidden=", ".join(hidden[:3]) + (" …" if len(hidden) > 3 else ""))
                 updates[f.component] = gr.update(choices=service.tab_model_names(link.tab),

@@ -57,8 +57,8 @@ def trajectory(data: dict, position, lang: str):
                             exports.safe_name(f"{TAB}-{data['model']}-trajectory"))
 
 
-def run_lens(ui: LensUI, service, model, text, top_k, position, lang="en", progress=gr.Progress()) -> dict:
-    out = service.logit_lens(model, text, top_k, progress=progress_callback(progress))
+def run_lens(ui: LensUI, service, model, text, top_k, track, position, lang="en", progress=gr.Progress()) -> dict:
+    out = service.logit_lens(model, text, top_k, track, progress=progress_callback(progress))
     data, stem = out.result.to_dict(out.model.name), exports.safe_name(TAB, out.model.name)
     position = position if isinstance(position, int) and position < len(data["tokens"]) else LAST
     return {ui.data: data, ui.summary: summary(data, lang), ui.grid: exports.png_plot(grid_figure(data, lang), stem),
@@ -88,6 +88,7 @@ def build(service, lang) -> TabLink:
             summary_ = gr.Markdown(elem_id="ll-summary")
         with gr.Column(scale=2):
             top_k = controls.slider(spec, "top_k", "ll-top-k")
+            track = controls.textbox(spec, "track", "ll-track", info=t("ll_track_info"), max_lines=1)
             position = gr.Dropdown([(t("ll_last"), LAST)], value=LAST, label=t("ll_position"), elem_id="ll-position",
                                    info=t("ll_position_info"), filterable=True)
             gr.Markdown(t("ll_help"))
@@ -96,15 +97,15 @@ def build(service, lang) -> TabLink:
     panel = share.panel("ll")
     share.examples(service, EXAMPLES, [text, model], t("examples"), ["ex_text", "ex_model"], model_column=1)
     ui = LensUI(gr.State(None), summary_, grid, trajectory_, position, panel, error)
-    inputs = [model, text, top_k, position, lang]
+    inputs = [model, text, top_k, track, position, lang]
     outputs = [ui.data, summary_, grid, trajectory_, position, panel.json, panel.code, error]
     handler = bind(service, run_lens, ui, service, error=error, clear=[summary_, grid, trajectory_])
     events = [trigger(handler, inputs, outputs, concurrency_id=spec.concurrency_id, api_visibility="private")
-              for trigger in (run.click, text.submit)]
+              for trigger in (run.click, text.submit, track.submit)]
     # .input: the learner's picks only, not the choices a run sets; a re-plot of stored numbers, not a run
     replots = position.input(bind(service, replot, ui, service, rate_limited=False), [ui.data, position, lang],
                              [trajectory_], api_visibility="private", show_progress="minimal")
-    fields = share.fields(spec, dict(zip(["model", "text", "top_k", "position"], inputs)),
+    fields = share.fields(spec, dict(zip(["model", "text", "top_k", "track", "position"], inputs)),
                           position=Field("position", position, update=restore_position))
     link = TabLink(TAB, fields, panel, run_button="ll-run", ui=ui)
     share.wire(link, share.defaults_of(service, TAB), [*events, replots])

@@ -12,6 +12,7 @@ CSS = """
 .tok[data-step] { cursor: pointer; }
 .tok[data-step]:focus-visible { outline: 3px solid #1c7ed6; outline-offset: 1px; }
 .tok.forced { outline: 2px dashed #7048e8; outline-offset: 1px; }
+.tok.cmp-first { outline: 2px solid #e03131; outline-offset: 1px; }  /* Compare: where the two texts part */
 .tok-stopped { margin-left: 6px; padding: 1px 6px; border-radius: 4px; background: #fff4e6; color: #d9480f;
   font-family: system-ui, sans-serif; font-size: 0.85em; }
 .tok-pop { position: absolute; z-index: 1000; width: min(340px, calc(100vw - 16px)); background: #fff; color: #111;
@@ -21,7 +22,8 @@ CSS = """
 .tok-pop-close { border: none; background: none; font-size: 18px; line-height: 1; cursor: pointer; color: #555; }
 .tok-pop-note { color: #555; font-size: 12px; margin: 4px 0; }
 .tok-pop-list { display: flex; flex-direction: column; gap: 3px; margin-top: 4px; }
-.tok-alt { box-sizing: border-box; display: grid; grid-template-columns: minmax(60px, 7.5em) 1fr auto; align-items: center; gap: 6px;
+.tok-alt { box-sizing: border-box; display: grid; grid-template-columns: minmax(60px, 7.5em) 1fr auto;
+  align-items: center; gap: 6px;
   width: 100%; text-align: left; border: 1px solid transparent; border-radius: 5px; background: #f8f9fa;
   padding: 3px 6px; font: inherit; color: inherit; }
 button.tok-alt { cursor: pointer; }

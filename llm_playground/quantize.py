@@ -1,0 +1,58 @@
+"""8-bit weights: dynamic int8 quantization of a model's linear layers (torch.ao), on the CPU.
+
+Why torch.ao's quantize_dynamic and not torchao: it ships with torch itself (no second package whose
+version must match torch's), needs no calibration data, runs on any x86/ARM CPU through fbgemm/qnnpack,
+and is what the PyTorch tutorials teach for transformer inference on CPUs. Each nn.Linear becomes a
+DynamicQuantizedLinear: int8 weights (one scale per output channel: faster here, and closer than one
+per tensor), activations quantized on the fly per batch, float32 output. Decoding is memory-bound, so
+reading a quarter of the bytes per token is where the speed comes from. Embeddings and norms stay
+float32. GPT-2 writes its projections as transformers' Conv1D (a Linear with the weight transposed): they are converted to nn.Linear first, exactly.
+(torch marks its quantized tensors as deprecated in favour of torchao; the caller sees the same API.)
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import torch
+
+INT8 = torch.qint8  # the manager's dtype key for these models
+
+
+def _conv1d_to_linear(model: torch.nn.Module) -> None:
+    from transformers.pytorch_utils import Conv1D
+
+    for parent in list(model.modules()):
+        for name, child in list(parent.named_children()):
+            if isinstance(child, Conv1D):
+                linear = torch.nn.Linear(child.weight.shape[0], child.weight.shape[1])
+                with torch.no_grad():
+                    linear.weight.copy_(child.weight.T)
+                    linear.bias.copy_(child.bias)
+                setattr(parent, name, linear)
+
+
+def int8(model: torch.nn.Module) -> torch.nn.Module:
+    """The float32 model with every linear layer (the LM head included) in int8, in place."""
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+    from .loaded import model_bytes
+
+    model.float32_bytes = model_bytes(model)  # before: what the Models tab compares the int8 size with
+    _conv1d_to_linear(model)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's deprecation notice for quantized tensors, once per layer
+        return quantize_dynamic(model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8,
+                                inplace=True)
+
+
+def quantized_bytes(model: torch.nn.Module) -> int:
+    """Bytes of the int8 layers' packed weights and float biases (they are not parameters)."""
+    total = 0
+    for module in model.modules():
+        packed = getattr(module, "_packed_params", None)
+        if packed is not None and hasattr(packed, "_weight_bias"):
+            weight, bias = packed._weight_bias()
+            total += weight.numel() * weight.element_size()
+            total += 0 if bias is None else bias.numel() * bias.element_size()
+    return total
