@@ -100,3 +100,31 @@ def test_prefix_ids_are_checked(shared_service):
     out = shared_service.generate("stories260K", PROMPT, prefix_ids="5, 6", max_new_tokens=2)
     assert [t.id for t in out.result.sequences[0].tokens][:2] == [5, 6]
     assert out.values["prefix_ids"] == [5, 6]
+
+
+def test_the_pages_tree_of_branches(shared_service):
+    """ui/branches.py: a branch records where it left its parent and what it replaced; the same branch run again
+    replaces itself; other settings start a new tree; a page keeps at most MAX_BRANCHES."""
+    from llm_playground.ui import branches
+
+    def run(prefix=(), **kw):
+        r = shared_service.generate_stream("stories260K", PROMPT, max_new_tokens=6, prefix_ids=list(prefix), **kw)
+        state = None
+        for state in r.states:
+            pass
+        return state, r
+
+    first = run()
+    tree = branches.add(None, *first)
+    ids = branches.ids_of(first[0])
+    alt = first[0].sequences[0].tokens[2].top[1]
+    tree = branches.add(tree, *run(ids[:2] + [alt.id]))
+    assert len(tree.branches) == 2 and tree.current == 1
+    branch = tree.shown
+    assert (branch.step, branch.depth, branch.was) == (2, 1, first[0].sequences[0].tokens[2].token)
+    assert "step 3" in branches.label(branch, "en") and "ステップ 3" in branches.label(branch, "ja")
+    assert branches.add(tree, *run(ids[:2] + [alt.id])).branches[1].prefix == branch.prefix  # replaced, not added
+    assert len(branches.add(tree, *run(temperature=0.5, do_sample=True)).branches) == 1  # other settings: new tree
+    for token_id in range(5, 5 + branches.MAX_BRANCHES + 3):
+        tree = branches.add(tree, *run([token_id]))
+    assert len(tree.branches) == branches.MAX_BRANCHES and tree.branches[0].prefix == []

@@ -148,7 +148,7 @@ def test_every_tab_has_a_link_and_the_copy_script_names_its_parameters(app, shar
         if tab == "models":
             continue
         copy = component(app, {"generate": "gen", "next-token": "nt", "fill-mask": "fm", "next-sentence": "nsp",
-                               "attention": "att", "logit-lens": "ll", "tokenizer": "tok",
+                               "attention": "att", "logit-lens": "ll", "compare": "cmp", "tokenizer": "tok",
                                "fine-tune": "ft"}[tab] + "-copy-link")
         scripts = [fn.js for fn in app.fns.values() if fn.js and (copy._id, "click") in map(tuple, fn.targets)]
         assert scripts, tab

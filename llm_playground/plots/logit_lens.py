@@ -81,8 +81,8 @@ def trajectory_figure(data: dict, position: int, lang: str = "en") -> go.Figure:
     _line(fig, tracked["final"], "ll_final_is_next" if same else "ll_final", FINAL, names, lang)
     if tracked["next"] and not same:
         _line(fig, tracked["next"], "ll_next", NEXT, names, lang)
-    if tracked.get("chosen"):  # the token the learner asked to follow
-        _line(fig, tracked["chosen"], "ll_chosen", CHOSEN, names, lang)
+    if tracked.get("chosen"):  # the token the learner asked to follow (named once, in data["track"])
+        _line(fig, {**data["track"], **tracked["chosen"]}, "ll_chosen", CHOSEN, names, lang)
     token = plain(shown(data["tokens"][position]))
     fig.update_layout(title=tr(lang, "ll_trajectory_title", position=position, token=token),
                       template="plotly_white", height=360, margin=dict(l=20, r=20, t=60, b=20),

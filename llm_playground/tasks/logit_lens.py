@@ -88,10 +88,15 @@ class LensResult:
         tracked[t]: the final prediction's, the actual next token's and the followed token's (`chosen`, with
         `track`) probability and rank at every layer."""
         positions = range(len(self.ids))
-        return {"model": model, "tokens": self.tokens, "layers": self.num_layers,
-                "grid": [[self.cell(layer, t) for t in positions] for layer in range(self.num_layers)],
-                "tracked": [{"final": self.track(t, "final"), "next": self.track(t, "next"),
-                             "chosen": self.track(t, "chosen")} for t in positions]}
+        out = {"model": model, "tokens": self.tokens, "layers": self.num_layers,
+               "grid": [[self.cell(layer, t) for t in positions] for layer in range(self.num_layers)],
+               "tracked": [{"final": self.track(t, "final"), "next": self.track(t, "next")} for t in positions]}
+        if self.chosen_id is not None:  # one token at every position: named once (the JSON stays under 1 MB)
+            out["track"] = {"id": self.chosen_id, "token": self.vocab[self.chosen_id]}
+            for t, tracked in zip(positions, out["tracked"]):
+                chosen = self.track(t, "chosen")
+                tracked["chosen"] = {"prob": chosen["prob"], "rank": chosen["rank"]}
+        return out
 
 
 def preprocess(loaded, text: str, top_k: int) -> torch.Tensor:

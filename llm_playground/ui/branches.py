@@ -18,6 +18,7 @@ from ..tasks.generation import GenerationState
 
 NOT_KEY = ("prefix_ids", "max_new_tokens")  # a branch keeps its tree when only these differ
 PREVIEW = 40
+MAX_BRANCHES = 24  # kept per page (its session's memory): beyond, the oldest branch after the first goes
 
 
 @dataclass
@@ -80,6 +81,8 @@ def add(tree: Tree | None, state: GenerationState, run) -> Tree:
         else:
             branch.depth = 1
     tree.branches.append(branch)
+    if len(tree.branches) > MAX_BRANCHES:
+        del tree.branches[1]
     tree.current = len(tree.branches) - 1
     return tree
 

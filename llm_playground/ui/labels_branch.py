@@ -25,8 +25,6 @@ BRANCH_LABELS: dict[str, tuple[str, str]] = {
                       "軌跡に加わります。"),
     "cmp_model_a": ("Model A", "モデル A"),
     "cmp_model_b": ("Model B (the same model compares two settings)", "モデル B（同じモデルなら2つの設定を比較）"),
-    "cmp_side_a": ("A", "A"),
-    "cmp_side_b": ("B", "B"),
     "cmp_run": ("Compare", "比較する"),
     "cmp_shared": ("Both sides", "両方に共通"),
     "guide_compare": ("""
