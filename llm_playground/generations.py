@@ -45,10 +45,19 @@ class Generations:
         return self.load_local(name, dtype, progress)
 
     def states(self, backend: GenerationBackend, prompt: str, params: GenerationParams,
-               owner: str | None = None) -> Iterator[GenerationState]:
+               owner: str | None = None, finished: threading.Event | None = None) -> Iterator[GenerationState]:
         """Streamed on a model thread; the consumer gets the newest state each time it asks. `stop(owner)`
-        ends it within a step, and the consumer still gets the last state (done, marked stopped)."""
-        produce = self._engine if isinstance(backend, EngineGeneration) else self._local
+        ends it within a step, and the consumer still gets the last state (done, marked stopped).
+        `finished` is set once the last state has been handed over (a pacing consumer need not wait longer)."""
+        steps = self._engine if isinstance(backend, EngineGeneration) else self._local
+
+        def produce(*args):
+            try:
+                yield from steps(*args)
+            finally:
+                if finished is not None:
+                    finished.set()
+
         stop = threading.Event()
         with self._running_lock:
             self._running.setdefault(owner, set()).add(stop)

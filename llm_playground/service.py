@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Generic, Iterator, TypeVar
 
@@ -67,6 +68,7 @@ class GenerationRun:
     states: Iterator[GenerationState]
     fitted: int | None = None  # max_new_tokens, when it was shortened to fit the model's context
     context: int | None = None
+    finished: threading.Event | None = None  # set once the model has made its last state (the page's pacing)
 
 
 class PlaygroundService(ModelDirectory, Comparisons):
@@ -146,8 +148,9 @@ class PlaygroundService(ModelDirectory, Comparisons):
         alternatives: the most likely tokens recorded per step (5 in the UI; up to 20 for API logprobs).
         owner: who may stop it with stop_generations (the page that asked)."""
         backend, values, params, fitted = self._generation(model, prompt, progress, fit_context, alternatives, raw)
-        states = self.generations.states(backend, values["prompt"], params, owner)
-        return GenerationRun(backend.info, values, params, states, fitted, backend.context_length())
+        finished = threading.Event()
+        states = self.generations.states(backend, values["prompt"], params, owner, finished)
+        return GenerationRun(backend.info, values, params, states, fitted, backend.context_length(), finished)
 
     def stop_generations(self, owner: str) -> bool:
         """End `owner`'s streaming generations within a step (each still reports what it made); False if none."""

@@ -3,7 +3,6 @@ branch again, and the sampler view's step (bound to the tab's components in gene
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 import gradio as gr
@@ -108,7 +107,7 @@ def run_generation(ui: GenerationUI, service, model, prompt, mode, max_new, temp
         # Rendering and sending an update takes the CPU the model needs (2 cores here): measured, a fast model
         # streamed 4x slower to the page than through the API. Between updates the model runs alone, and
         # the next state asked for is the newest (workers.latest); a longer text costs more per update.
-        time.sleep(update_interval(state.new_tokens))
+        run.finished.wait(update_interval(state.new_tokens))  # returns at once when the model is done
     if state is None:  # stopped before the first step
         yield {ui.stats: tr(lang, "gen_stopped").strip(" —")}
         return
