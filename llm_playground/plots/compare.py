@@ -12,6 +12,7 @@ import html
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .generation import _visible as visible_piece
 from .generation import prob_color, underline
 from .text import md, plain
 from .words import tr
@@ -32,7 +33,7 @@ def _title(tok: dict, other: str, lang: str) -> str:
 
 
 def _chip(tok: dict, other: str, first_diff: bool, lang: str) -> str:
-    piece = html.escape(tok["token"]).replace("\n", "↵<br>") if tok["token"] else "·"
+    piece = visible_piece(tok["token"])
     mark = " cmp-first" if first_diff else ""
     return (f'<span class="tok{mark}" tabindex="0" title="{_title(tok, other, lang)}" data-prob="{tok["prob"]:.4f}" '
             f'data-id="{tok["id"]}" style="background:{prob_color(tok["prob"])};border-bottom:'
