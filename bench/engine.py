@@ -143,7 +143,7 @@ def measure(app_url: str, engine_url: str, quick: bool, repeats: int) -> dict:
     tokens = 32 if quick else 256
     out = {"single_stream": single_stream(paths, tokens, repeats), "aggregate": {}}
     for users in (1, 4) if quick else (1, 4, 16):
-        out["aggregate"][str(users)] = best_of(paths, users, 1 if quick else 2, tokens, 1 if quick else 2)
+        out["aggregate"][str(users)] = best_of(paths, users, 1 if quick else 2, tokens, 1 if quick else 4)
     top = out["aggregate"][str(max(int(u) for u in out["aggregate"]))]
     out["engine_over_local"] = round(top["engine"]["tokens_per_s"] / top["local"]["tokens_per_s"], 2)
     out["app_overhead"] = round(1 - top["engine"]["tokens_per_s"] / top["direct"]["tokens_per_s"], 3)

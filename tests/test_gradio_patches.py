@@ -40,3 +40,35 @@ def test_analytics_patch_is_per_app():
     gradio_patches.fewer_analytics_summaries(one)
     assert one._queue.ANAYLTICS_CACHE_FREQUENCY == gradio_patches.ANALYTICS_EVERY
     assert two._queue.ANAYLTICS_CACHE_FREQUENCY == 1
+
+
+def test_plain_results_pass_gradio_unwalked_and_other_results_are_walked_as_before():
+    import asyncio
+
+    from gradio import processing_utils
+
+    assert gradio_patches.no_file_scan_of_plain_results()
+    assert gradio_patches.no_file_scan_of_plain_results()  # twice: still one wrapper
+    block = gr.JSON()
+    plain = gradio_patches.NoFiles({"tokens": [{"token": "a", "top": [{"id": 1}]}]})
+    assert asyncio.run(processing_utils.async_move_files_to_cache(plain, block, postprocess=True)) is plain
+    outputs = [plain]
+    assert processing_utils.add_root_url(outputs, "http://host", None) is outputs
+    # anything else is still walked: a file payload gets its URL, a plain dict comes back as a new copy
+    ordinary = {"tokens": [1, 2]}
+    walked = asyncio.run(processing_utils.async_move_files_to_cache(ordinary, block, postprocess=True))
+    assert walked == ordinary and walked is not ordinary
+    file = {"path": "x.png", "url": "/gradio_api/file=x.png", "meta": {"_type": "gradio.FileData"}}
+    assert processing_utils.add_root_url([file], "http://host", None)[0]["url"] == "http://host/gradio_api/file=x.png"
+
+
+def test_queue_polling_patch_is_per_app():
+    with gr.Blocks() as one:
+        gr.Textbox()
+    with gr.Blocks() as two:
+        gr.Textbox()
+    one.queue()
+    two.queue()
+    gradio_patches.quieter_queue_polling(one)
+    assert one._queue.sleep_when_free == gradio_patches.QUEUE_POLL
+    assert two._queue.sleep_when_free == 0.001  # gradio's own, untouched

@@ -24,7 +24,7 @@ PROMPT = "Once upon a time"
 
 def independent_int8(model):
     """torch's own recipe, written here: Conv1D (GPT-2) -> nn.Linear with the weight transposed, then
-    quantize_dynamic over nn.Linear, per channel."""
+    quantize_dynamic over nn.Linear, per channel, but for gated MLPs' down projections (kept float32)."""
     from transformers.pytorch_utils import Conv1D
 
     model = copy.deepcopy(model)
@@ -35,7 +35,21 @@ def independent_int8(model):
                 linear.weight.data, linear.bias.data = child.weight.data.t().clone(), child.bias.data.clone()
                 setattr(parent, name, linear)
     config = torch.ao.quantization.per_channel_dynamic_qconfig  # one scale per output channel, as the app
-    return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear: config}, dtype=torch.qint8)
+    spec = {name: config for name, layer in model.named_modules()
+            if isinstance(layer, torch.nn.Linear) and not name.endswith("down_proj")}
+    return torch.ao.quantization.quantize_dynamic(model, spec, dtype=torch.qint8)
+
+
+def test_gated_mlp_down_projections_stay_float32(shared_service):
+    """LLM.int8()'s outlier channels: quantizing Llama-style down_proj broke SmolLM2 (bench/int8.py)."""
+    from torch.ao.nn.quantized.dynamic import Linear as QuantizedLinear
+
+    model = shared_service.manager.get("stories260K", "generation", "int8").model
+    kinds = {name.rsplit(".", 1)[-1]: type(layer) for name, layer in model.named_modules()
+             if isinstance(layer, (torch.nn.Linear, QuantizedLinear))}
+    assert kinds.pop("down_proj") is torch.nn.Linear
+    assert set(kinds.values()) == {QuantizedLinear}
+    assert {"q_proj", "gate_proj", "up_proj", "lm_head"} <= set(kinds)
 
 
 @pytest.mark.parametrize("name", ["stories260K", "tiny-gpt2"])

@@ -42,7 +42,7 @@ def dtype_of(dtype) -> tuple[str, str]:
 
 def int8_lines(model: str = "model", indent: str = "") -> list[str]:
     """The app's int8 weights (llm_playground/quantize.py): GPT-2's Conv1D layers as nn.Linear, then torch's
-    dynamic int8 quantization of every nn.Linear."""
+    dynamic int8 quantization of every nn.Linear but gated MLPs' down projections."""
     lines = ["# int8 weights as the app makes them: Conv1D layers (GPT-2) as nn.Linear, then dynamic quantization",
              "from transformers.pytorch_utils import Conv1D",
              f"for parent in list({model}.modules()):",
@@ -52,8 +52,10 @@ def int8_lines(model: str = "model", indent: str = "") -> list[str]:
              "            linear.weight.data, linear.bias.data = child.weight.data.T.contiguous(), child.bias.data",
              "            setattr(parent, child_name, linear)",
              "from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic",
-             f"{model} = quantize_dynamic({model}, {{torch.nn.Linear: per_channel_dynamic_qconfig}}, "
-             "dtype=torch.qint8)"]
+             "# gated MLPs' down projections stay float32: their inputs have outlier channels",
+             f"layers = {{name: per_channel_dynamic_qconfig for name, layer in {model}.named_modules()",
+             "          if isinstance(layer, torch.nn.Linear) and name.rsplit('.', 1)[-1] != 'down_proj'}",
+             f"{model} = quantize_dynamic({model}, layers, dtype=torch.qint8)"]
     return [indent + line for line in lines]
 
 

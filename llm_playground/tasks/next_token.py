@@ -11,10 +11,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import torch
-from transformers import TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper
-
 from .encoder import usable_positions
-from .generation import Detokenizer, encode_prompt
+from .generation import Detokenizer, GenerationParams, encode_prompt
+from .sampler import apply_filters
 
 MIN_LISTED, MAX_LISTED, BEYOND_TOP_K = 20, 100, 10
 
@@ -63,17 +62,11 @@ def forward(loaded, ids: torch.Tensor) -> torch.Tensor:
 
 
 def filtered(logits: torch.Tensor, top_k: int, temperature: float, top_p: float) -> tuple[torch.Tensor, dict]:
-    """(probabilities after the filters, {filter name: mask of the tokens it removed})."""
-    scores, removed = logits[None].clone(), {}
-    if temperature != 1.0:
-        scores = TemperatureLogitsWarper(temperature)(None, scores)
-    for name, warper in (("top_k", TopKLogitsWarper(top_k) if top_k > 0 else None),
-                         ("top_p", TopPLogitsWarper(top_p) if top_p < 1.0 else None)):
-        if warper is not None:
-            before = torch.isfinite(scores)
-            scores = warper(None, scores)
-            removed[name] = (before & ~torch.isfinite(scores))[0]
-    return torch.softmax(scores, dim=-1)[0], removed
+    """(probabilities after the filters, {filter name: mask of the tokens it removed}): the processors a
+    sampled generation with these settings runs, applied as the Generate tab's sampler view applies them."""
+    procs = GenerationParams(do_sample=True, temperature=temperature, top_k=top_k, top_p=top_p).processors()
+    done = apply_filters(procs, None, logits[None])
+    return done.after[0], {name: mask[0] for name, mask in done.removed}
 
 
 def postprocess(loaded, ids: torch.Tensor, logits: torch.Tensor, top_k: int, temperature: float,

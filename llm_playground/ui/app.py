@@ -3,6 +3,9 @@ public API."""
 
 from __future__ import annotations
 
+import functools
+import inspect
+
 import gradio as gr
 from gradio.i18n import I18nData
 from starlette.middleware import Middleware
@@ -29,10 +32,22 @@ def register_api(service: PlaygroundService) -> None:
     for name, (fn, spec) in api.endpoints(service, gradio_patches.still_wanted).items():
         limit = {"concurrency_limit": None} if spec.concurrency_id is None else {
             "concurrency_id": spec.concurrency_id, "concurrency_limit": service.concurrency_limit(spec.concurrency_id)}
-        endpoint = bind(service, fn, for_page=False)
+        endpoint = _no_files(bind(service, fn, for_page=False))
         endpoint.api_name = name  # marks an API endpoint: omitted trailing values take defaults (gradio_patches)
         endpoint.__doc__ = api.docstring(spec)  # "Args:" lines: MCP tools describe each parameter from them
         gr.api(endpoint, api_name=name, **limit)
+
+
+def _no_files(endpoint):
+    """The endpoint's dict results marked as holding no files: gradio passes them through unwalked."""
+    if inspect.isgeneratorfunction(endpoint):
+        return endpoint  # fine-tuning's progress: small dicts, a few per second
+
+    @functools.wraps(endpoint)
+    def call(*args, **kwargs):
+        out = endpoint(*args, **kwargs)
+        return gradio_patches.NoFiles(out) if type(out) is dict else out
+    return call
 
 
 def build_tabs(service: PlaygroundService, tabs: gr.Tabs, lang: gr.Radio | None = None) -> list[share.TabLink]:
@@ -105,6 +120,7 @@ def build_app(service: PlaygroundService) -> gr.Blocks:
         lang.change(relabel, [lang], outputs, api_visibility="private", queue=False, show_progress="hidden")
     app.queue(max_size=service.settings.queue_size, default_concurrency_limit=CONCURRENCY)
     gradio_patches.fewer_analytics_summaries(app)
+    gradio_patches.quieter_queue_polling(app)
     gradio_patches.admission(app, service)
     return app
 
@@ -112,6 +128,7 @@ def build_app(service: PlaygroundService) -> gr.Blocks:
 def launch(app: gr.Blocks, service: PlaygroundService, **kwargs):
     s = service.settings
     gradio_patches.lazy_session_configs()
+    gradio_patches.no_file_scan_of_plain_results()
     # i18n: gr.I18n translates labels and guides in the browser; the header's switch changes the language
     # in the page (assets.SWITCH_LANGUAGE_JS) and the server writes results in the page's language.
     # show_error: gradio's own refusals (a value a control cannot take) reach the caller with their reason;
