@@ -246,6 +246,15 @@ def ui_stream(ctx: Context) -> dict:
             "gpt2_small": ui_vs_api(ctx, "gpt2-small", 8 if ctx.quick else 32)}
 
 
+def decode(ctx: Context) -> dict:
+    """The decode loop with the dynamic cache, a static cache and a compiled step, vs plain generate (bench/decode.py)."""
+    from .decode import cpu_section, gpu_section
+
+    if torch.cuda.is_available():
+        return gpu_section(ctx.models_dir / "gpt2-small", ctx.repeats)
+    return cpu_section(ctx.models_dir, ctx.quick, ctx.repeats)
+
+
 def engine(ctx: Context) -> dict:
     """Local transformers vs a vLLM engine through the app, and the engine called directly (bench/engine.py)."""
     from .engine import engine_section
@@ -260,4 +269,5 @@ ALL = [("memory_one_copy", memory_one_copy), ("client_floor", client_floor), ("g
        ("first_token", first_token),
        ("request_latency", request_latency), ("attention_payload", attention_payload),
        ("manager", manager_figures), ("concurrency", concurrency), ("bfloat16", bfloat16), ("int8", int8), ("ui_stream", ui_stream),
+       ("decode", decode),
        ("engine", engine)]

@@ -67,6 +67,9 @@ class Settings:
     # vLLM sends this many tokens per streamed chunk (the first at once): each chunk costs the engine
     # and the app a JSON message, so 4 cuts their CPU per token while the text still streams smoothly.
     engine_stream_interval: int = 4
+    # How local generation runs each step (backends/decode_steps.py): "auto" compiles a static-cache step on
+    # CUDA and keeps the dynamic cache elsewhere; "dynamic", "static" or "compiled" force one way.
+    decode: str = "auto"
     allow_fine_tune: bool | None = None  # None: on where custom models are (off on public deployments)
     fine_tune_jobs: int = 1  # training runs at once in the whole server (each client: one)
 
@@ -125,6 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine-stream-interval", type=int,
                    default=int(os.environ.get("PLAYGROUND_ENGINE_STREAM_INTERVAL", "4")),
                    help="tokens per streamed chunk asked of the engine (vLLM's stream_interval; 1 = every token)")
+    p.add_argument("--decode", choices=("auto", "dynamic", "static", "compiled"),
+                   default=os.environ.get("PLAYGROUND_DECODE", "auto"),
+                   help="local generation's decode step: auto (a compiled static-cache step on CUDA, the dynamic "
+                        "cache elsewhere), dynamic, static or compiled (compiling takes tens of seconds per model)")
     tune = p.add_mutually_exclusive_group()
     tune.add_argument("--allow-fine-tune", dest="fine_tune", action="store_true",
                       default=_env_bool("PLAYGROUND_FINE_TUNE", True) if "PLAYGROUND_FINE_TUNE" in os.environ
@@ -171,6 +178,7 @@ def settings_from_args(argv: list[str] | None = None) -> Settings:
         engine_timeout=args.engine_timeout,
         engine_concurrency=args.engine_concurrency,
         engine_stream_interval=max(1, args.engine_stream_interval),
+        decode=args.decode,
         allow_fine_tune=args.fine_tune,
         fine_tune_jobs=max(1, args.fine_tune_jobs),
     )

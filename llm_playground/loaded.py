@@ -28,6 +28,7 @@ class LoadedModel:
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     float32_nbytes: int | None = None  # int8 models: what the model took before it was quantized
     users: int = 0  # requests holding it now (manager.hold): an unloaded model in use still counts
+    compiled: Any = field(default=None, repr=False)  # its compiled decode step and static caches (decode_steps.py)
 
     @property
     def name(self) -> str:

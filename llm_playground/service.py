@@ -82,9 +82,12 @@ class PlaygroundService(ModelDirectory, Comparisons):
         self.exports = ExportFolder()
         self.attention_cache = AttentionCache()
         self.generations = Generations(self.engines, self.workers, self.settings.engine_concurrency,
-                                       self._engine_model, lambda name, dtype, progress: LocalGeneration(
-                                           self._model(name, GENERATION, dtype, progress), self.manager.hold))
+                                       self._engine_model, self._local_generation)
         self.fine_tuner = FineTuner(self)  # training runs and the models they register (finetune_service.py)
+
+    def _local_generation(self, name: str, dtype: str, progress: Progress | None) -> LocalGeneration:
+        return LocalGeneration(self._model(name, GENERATION, dtype, progress), self.manager.hold, self.settings.decode,
+                               progress)
 
     @property
     def catalog(self):

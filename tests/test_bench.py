@@ -15,12 +15,13 @@ def test_bench_quick_prints_json():
     assert proc.returncode == 0, proc.stderr[-2000:]
     report = json.loads(proc.stdout)
     figures = ["memory_one_copy", "client_floor", "generation", "first_token", "request_latency",
-               "attention_payload", "manager", "concurrency", "bfloat16"]
+               "attention_payload", "manager", "concurrency", "bfloat16", "int8", "ui_stream", "decode"]
     for name in figures:
         assert name in report and "error" not in report[name], (name, report.get(name))
     assert report["memory_one_copy"]["loaded_copies"] == 1
     assert report["concurrency"]["errors"] == 0
     assert report["generation"]["new_tokens"] > 0
+    assert set(report["decode"]["stories260K"]["tokens_per_s"]) == {"plain_generate", "dynamic", "static", "compiled"}
 
 
 @pytest.mark.timeout(1200)  # may start the session's vLLM first (~1.5-3 min on 2 cores)

@@ -7,8 +7,6 @@ the same logits processors transformers' generate() uses: greedy output equals m
 from __future__ import annotations
 
 import contextlib
-import functools
-import inspect
 import threading
 import time
 from typing import Iterator
@@ -20,8 +18,8 @@ from ..tasks.encoder import usable_positions
 from ..tasks.generation import (Detokenizer, GenerationParams, GenerationState, Sequence, check_context, check_prefix,
                                 encode_prompt, eos_ids, pick, record_step)
 from ..tasks.sampler import apply_filters
-from ..tasks.validation import out_of_memory_as_error
 from .base import ModelInfo
+from .decode_steps import DecodeSteps, last_logits_only  # noqa: F401 - last_logits_only: tasks import it here
 
 
 def model_info(loaded) -> ModelInfo:
@@ -33,10 +31,11 @@ def model_info(loaded) -> ModelInfo:
 class LocalGeneration:
     """Generation on a LoadedModel of the model manager (its lock serialises forwards across tabs)."""
 
-    def __init__(self, loaded, hold=None):
+    def __init__(self, loaded, hold=None, decode: str = "dynamic", progress=None):
         self.loaded = loaded
         self.info = model_info(loaded)
         self._hold = hold  # the manager's hold: the model counts as in use while a stream runs
+        self.decode, self.progress = decode, progress  # decode_steps.py: dynamic cache, or static (compiled)
 
     def session(self):
         return self._hold(self.loaded) if self._hold else contextlib.nullcontext()
@@ -73,55 +72,37 @@ class LocalGeneration:
         detoks = [Detokenizer(loaded.tokenizer, prompt_ids[0].tolist()) for _ in range(n)]
         state = GenerationState(prompt, params, [Sequence() for _ in range(n)], prompt_tokens=start_len)
         procs, gen = params.processors(), torch.Generator().manual_seed(max(params.seed, 0))  # greedy: -1, unused
-        start, paused = time.perf_counter(), 0.0
-        first, cache = self._forward(ids, None, keep=len(prefix) + 1)
-        for step in range(len(prefix) + params.max_new_tokens):
-            if stop is not None and stop.is_set():
-                state.stopped = True
-                break
-            forced = step < len(prefix)
-            if forced:  # the context the forced token follows; no random draw, as generate() makes none
-                logits, context = first[:, step], ids[:, :start_len + step]
-            else:
-                if step > len(prefix):
-                    first, cache = self._forward(ids, cache)
-                logits, context = first[:, -1], ids
-            filtered = apply_filters(procs, context, logits)
-            next_ids = torch.full((n,), prefix[step]) if forced else pick(filtered.scores, params.do_sample, gen)
-            record_step(state, detoks, logits, filtered, next_ids, stop_ids, forced)
-            if not forced:
-                ids = torch.cat([ids, next_ids.to(ids.device)[:, None]], dim=1)
-            state.seconds = time.perf_counter() - start - paused
-            if all(s.finished for s in state.sequences):
-                break
-            handed = time.perf_counter()
-            yield state
-            # the consumer's time (a browser update being sent, the first hand-over) is not generation time:
-            # the UI's tokens/s is then the API's for the same request
-            paused += time.perf_counter() - handed
-        state.seconds = time.perf_counter() - start - paused
+        steps = DecodeSteps(loaded, self.decode, self.progress, self.context_length())
+        with steps.cache(n, ids.shape[1] + params.max_new_tokens) as cache:
+            start, paused = time.perf_counter(), 0.0
+            first, cache = steps.forward(ids, cache, keep=len(prefix) + 1)
+            for step in range(len(prefix) + params.max_new_tokens):
+                if stop is not None and stop.is_set():
+                    state.stopped = True
+                    break
+                forced = step < len(prefix)
+                if forced:  # the context the forced token follows; no random draw, as generate() makes none
+                    logits, context = first[:, step], ids[:, :start_len + step]
+                else:
+                    if step > len(prefix):
+                        first, cache = steps.forward(ids, cache)
+                    logits, context = first[:, -1], ids
+                filtered = apply_filters(procs, context, logits)
+                next_ids = torch.full((n,), prefix[step]) if forced else pick(filtered.scores, params.do_sample, gen)
+                record_step(state, detoks, logits, filtered, next_ids, stop_ids, forced)
+                if not forced:
+                    ids = torch.cat([ids, next_ids.to(ids.device)[:, None]], dim=1)
+                state.seconds = time.perf_counter() - start - paused - steps.compile_seconds
+                if all(s.finished for s in state.sequences):
+                    break
+                handed = time.perf_counter()
+                yield state
+                # the consumer's time (a browser update being sent, the first hand-over) is not generation time:
+                # the UI's tokens/s is then the API's for the same request
+                paused += time.perf_counter() - handed
+            state.seconds = time.perf_counter() - start - paused - steps.compile_seconds
         state.done = True
         yield state
-
-    def _forward(self, ids: torch.Tensor, cache, keep: int = 1):
-        """One step: the prompt (first) or the last token, with the KV cache -> the last `keep` positions'
-        logits [rows, keep, vocab] (float32) and the cache."""
-        model = self.loaded.model
-        with self.loaded.lock, torch.inference_mode(), out_of_memory_as_error(self.loaded.name):
-            out = model(input_ids=ids if cache is None else ids[:, -1:], past_key_values=cache, use_cache=True,
-                        **last_logits_only(model, keep))
-        return out.logits[:, -keep:, :].float(), out.past_key_values
-
-
-@functools.cache
-def _accepts_logits_to_keep(model_class) -> bool:
-    return "logits_to_keep" in inspect.signature(model_class.forward).parameters
-
-
-def last_logits_only(model, keep: int = 1) -> dict:
-    """Only the last position's logits are needed (the last `keep`: a forced prefix's too): on the prompt pass
-    this skips the LM head for every other position (~40 % of GPT-2 small's first-token time), as generate() does."""
-    return {"logits_to_keep": keep} if _accepts_logits_to_keep(type(model)) else {}
 
 
 def stream_generate(loaded, prompt: str, params: GenerationParams,
