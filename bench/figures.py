@@ -247,7 +247,8 @@ def ui_stream(ctx: Context) -> dict:
 
 
 def decode(ctx: Context) -> dict:
-    """The decode loop with the dynamic cache, a static cache and a compiled step, vs plain generate (bench/decode.py)."""
+    """The decode loop with the dynamic cache, a static cache and a compiled step, vs plain generate
+    (bench/decode.py)."""
     from .decode import cpu_section, gpu_section
 
     if torch.cuda.is_available():

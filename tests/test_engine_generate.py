@@ -263,7 +263,8 @@ def _stop_midway(url: str, service, args: list, how: str) -> None:
 
 
 def test_copy_as_python_reproduces_the_result_with_openai(engine_app, vllm):
-    pytest.importorskip("openai")
+    import openai  # noqa: F401 - requirements-dev.txt installs it: the code below needs it (no skip on CI)
+
     service = engine_app[1]
     kwargs = dict(max_new_tokens=12, do_sample=True, temperature=0.8, top_k=30, top_p=0.9, seed=5, num_sequences=2)
     out = service.generate(ENGINE_MODEL, "Once upon a time", **kwargs)
