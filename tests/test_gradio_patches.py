@@ -42,21 +42,28 @@ def test_analytics_patch_is_per_app():
     assert two._queue.ANAYLTICS_CACHE_FREQUENCY == 1
 
 
-def test_plain_results_pass_gradio_unwalked_and_other_results_are_walked_as_before():
+def _run(coroutine):
+    """On a thread of its own: earlier tests (Playwright's sync API) can leave an event loop running here."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def test_plain_results_pass_gradio_unwalked_and_other_results_are_walked_as_before():
     from gradio import processing_utils
 
     assert gradio_patches.no_file_scan_of_plain_results()
     assert gradio_patches.no_file_scan_of_plain_results()  # twice: still one wrapper
     block = gr.JSON()
     plain = gradio_patches.NoFiles({"tokens": [{"token": "a", "top": [{"id": 1}]}]})
-    assert asyncio.run(processing_utils.async_move_files_to_cache(plain, block, postprocess=True)) is plain
+    assert _run(processing_utils.async_move_files_to_cache(plain, block, postprocess=True)) is plain
     outputs = [plain]
     assert processing_utils.add_root_url(outputs, "http://host", None) is outputs
     # anything else is still walked: a file payload gets its URL, a plain dict comes back as a new copy
     ordinary = {"tokens": [1, 2]}
-    walked = asyncio.run(processing_utils.async_move_files_to_cache(ordinary, block, postprocess=True))
+    walked = _run(processing_utils.async_move_files_to_cache(ordinary, block, postprocess=True))
     assert walked == ordinary and walked is not ordinary
     file = {"path": "x.png", "url": "/gradio_api/file=x.png", "meta": {"_type": "gradio.FileData"}}
     assert processing_utils.add_root_url([file], "http://host", None)[0]["url"] == "http://host/gradio_api/file=x.png"
