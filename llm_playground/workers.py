@@ -64,7 +64,8 @@ class Workers:
         stop, inbox, first_sent = stop or threading.Event(), queue.Queue(), threading.Event()
         with self._lock:
             self._stops.add(stop)
-        worker = self.pool.submit(self._produce, produce, stop, inbox, first_sent, first_handoff)
+        # with the request's context: a producer reports progress to the page (compiling a decode step)
+        worker = self.submit(self._produce, produce, stop, inbox, first_sent, first_handoff)
         try:
             yield from _drain(inbox, first_sent)
         finally:

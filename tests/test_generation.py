@@ -192,3 +192,15 @@ def test_token_dicts_are_what_asdict_gives(shared_manager):
     tokens = state.sequences[0].tokens
     assert [t.to_dict() for t in tokens] == [renamed(asdict(t), True) for t in tokens]
     assert state.to_dict("m", "cpu", filters=False)["tokens"] == [renamed(asdict(t), False) for t in tokens]
+
+
+def test_a_streams_producer_runs_in_the_requests_context():
+    """gradio's progress (e.g. "Compiling … decode step") reads the request from context variables: a
+    producer on a model thread must see the caller's, or its progress never reaches the page."""
+    import contextvars
+
+    request = contextvars.ContextVar("request", default=None)
+    request.set("page-1")
+    workers = Workers(2)
+    seen = list(workers.latest(lambda stop: iter([request.get()])))
+    assert seen == ["page-1"]

@@ -64,7 +64,7 @@ class DecodeSteps:
     def __init__(self, loaded, mode: str, progress=None, context: int | None = None):
         self.loaded, self.progress, self.context = loaded, progress, context
         self.mode = resolve_mode(mode, loaded.device, loaded.dtype)
-        self.compile_seconds = 0.0  # the first compiled step's time: a one-off, not generation time
+        self.compile_seconds = 0.0  # compiling this generation's shape (before its timing starts), if it did
         self._shape: tuple[int, int] | None = None
         self._fresh = False  # this generation compiles the step for its shape
         self._seen = 0  # positions in the cache
@@ -81,16 +81,14 @@ class DecodeSteps:
             free = kept.free.setdefault(self._shape, [])
             cache = free.pop() if free else None
             self._fresh = self.mode == "compiled" and self._shape not in kept.shapes
-        if self._fresh and self.progress is not None:  # before the first token: the wait is explained up front
-            self.progress(0.5, f"Compiling {self.loaded.name}'s decode step for {self.loaded.device} (once per model "
-                               f"and length: {rows} × {self._shape[1]} positions)…")
         if cache is None:
             from transformers import StaticCache
 
             cache = StaticCache(config=self.loaded.model.config, max_cache_len=self._shape[1])
-        else:
-            with torch.inference_mode():  # its tensors were made in the forwards' inference mode
-                cache.reset()
+        if self._fresh:
+            self._compile(cache, rows)
+        with torch.inference_mode():  # its tensors were made in the forwards' inference mode
+            cache.reset()
         try:
             yield cache
         finally:
@@ -112,19 +110,33 @@ class DecodeSteps:
         step = model if first or self.mode != "compiled" else self._compiled()
         graphs = step is not model and str(loaded.device).startswith("cuda")
         with loaded.lock, torch.inference_mode(), out_of_memory_as_error(loaded.name):
-            began = time.perf_counter()
             if graphs:  # a new step of the loop: CUDA graphs may reuse the previous step's output buffers
                 torch.compiler.cudagraph_mark_step_begin()
             out = step(**kwargs)
             logits = out.logits[:, -keep:, :].float()
             if graphs:
                 logits = logits.clone()  # the graph's output buffer is overwritten by the next replay
-            if step is not model and self._fresh:
-                self.compile_seconds, self._fresh = time.perf_counter() - began, False
-                with _kept(loaded).lock:
-                    _kept(loaded).shapes.add(self._shape)
         self._seen = ids.shape[1]
         return logits, out.past_key_values
+
+    def _compile(self, cache, rows: int) -> None:
+        """Compile the step for this shape now, before the prompt's pass: the page shows the progress message
+        until the first token, and the generation's tokens/s does not include it. One eager step fills the
+        new cache (the compiled step then always sees an initialised one), one compiled step compiles."""
+        loaded = self.loaded
+        if self.progress is not None:
+            self.progress(0.5, f"Compiling {loaded.name}'s decode step for {loaded.device} (once per model and "
+                               f"length: {rows} × {self._shape[1]} positions)…")
+        began, token = time.perf_counter(), torch.zeros((rows, 1), dtype=torch.long, device=loaded.device)
+        with loaded.lock, torch.inference_mode(), out_of_memory_as_error(loaded.name):
+            for position, step in enumerate((loaded.model, self._compiled())):
+                if step is not loaded.model and str(loaded.device).startswith("cuda"):
+                    torch.compiler.cudagraph_mark_step_begin()
+                step(input_ids=token, past_key_values=cache, use_cache=True,
+                     cache_position=torch.tensor([position], device=loaded.device), **last_logits_only(loaded.model))
+        self.compile_seconds = time.perf_counter() - began
+        with _kept(loaded).lock:
+            _kept(loaded).shapes.add(self._shape)
 
     def _compiled(self):
         kept = _kept(self.loaded)

@@ -92,7 +92,7 @@ class LocalGeneration:
                 record_step(state, detoks, logits, filtered, next_ids, stop_ids, forced)
                 if not forced:
                     ids = torch.cat([ids, next_ids.to(ids.device)[:, None]], dim=1)
-                state.seconds = time.perf_counter() - start - paused - steps.compile_seconds
+                state.seconds = time.perf_counter() - start - paused
                 if all(s.finished for s in state.sequences):
                     break
                 handed = time.perf_counter()
@@ -100,7 +100,7 @@ class LocalGeneration:
                 # the consumer's time (a browser update being sent, the first hand-over) is not generation time:
                 # the UI's tokens/s is then the API's for the same request
                 paused += time.perf_counter() - handed
-            state.seconds = time.perf_counter() - start - paused - steps.compile_seconds
+            state.seconds = time.perf_counter() - start - paused
         state.done = True
         yield state
 
