@@ -10,6 +10,7 @@ aggregate tokens/s with 1, 4 and 16 concurrent users, each of whom sends request
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import threading
 import time
@@ -158,17 +159,25 @@ def measure(app_url: str, engine_url: str, quick: bool, repeats: int) -> dict:
     return out
 
 
-def engine_section(models_dir, quick: bool, repeats: int, engine_url: str | None = None) -> dict:
-    """Start vLLM (unless `engine_url` is given) and the app with it; measure; stop both."""
+def engine_section(models_dir, quick: bool, repeats: int, engine_url: str | None = None, pin: bool = False) -> dict:
+    """Start vLLM (unless `engine_url` is given) and the app with it; measure; stop both. pin=True: vLLM on
+    core 0, the app and this process (the users) on the others, as when the engine has a machine of its own:
+    then what the app costs is its latency, not CPU taken from vLLM."""
     if engine_url is None and vllm_python() is None:
         return {"skipped": SKIPPED}
-    engine = None if engine_url else VllmServer(free_port()).start()
+    engine = None if engine_url else VllmServer(free_port())
     app = AppServer(free_port(), models_dir, [f"vllm={engine_url or engine.url}"])
+    if pin and engine:
+        others = sorted(os.sched_getaffinity(0) - {0})
+        engine.cpus, app.cpus = "0", ",".join(map(str, others))
+        os.sched_setaffinity(0, others)
+    if engine:
+        engine.start()
     try:
         started = engine.wait_ready().start_seconds if engine else None
         app.start().wait_ready(180)
         out = measure(app.url, engine_url or engine.url, quick, repeats)
-        return {"engine_start_s": round(started, 1) if started else None, **out}
+        return {"engine_start_s": round(started, 1) if started else None, "pinned": pin, **out}
     finally:
         app.stop()
         if engine:

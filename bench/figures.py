@@ -30,6 +30,7 @@ class Context:
     url: str
     engine_url: str | None = None  # an engine already serving stories260K-hd32 as "stories260K"
     engine: bool = True  # run the engine section (quick runs skip it unless asked)
+    engine_pin: bool = False  # vLLM on core 0, the app and the users on the others (bench/engine.py)
 
 
 _raw: dict = {}
@@ -262,7 +263,7 @@ def engine(ctx: Context) -> dict:
 
     if not ctx.engine:
         return {"skipped": "--quick skips the engine section (it starts vLLM); ask for it with --only engine"}
-    return engine_section(ctx.models_dir, ctx.quick, ctx.repeats, ctx.engine_url)
+    return engine_section(ctx.models_dir, ctx.quick, ctx.repeats, ctx.engine_url, ctx.engine_pin)
 
 
 # Memory first: it must see the app's first use of the BERT checkpoint.

@@ -1,4 +1,4 @@
-"""python -m bench.run [--quick] [--out FILE] [--only NAME ...] [--engine-url URL]
+"""python -m bench.run [--quick] [--out FILE] [--only NAME ...] [--engine-url URL] [--engine-pin]
 
 Launches the app in-process on a loopback port, drives it through its public API with
 gradio_client, measures the same work with plain transformers in the same run, and prints one
@@ -62,6 +62,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--only", nargs="*", help="run only these figures (names as in the JSON)")
     parser.add_argument("--engine-url", help="use this running vLLM (serving stories260K-hd32 as 'stories260K') "
                                              "instead of starting one")
+    parser.add_argument("--engine-pin", action="store_true",
+                        help="engine figure: vLLM on core 0, the app and the users on the other cores")
     args = parser.parse_args(argv)
     repeats = args.repeats or (2 if args.quick else 5)
     from gradio_client import Client
@@ -75,7 +77,8 @@ def main(argv: list[str] | None = None) -> dict:
             ctx = figures.Context(client=client, http=HttpApi(url), manager=service.manager, service=service,
                                   models_dir=models_dir,
                                   repeats=repeats, quick=args.quick, url=url, engine_url=args.engine_url,
-                                  engine=not args.quick or "engine" in (args.only or []) or bool(args.engine_url))
+                                  engine=not args.quick or "engine" in (args.only or []) or bool(args.engine_url),
+                                  engine_pin=args.engine_pin)
             report = {"machine": machine(), "quick": args.quick, "repeats": repeats}
             for name, fn in figures.ALL:
                 if args.only and name not in args.only:

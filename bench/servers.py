@@ -45,6 +45,7 @@ class Server:
 
     def __init__(self, name: str, port: int):
         self.name, self.port = name, port
+        self.cpus: str | None = None  # e.g. "0": run pinned to these cores (taskset), as on a machine of its own
         self.url = f"http://127.0.0.1:{port}"
         self.proc: subprocess.Popen | None = None
         self.log = LOGS / f"{name}.log"
@@ -60,7 +61,8 @@ class Server:
         LOGS.mkdir(exist_ok=True)
         self.started = time.monotonic()
         with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT, env=self.env(),
+            pinned = ["taskset", "-c", self.cpus] if self.cpus else []
+            self.proc = subprocess.Popen(pinned + self.command(), stdout=log, stderr=subprocess.STDOUT, env=self.env(),
                                          cwd=ROOT, start_new_session=True)
         return self
 
