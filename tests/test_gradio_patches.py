@@ -30,16 +30,28 @@ def test_installed_gradio_is_the_version_the_patches_were_written_for():
         f"{gradio_patches.PATCHED_VERSION}: re-check SessionState.__init__ and Queue analytics, then update it")
 
 
-def test_analytics_patch_is_per_app():
+def two_apps() -> tuple[gr.Blocks, gr.Blocks]:
     with gr.Blocks() as one:
         gr.Textbox()
     with gr.Blocks() as two:
         gr.Textbox()
     one.queue()
     two.queue()
+    return one, two
+
+
+def test_analytics_patch_is_per_app():
+    one, two = two_apps()
     gradio_patches.fewer_analytics_summaries(one)
     assert one._queue.ANAYLTICS_CACHE_FREQUENCY == gradio_patches.ANALYTICS_EVERY
     assert two._queue.ANAYLTICS_CACHE_FREQUENCY == 1
+
+
+def test_queue_polling_patch_is_per_app():
+    one, two = two_apps()
+    gradio_patches.quieter_queue_polling(one)
+    assert one._queue.sleep_when_free == gradio_patches.QUEUE_POLL
+    assert two._queue.sleep_when_free == 0.001  # gradio's own, untouched
 
 
 def _run(coroutine):
@@ -67,15 +79,3 @@ def test_plain_results_pass_gradio_unwalked_and_other_results_are_walked_as_befo
     assert walked == ordinary and walked is not ordinary
     file = {"path": "x.png", "url": "/gradio_api/file=x.png", "meta": {"_type": "gradio.FileData"}}
     assert processing_utils.add_root_url([file], "http://host", None)[0]["url"] == "http://host/gradio_api/file=x.png"
-
-
-def test_queue_polling_patch_is_per_app():
-    with gr.Blocks() as one:
-        gr.Textbox()
-    with gr.Blocks() as two:
-        gr.Textbox()
-    one.queue()
-    two.queue()
-    gradio_patches.quieter_queue_polling(one)
-    assert one._queue.sleep_when_free == gradio_patches.QUEUE_POLL
-    assert two._queue.sleep_when_free == 0.001  # gradio's own, untouched
