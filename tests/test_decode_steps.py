@@ -92,3 +92,25 @@ def test_the_setting_reaches_the_generate_tab(models_dir):
     assert [t.id for t in out.result.sequences[0].tokens] == [t.id for t in run(loaded, "dynamic",
                                                                                 max_new_tokens=8).sequences[0].tokens]
     service.close()
+
+
+def test_a_compiler_failure_falls_back_to_the_uncompiled_step(shared_service, monkeypatch):
+    """The CUDA compile has never run here: if compiling raises, the user still gets the generation."""
+    from llm_playground.backends import decode_steps
+
+    loaded = shared_service.manager.get("stories260K", "generation")
+    monkeypatch.setattr(loaded, "compiled", decode_steps.Compiled())  # nothing compiled for it yet
+
+    calls = []
+
+    def broken(*_args, **_kwargs):
+        calls.append(1)
+        raise RuntimeError("inductor: no C++ compiler")
+
+    monkeypatch.setattr(decode_steps.torch, "compile", broken)
+    state = run(loaded, "compiled", max_new_tokens=12)
+    assert [t.id for t in state.sequences[0].tokens] == [t.id for t in run(loaded, "dynamic", max_new_tokens=12)
+                                                         .sequences[0].tokens]
+    assert loaded.compiled.failed and loaded.compiled.step is None
+    run(loaded, "compiled", max_new_tokens=4)
+    assert len(calls) == 1  # not tried again on every request

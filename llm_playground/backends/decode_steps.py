@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import logging
 import threading
 import time
 
@@ -28,6 +29,7 @@ import torch
 from ..quantize import INT8
 from ..tasks.validation import out_of_memory_as_error
 
+log = logging.getLogger("llm_playground")
 DECODE_MODES = ("auto", "dynamic", "static", "compiled")
 MIN_CACHE = 256
 KEPT_CACHES = 4  # static caches kept per model (each holds keys and values for its whole length)
@@ -54,6 +56,7 @@ class Compiled:
     def __init__(self):
         self.lock = threading.Lock()
         self.step = None
+        self.failed = False  # compiling raised once: this model runs its static cache uncompiled from then on
         self.shapes: set[tuple[int, int]] = set()
         self.free: dict[tuple[int, int], list] = {}
 
@@ -80,13 +83,19 @@ class DecodeSteps:
         with kept.lock:
             free = kept.free.setdefault(self._shape, [])
             cache = free.pop() if free else None
+            if self.mode == "compiled" and kept.failed:
+                self.mode = "static"  # compiling failed once for this model: not again on every request
             self._fresh = self.mode == "compiled" and self._shape not in kept.shapes
         if cache is None:
             from transformers import StaticCache
 
             cache = StaticCache(config=self.loaded.model.config, max_cache_len=self._shape[1])
         if self._fresh:
-            self._compile(cache, rows)
+            try:
+                self._compile(cache, rows)
+            except Exception:  # noqa: BLE001 - a compiler failure must not cost the user the generation
+                log.exception("compiling %s's decode step failed: it runs uncompiled (static cache)", self.loaded.name)
+                _kept(self.loaded).failed, self.mode, self._fresh = True, "static", False
         with torch.inference_mode():  # its tensors were made in the forwards' inference mode
             cache.reset()
         try:
