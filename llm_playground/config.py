@@ -41,6 +41,9 @@ def parse_bytes(text: str) -> int:
     return int(float(text))
 
 
+DECODE_MODES = ("auto", "dynamic", "static", "compiled")  # --decode
+
+
 @dataclass
 class Settings:
     models_dir: Path | None = None
@@ -69,7 +72,7 @@ class Settings:
     engine_stream_interval: int = 4
     # How local generation runs each step (backends/decode_steps.py): "auto" compiles a static-cache step on
     # CUDA and keeps the dynamic cache elsewhere; "dynamic", "static" or "compiled" force one way.
-    decode: str = "auto"
+    decode: str = "auto"  # one of DECODE_MODES
     allow_fine_tune: bool | None = None  # None: on where custom models are (off on public deployments)
     fine_tune_jobs: int = 1  # training runs at once in the whole server (each client: one)
 
@@ -128,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine-stream-interval", type=int,
                    default=int(os.environ.get("PLAYGROUND_ENGINE_STREAM_INTERVAL", "4")),
                    help="tokens per streamed chunk asked of the engine (vLLM's stream_interval; 1 = every token)")
-    p.add_argument("--decode", choices=("auto", "dynamic", "static", "compiled"),
+    p.add_argument("--decode", choices=DECODE_MODES,
                    default=os.environ.get("PLAYGROUND_DECODE", "auto"),
                    help="local generation's decode step: auto (a compiled static-cache step on CUDA, the dynamic "
                         "cache elsewhere), dynamic, static or compiled (compiling takes tens of seconds per model)")

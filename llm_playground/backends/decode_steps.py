@@ -7,8 +7,8 @@ which replays CUDA graphs) and reused at every step: transformers' own recipe fo
 
 Compiling takes tens of seconds (stories260K: ~37 s on 2 CPU cores), so it is paid once per model, batch rows
 and cache length: cache lengths are the needed length rounded up to a power of two (from 256, at most the
-model's context), the caches are kept and reused, and the first call says so as progress. Its time is not
-counted in the tokens/s of the generation that paid it.
+model's context), the caches are kept and reused, and compiling says so as progress. It happens before the
+generation's timing starts, so its tokens/s do not include it.
 
 Modes (Settings.decode, `--decode`): "auto" = compiled on CUDA, dynamic elsewhere (on 2 CPU cores the compile
 costs more than most sessions gain); "dynamic"; "static" (the static cache without compiling); "compiled".
@@ -30,7 +30,6 @@ from ..quantize import INT8
 from ..tasks.validation import out_of_memory_as_error
 
 log = logging.getLogger("llm_playground")
-DECODE_MODES = ("auto", "dynamic", "static", "compiled")
 MIN_CACHE = 256
 KEPT_CACHES = 4  # static caches kept per model (each holds keys and values for its whole length)
 
@@ -67,9 +66,8 @@ class DecodeSteps:
     def __init__(self, loaded, mode: str, progress=None, context: int | None = None):
         self.loaded, self.progress, self.context = loaded, progress, context
         self.mode = resolve_mode(mode, loaded.device, loaded.dtype)
-        self.compile_seconds = 0.0  # compiling this generation's shape (before its timing starts), if it did
+        self._cuda = str(loaded.device).startswith("cuda")  # compiled steps there replay CUDA graphs
         self._shape: tuple[int, int] | None = None
-        self._fresh = False  # this generation compiles the step for its shape
         self._seen = 0  # positions in the cache
 
     @contextlib.contextmanager
@@ -85,17 +83,17 @@ class DecodeSteps:
             cache = free.pop() if free else None
             if self.mode == "compiled" and kept.failed:
                 self.mode = "static"  # compiling failed once for this model: not again on every request
-            self._fresh = self.mode == "compiled" and self._shape not in kept.shapes
+            fresh = self.mode == "compiled" and self._shape not in kept.shapes
         if cache is None:
             from transformers import StaticCache
 
             cache = StaticCache(config=self.loaded.model.config, max_cache_len=self._shape[1])
-        if self._fresh:
+        if fresh:
             try:
                 self._compile(cache, rows)
             except Exception:  # noqa: BLE001 - a compiler failure must not cost the user the generation
                 log.exception("compiling %s's decode step failed: it runs uncompiled (static cache)", self.loaded.name)
-                _kept(self.loaded).failed, self.mode, self._fresh = True, "static", False
+                kept.failed, self.mode = True, "static"
         with torch.inference_mode():  # its tensors were made in the forwards' inference mode
             cache.reset()
         try:
@@ -117,7 +115,7 @@ class DecodeSteps:
             start = ids.shape[1] - inputs.shape[1]
             kwargs["cache_position"] = torch.arange(start, ids.shape[1], device=ids.device)
         step = model if first or self.mode != "compiled" else self._compiled()
-        graphs = step is not model and str(loaded.device).startswith("cuda")
+        graphs = step is not model and self._cuda
         with loaded.lock, torch.inference_mode(), out_of_memory_as_error(loaded.name):
             if graphs:  # a new step of the loop: CUDA graphs may reuse the previous step's output buffers
                 torch.compiler.cudagraph_mark_step_begin()
@@ -139,11 +137,11 @@ class DecodeSteps:
         began, token = time.perf_counter(), torch.zeros((rows, 1), dtype=torch.long, device=loaded.device)
         with loaded.lock, torch.inference_mode(), out_of_memory_as_error(loaded.name):
             for position, step in enumerate((loaded.model, self._compiled())):
-                if step is not loaded.model and str(loaded.device).startswith("cuda"):
+                if step is not loaded.model and self._cuda:
                     torch.compiler.cudagraph_mark_step_begin()
                 step(input_ids=token, past_key_values=cache, use_cache=True,
                      cache_position=torch.tensor([position], device=loaded.device), **last_logits_only(loaded.model))
-        self.compile_seconds = time.perf_counter() - began
+        log.info("compiled %s's decode step for %s in %.1f s", loaded.name, self._shape, time.perf_counter() - began)
         with _kept(loaded).lock:
             _kept(loaded).shapes.add(self._shape)
 
@@ -151,17 +149,15 @@ class DecodeSteps:
         kept = _kept(self.loaded)
         with kept.lock:
             if kept.step is None:
-                cuda = str(self.loaded.device).startswith("cuda")
-                kept.step = torch.compile(self.loaded.model.forward, mode="reduce-overhead" if cuda else None,
+                kept.step = torch.compile(self.loaded.model.forward, mode="reduce-overhead" if self._cuda else None,
                                           dynamic=False)
             return kept.step
 
 
 def _kept(loaded) -> Compiled:
-    kept = getattr(loaded, "compiled", None)
-    if kept is None:  # LoadedModel has the field; stand-ins in scripts may not
-        kept = loaded.compiled = Compiled()
-    return kept
+    if loaded.compiled is None:  # made on the model's first static-cache generation
+        loaded.compiled = Compiled()
+    return loaded.compiled
 
 
 @functools.cache

@@ -19,7 +19,7 @@ from ..tasks.generation import (Detokenizer, GenerationParams, GenerationState, 
                                 encode_prompt, eos_ids, pick, record_step)
 from ..tasks.sampler import apply_filters
 from .base import ModelInfo
-from .decode_steps import DecodeSteps, last_logits_only  # noqa: F401 - last_logits_only: tasks import it here
+from .decode_steps import DecodeSteps
 
 
 def model_info(loaded) -> ModelInfo:

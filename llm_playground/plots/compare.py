@@ -12,8 +12,7 @@ import html
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .generation import _visible as visible_piece
-from .generation import prob_color, underline
+from .generation import prob_color, underline, visible_piece
 from .text import md, plain
 from .words import tr
 

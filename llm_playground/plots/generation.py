@@ -24,7 +24,7 @@ def underline(p: float) -> int:
     return 1 + round(3 * max(0.0, min(1.0, p)))
 
 
-def _visible(piece: str) -> str:
+def visible_piece(piece: str) -> str:
     return html.escape(piece).replace("\n", "↵<br>") if piece else "·"
 
 
@@ -59,7 +59,7 @@ def _chip(t: dict, seq: int, step: int, chosen: bool = False) -> str:
             f'style="background:{prob_color(t["prob"])};border-bottom:{underline(t["prob"])}px solid #333" '
             f'data-seq="{seq}" data-step="{step}" data-id="{t["id"]}" data-prob="{t["prob"]:.4f}" '
             f'data-after="{"" if after is None else f"{after:.6f}"}" data-kept="{t.get("kept") or ""}" '
-            f"data-alts='{_attr(alts)}'>{_visible(t['token'])}</span>")
+            f"data-alts='{_attr(alts)}'>{visible_piece(t['token'])}</span>")
 
 
 def legend_html(lang: str = "en") -> str:

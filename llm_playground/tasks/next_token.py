@@ -53,7 +53,7 @@ def preprocess(loaded, prompt: str) -> torch.Tensor:
 
 def forward(loaded, ids: torch.Tensor) -> torch.Tensor:
     """The logits for the token after the prompt (float32, on the CPU)."""
-    from ..backends.local import last_logits_only
+    from ..backends.decode_steps import last_logits_only
     from .validation import out_of_memory_as_error
 
     with loaded.lock, torch.inference_mode(), out_of_memory_as_error(loaded.name):
