@@ -59,12 +59,19 @@ def test_static_cache_equals_dynamic_cache_and_plain_generate(shared_service, na
         assert [t.prob for t in sa.tokens] == pytest.approx([t.prob for t in sb.tokens], abs=1e-5)
 
 
-def test_compiled_step_equals_dynamic_and_compiles_once(shared_service):
+def test_compiled_step_equals_dynamic_and_compiles_once(shared_service, monkeypatch):
     """torch.compile on the CPU (what CUDA runs with CUDA graphs on top): same ids; progress said once."""
+    from llm_playground.backends.decode_steps import Compiled
+
     loaded = shared_service.manager.get("tiny-gpt2", "generation")
+    monkeypatch.setattr(loaded, "compiled", Compiled())  # nothing compiled for it yet
     heard: list[str] = []
     dynamic = run(loaded, "dynamic", max_new_tokens=16)
-    first = run(loaded, "compiled", progress=lambda _f, text: heard.append(text), max_new_tokens=16)
+    events: list[str] = []  # compiling is over before the first state: before the generation's timing starts
+    stream = LocalGeneration(loaded, decode="compiled", progress=lambda _f, text: (heard.append(text),
+                                                                                 events.append("compile")))
+    for first in stream.stream(PROMPT, GenerationParams(max_new_tokens=16).validated()):
+        events.append("state" if loaded.compiled.shapes else "state before the compile")
     again = run(loaded, "compiled", progress=lambda _f, text: heard.append(text), max_new_tokens=16)
     ids = [t.id for t in dynamic.sequences[0].tokens]
     for state in (first, again):
@@ -74,7 +81,7 @@ def test_compiled_step_equals_dynamic_and_compiles_once(shared_service):
     assert len(heard) == 1 and "Compiling tiny-gpt2" in heard[0]
     shape = (1, min(MIN_CACHE, loaded.model.config.n_positions))  # tiny-gpt2's context (128) caps the length
     assert loaded.compiled.shapes == {shape} and len(loaded.compiled.free[shape]) == 1  # one cache, reused
-    assert first.seconds < 5  # the compile (seconds) is not counted as generation time
+    assert events[0] == "compile" and set(events[1:]) == {"state"}
 
 
 def test_the_setting_reaches_the_generate_tab(models_dir):
