@@ -71,7 +71,7 @@ def test_branch_from_a_popover_and_back_and_by_link(page, browser, app_server, s
     branch = chip_ids(page)
     assert branch == prefix + greedy_ids(loaded, prompt_ids + prefix, 16)
     assert page.locator("#gen-prefix input, #gen-prefix textarea").input_value() == ",".join(map(str, prefix))
-    assert "prefix_ids=" + "%2C".join(map(str, prefix)) in page.url
+    page.wait_for_function(f"location.href.includes('prefix_ids={'%2C'.join(map(str, prefix))}')")  # set after the run
     choices = page.locator("#gen-branches label")
     assert choices.count() == 2 and "step 5" in choices.nth(1).inner_text()
     screenshot(page, "branch-list")

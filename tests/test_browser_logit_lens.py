@@ -57,7 +57,8 @@ def test_logit_lens_from_a_link(page, app_server, shared_service):
                              ".find(d => d.name.includes('followed')).y")
     expected = shared_service.logit_lens("stories260K", TEXT, top_k=3, track=" Lily").result.to_dict("stories260K")
     assert followed == expected["tracked"][7]["chosen"]["prob"]
-    assert "track=+Lily" in page.url or "track=%20Lily" in page.url
+    # the address is rewritten by the page's own script after the plot lands: wait for it, not race it
+    page.wait_for_function("/track=(\\+|%20)Lily/.test(location.href)", timeout=10_000)
     shot(page, "logit-lens-follow")
 
 
