@@ -32,6 +32,11 @@ class Context:
     engine: bool = True  # run the engine section (quick runs skip it unless asked)
     engine_pin: bool = False  # vLLM on core 0, the app and the users on the others (bench/engine.py)
 
+    def raw(self, fn):
+        """fn (plain transformers) as a call on the app's model threads, where the app computes: a thread of
+        the bench's own that ran torch would slow the app and the baseline alike (llm_playground/cores.py)."""
+        return lambda: self.service.workers.call(fn)
+
 
 _raw: dict = {}
 
@@ -44,9 +49,9 @@ def raw_model(ctx: Context, name: str, dtype=torch.float32):
     if key not in _raw:
         cls = BertForPreTraining if name.startswith("bert") else AutoModelForCausalLM
         folder = ctx.models_dir / name
-        _raw[key] = (cls.from_pretrained(folder, dtype=dtype, attn_implementation="eager"
-                                         if name.startswith("bert") else None).eval(),
-                     AutoTokenizer.from_pretrained(folder))
+        _raw[key] = ctx.raw(lambda: (cls.from_pretrained(folder, dtype=dtype, attn_implementation="eager"
+                                                         if name.startswith("bert") else None).eval(),
+                                     AutoTokenizer.from_pretrained(folder)))()
     return _raw[key]
 
 
@@ -81,7 +86,7 @@ def generation(ctx: Context) -> dict:
     n = 64
     model, tok = raw_model(ctx, "gpt2-small")
     args = ("gpt2-small", GEN_PROMPT, n)
-    med, results = interleaved({"raw": lambda: _raw_generate(model, tok, n),
+    med, results = interleaved({"raw": ctx.raw(lambda: _raw_generate(model, tok, n)),
                                 "http": lambda: ctx.http.call("/generate", *args),
                                 "client": lambda: ctx.client.predict(*args, api_name="/generate")}, ctx.repeats)
     tokens = len(results["http"]["tokens"])
@@ -97,7 +102,7 @@ def first_token(ctx: Context) -> dict:
     """Time to the first streamed token through the Generate button's own event (the browser's SSE
     path) vs raw first-token latency (tokenize + one generate step)."""
     model, tok = raw_model(ctx, "gpt2-small")
-    raw_s, _ = timed(lambda: _raw_generate(model, tok, 1), ctx.repeats)
+    raw_s, _ = timed(ctx.raw(lambda: _raw_generate(model, tok, 1)), ctx.repeats)
     ui_args = ["gpt2-small", GEN_PROMPT, "greedy", 32, 1.0, 50, 1.0, 1.0, 0, 0, 1, "auto", "", None, "en"]
 
     def ui_first() -> float:
@@ -113,7 +118,7 @@ def first_token(ctx: Context) -> dict:
 
 
 def _latency(ctx: Context, api_name: str, args: tuple, raw_call) -> dict:
-    raw_s, _ = timed(raw_call, ctx.repeats)
+    raw_s, _ = timed(ctx.raw(raw_call), ctx.repeats)
     http_s, _ = timed(lambda: ctx.http.call(api_name, *args), ctx.repeats)
     client_s, _ = timed(lambda: ctx.client.predict(*args, api_name=api_name), ctx.repeats)
     return {"raw_ms": ms(raw_s), "app_http_ms": ms(http_s), "app_gradio_client_ms": ms(client_s),
@@ -123,7 +128,7 @@ def _latency(ctx: Context, api_name: str, args: tuple, raw_call) -> dict:
 def _uncached_attention(ctx: Context, raw_call) -> dict:
     """The attention tab caches weights per (model, text): a new text each call measures a real run."""
     texts = iter(f"{MASK_TEXT} ({i})" for i in range(10_000))
-    raw_s, _ = timed(raw_call, ctx.repeats)
+    raw_s, _ = timed(ctx.raw(raw_call), ctx.repeats)
     http_s, _ = timed(lambda: ctx.http.call("/attention", "bert-base", next(texts), 0, -1), ctx.repeats)
     return {"raw_ms": ms(raw_s), "app_http_ms": ms(http_s), "ratio": ratio(http_s, raw_s),
             "within_target": http_s <= 1.3 * raw_s + 0.030}
@@ -181,7 +186,7 @@ def attention_payload(ctx: Context) -> dict:
     for n in (128, 512):
         text = " ".join(["word"] * (n - 2))  # + [CLS] [SEP] = n tokens for BERT's WordPiece
         api = ctx.http.call("/attention", "bert-base", text, 0, 0)
-        result = ctx.service.attention("bert-base", text).result
+        result = ctx.raw(lambda: ctx.service.attention("bert-base", text).result)()
         browser = {view: len(plot_payload(result, view_data(result, view, 0, 0, n // 2)).plot) for view in VIEWS}
         out[f"{n}_tokens"] = {"tokens": len(api["tokens"]), "browser_bytes_per_view": browser,
                               "api_json_bytes": len(json.dumps(api))}
@@ -202,11 +207,11 @@ def manager_figures(ctx: Context) -> dict:
         m.get("gpt2-small", "generation")
     warm = (time.perf_counter() - start) / 1000
     folder = ctx.models_dir / "bert-base"
-    raw_s, _ = timed(lambda: (BertForPreTraining.from_pretrained(folder), AutoTokenizer.from_pretrained(folder)),
-                     ctx.repeats)
+    raw_s, _ = timed(ctx.raw(lambda: (BertForPreTraining.from_pretrained(folder),
+                                      AutoTokenizer.from_pretrained(folder))), ctx.repeats)
     cold = lambda: ModelManager(Settings(models_dir=ctx.models_dir), hub_probe=lambda: False).get(  # noqa: E731
         "bert-base", "fill-mask")
-    cold_s, _ = timed(cold, ctx.repeats)
+    cold_s, _ = timed(ctx.raw(cold), ctx.repeats)
     return {"warm_hit_ms": round(warm * 1000, 4), "cold_load_s": round(cold_s, 3), "raw_from_pretrained_s":
             round(raw_s, 3), "cold_over_raw": ratio(cold_s, raw_s), "target": "warm < 1 ms, cold <= 1.1x raw"}
 
@@ -223,7 +228,7 @@ def bfloat16(ctx: Context) -> dict:
     calls = {}
     for dtype in ("float32", "bfloat16"):
         model, tok = raw_model(ctx, "gpt2-small", getattr(torch, dtype))
-        calls[f"raw_{dtype}"] = lambda model=model, tok=tok: _raw_generate(model, tok, n)
+        calls[f"raw_{dtype}"] = ctx.raw(lambda model=model, tok=tok: _raw_generate(model, tok, n))
         calls[f"app_{dtype}"] = lambda dtype=dtype: ctx.http.call("/generate", "gpt2-small", GEN_PROMPT, n, False,
                                                                   1.0, 50, 1.0, 1.0, 0, 0, 1, dtype)
     med, _ = interleaved(calls, ctx.repeats)
@@ -253,8 +258,8 @@ def decode(ctx: Context) -> dict:
     from .decode import cpu_section, gpu_section
 
     if torch.cuda.is_available():
-        return gpu_section(ctx.models_dir / "gpt2-small", ctx.repeats)
-    return cpu_section(ctx.models_dir, ctx.quick, ctx.repeats)
+        return ctx.raw(lambda: gpu_section(ctx.models_dir / "gpt2-small", ctx.repeats))()
+    return ctx.raw(lambda: cpu_section(ctx.models_dir, ctx.quick, ctx.repeats))()
 
 
 def engine(ctx: Context) -> dict:

@@ -45,7 +45,8 @@ def speed_and_memory(ctx, n: int) -> dict:
 
 
 def stories_quality(ctx, n: int) -> dict:
-    data = ctx.service.compare(PROMPT, "stories260K", "stories260K", dtype_b="int8", max_new_tokens=n).result
+    data = ctx.raw(lambda: ctx.service.compare(PROMPT, "stories260K", "stories260K", dtype_b="int8",
+                                               max_new_tokens=n).result)()
     d = data.to_dict()
     return {"mean_kl_bits": round(d["a"]["mean_kl_bits"], 5), "greedy_same_tokens": _agree(d, n)}
 
@@ -88,7 +89,7 @@ def smollm_quality(n: int) -> dict:
 def int8_section(ctx) -> dict:
     n = 8 if ctx.quick else 64
     return {"gpt2_small": speed_and_memory(ctx, n), "stories260K": stories_quality(ctx, 8 if ctx.quick else 64),
-            "smollm2_135m": {"skipped": "--quick"} if ctx.quick else smollm_quality(32)}
+            "smollm2_135m": {"skipped": "--quick"} if ctx.quick else ctx.raw(lambda: smollm_quality(32))()}
 
 
 def ui_vs_api(ctx, model: str, n: int) -> dict:

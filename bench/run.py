@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     # Gradio and transformers print progress to stdout: keep stdout for the one JSON object.
     with contextlib.redirect_stdout(sys.stderr), tempfile.TemporaryDirectory() as tmp:
-        models_dir = models.build(Path(tmp), quick=args.quick)
+        models_dir = models.build_aside(Path(tmp), quick=args.quick)
         app, url, service = launch(models_dir)
         try:
             client = Client(url, verbose=False)

@@ -60,14 +60,15 @@ class FineTuner:
         client = client or self.client_key()
         job = self._admit(client, values)
         try:
-            prepared = self._prepare(values)
+            prepared = self.service.workers.call(self._prepare, values)  # loads and copies: torch, on a model thread
             reservation = contextlib.ExitStack()
             reservation.enter_context(self.service.manager.reserve(f"fine-tuning {job.base}", prepared.nbytes))
         except BaseException:
             self._release(job)
             raise
-        threading.Thread(target=self._run, args=(job, prepared, reservation), daemon=True,
-                         name=f"fine-tune-{job.id}").start()
+        # a model thread, not a thread of its own: only the app's lead model thread may run torch on every
+        # core (cores.py), and a training run on another thread would slow every model while it lasts
+        self.service.workers.submit(self._run, job, prepared, reservation)
         return job
 
     def stop(self, client: str | None = None) -> bool:

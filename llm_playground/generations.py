@@ -62,7 +62,8 @@ class Generations:
         with self._running_lock:
             self._running.setdefault(owner, set()).add(stop)
         try:
-            yield from self.workers.latest(lambda s: produce(backend, prompt, params, s), stop=stop)
+            yield from self.workers.latest(lambda s: produce(backend, prompt, params, s), stop=stop,
+                                           compute=not isinstance(backend, EngineGeneration))
         finally:
             with self._running_lock:
                 streams = self._running.get(owner, set())

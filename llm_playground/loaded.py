@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 
 from .catalog import ModelEntry
+from .cores import ModelLock
 from .errors import TaskNotSupported
 
 
@@ -25,7 +25,8 @@ class LoadedModel:
     load_seconds: float
     # Forward passes on one model run one at a time: the attention tab flips the model to eager
     # attention for its pass, and on 2 CPU cores parallel forwards of one model gain nothing.
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # Holding it on a model thread is what counts as computing (cores.py).
+    lock: ModelLock = field(default_factory=ModelLock, repr=False)
     float32_nbytes: int | None = None  # int8 models: what the model took before it was quantized
     users: int = 0  # requests holding it now (manager.hold): an unloaded model in use still counts
     compiled: Any = field(default=None, repr=False)  # its compiled decode step and static caches (decode_steps.py)

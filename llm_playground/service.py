@@ -150,7 +150,9 @@ class PlaygroundService(ModelDirectory, Comparisons):
         slider goes to the app's cap), instead of refusing as the API does.
         alternatives: the most likely tokens recorded per step (5 in the UI; up to 20 for API logprobs).
         owner: who may stop it with stop_generations (the page that asked)."""
-        backend, values, params, fitted = self._generation(model, prompt, progress, fit_context, alternatives, raw)
+        # on a model thread: loading runs torch ops, and a web server thread that ran one would slow every model
+        backend, values, params, fitted = self.workers.call(self._generation, model, prompt, progress, fit_context,
+                                                            alternatives, raw)
         finished = threading.Event()
         states = self.generations.states(backend, values["prompt"], params, owner, finished)
         return GenerationRun(backend.info, values, params, states, fitted, backend.context_length(), finished)

@@ -4,6 +4,9 @@ Why long-lived: a fresh thread pays for a new OpenMP team on its first torch op 
 measured on 2 cores), which showed up in the time to first token. The web server calls handlers
 from a pool of up to 40 threads that also do its own work, so model work is handed to these.
 
+Which thread: the lead model thread when it is free (it may use every core, cores.py), another
+otherwise (one core each); a call that needs no cores (an engine's stream) never takes the lead.
+
 Why latest-state streaming: a UI generator that computes inside `yield` pauses the model every time
 the browser update is being serialised and sent. Here the model runs at full speed; the consumer
 gets the most recent state whenever it asks (intermediate states are coalesced), and closing the
@@ -18,15 +21,20 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Callable, Iterator, TypeVar
 
+from .cores import CURRENT, Cores
+
 T = TypeVar("T")
 _ITEM, _ERROR, _END = "item", "error", "end"
 THREAD_NAME = "playground-stream"
 
 
 class Workers:
-    def __init__(self, max_workers: int = 16):
+    def __init__(self, max_workers: int = 16, cores: Cores | None = None):
         self.max_workers = max_workers
+        self.cores = cores or Cores()
         self._pool: ThreadPoolExecutor | None = None  # started on first use: nothing heavy at import
+        self._lead: ThreadPoolExecutor | None = None
+        self._lead_busy = False
         self._lock = threading.Lock()
         self._active = 0
         self._stops: set[threading.Event] = set()  # one per running stream: shutdown ends them all
@@ -35,8 +43,29 @@ class Workers:
     def pool(self) -> ThreadPoolExecutor:
         with self._lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix=THREAD_NAME)
+                self._pool = ThreadPoolExecutor(max(1, self.max_workers - 1), thread_name_prefix=THREAD_NAME,
+                                                initializer=self.cores.side_started)
             return self._pool
+
+    def _executor(self, compute: bool) -> tuple[ThreadPoolExecutor, bool]:
+        """The lead thread if it is free and the call computes, else the pool (and whether it is the lead)."""
+        with self._lock:
+            if compute and not self._lead_busy:
+                if self._lead is None:
+                    self._lead = ThreadPoolExecutor(1, thread_name_prefix=THREAD_NAME + "-lead",
+                                                    initializer=self.cores.lead_started)
+                self._lead_busy = True
+                return self._lead, True
+        return self.pool, False
+
+    def _run(self, lead: bool, fn: Callable[..., T], *args, **kwargs) -> T:
+        CURRENT.set(self.cores)  # in this call's copied context: model locks taken in fn count its forwards
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if lead:
+                with self._lock:
+                    self._lead_busy = False
 
     @property
     def active(self) -> int:
@@ -47,13 +76,22 @@ class Workers:
         """Run fn on a model thread and wait for it; the request context (progress, client) goes along."""
         return self.submit(fn, *args, **kwargs).result()
 
-    def submit(self, fn: Callable[..., T], *args, **kwargs) -> Future:
-        """Start fn on a model thread (async callers await the future instead of blocking a thread)."""
+    def submit(self, fn: Callable[..., T], *args, compute: bool = True, **kwargs) -> Future:
+        """Start fn on a model thread (async callers await the future instead of blocking a thread).
+        compute=False: fn runs no model (an engine's stream), so it leaves the lead to calls that do."""
         context = contextvars.copy_context()
-        return self.pool.submit(context.run, fn, *args, **kwargs)
+        executor, lead = self._executor(compute)
+        try:
+            return executor.submit(context.run, self._run, lead, fn, *args, **kwargs)
+        except BaseException:
+            if lead:
+                with self._lock:
+                    self._lead_busy = False
+            raise
 
     def latest(self, produce: Callable[[threading.Event], Iterator[T]], join_timeout: float = 10.0,
-               first_handoff: float = 1.0, stop: threading.Event | None = None) -> Iterator[T]:
+               first_handoff: float = 1.0, stop: threading.Event | None = None, compute: bool = True
+               ) -> Iterator[T]:
         """Yield the newest item of `produce(stop_event)` each time; errors re-raise here.
 
         After its first item the producer pauses (up to `first_handoff` seconds) until the consumer has
@@ -65,7 +103,7 @@ class Workers:
         with self._lock:
             self._stops.add(stop)
         # with the request's context: a producer reports progress to the page (compiling a decode step)
-        worker = self.submit(self._produce, produce, stop, inbox, first_sent, first_handoff)
+        worker = self.submit(self._produce, produce, stop, inbox, first_sent, first_handoff, compute=compute)
         try:
             yield from _drain(inbox, first_sent)
         finally:
@@ -98,11 +136,13 @@ class Workers:
     def shutdown(self) -> None:
         """Stop every running stream (each ends within a step, as if its client had left) and the pool."""
         with self._lock:
-            pool, self._pool = self._pool, None
+            pools, self._pool, self._lead = (self._pool, self._lead), None, None
+            self._lead_busy = False  # a call queued on the old lead is cancelled below and never frees it
             for stop in self._stops:
                 stop.set()
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+        for pool in pools:
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _drain(inbox: queue.Queue, first_sent: threading.Event) -> Iterator:
