@@ -36,7 +36,7 @@ CSS = """
 .tkz .tkz-special { background: #e9ecef; border-style: dashed; font-style: italic; }
 .tkz .tkz-unknown { background: #ffc9c9; border-color: #e03131; }
 .tkz .tkz-differs { box-shadow: inset 0 -3px 0 #f76707; }
-.tkz .tkz-ruler { font-size: 1.15em; line-height: 1.8; white-space: pre-wrap; }
+.tkz .tkz-ruler { font-size: 1.15em; line-height: 1.8; white-space: pre-wrap; overflow-wrap: anywhere; }
 .tkz .tkz-cut { display: inline-block; width: 0; height: 1.3em; vertical-align: middle;
   border-left: 2px solid #adb5bd; }
 .tkz .tkz-cut.some { border-left-color: #f76707; }

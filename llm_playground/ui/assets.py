@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 CSS = """
-.tok-view { font-family: ui-monospace, monospace; line-height: 2.1; white-space: pre-wrap; }
+/* anywhere: a text with no spaces (code, a URL) is one word, and would run off the page unbroken */
+.tok-view { font-family: ui-monospace, monospace; line-height: 2.1; white-space: pre-wrap; overflow-wrap: anywhere; }
 .tok-view .prompt { color: #555; }
 .tok { border-radius: 4px; padding: 1px 2px; margin: 0 1px; border: 1px solid rgba(0,0,0,.12); color: #111; }
 .tok-legend { font-size: 0.85em; color: #666; margin-top: 6px; }
