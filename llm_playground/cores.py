@@ -17,6 +17,7 @@ two generations on one model take turns on that lock, and the lead's turns still
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import threading
 
@@ -24,6 +25,9 @@ import torch
 
 # The Cores of the Workers that runs this call (None on threads the app does not own: tests, scripts).
 CURRENT: contextvars.ContextVar[Cores | None] = contextvars.ContextVar("playground_cores", default=None)
+# Read once, before any model thread exists: torch.set_num_threads also sets the count a thread takes on its
+# first torch op, so a thread asking later could be told 1 by a side thread's setting.
+ALL_CORES = torch.get_num_threads()
 
 
 def use(threads: int) -> None:
@@ -35,7 +39,7 @@ def use(threads: int) -> None:
 
 class Cores:
     def __init__(self, cores: int | None = None):
-        self.cores = cores or torch.get_num_threads()
+        self.cores = cores or ALL_CORES
         self._lock = threading.Lock()
         self._computing = 0
         self._lead: int | None = None
@@ -51,6 +55,21 @@ class Cores:
     @property
     def computing(self) -> int:
         return self._computing
+
+    def call_started(self) -> None:
+        """A call starts on this model thread: the lead may use every core if nobody computes (work outside a
+        model's lock, e.g. loading, would otherwise keep the count the lead's last forward left)."""
+        if threading.get_ident() == self._lead:
+            use(self.cores if self._computing == 0 else 1)
+
+    @contextlib.contextmanager
+    def computing(self):
+        """Count this thread's work as computing (a training run, which holds no model's lock)."""
+        self.begin()
+        try:
+            yield
+        finally:
+            self.end()
 
     def begin(self) -> None:
         """This model thread starts a forward: every core if it is the lead and nobody else computes."""
@@ -73,9 +92,14 @@ class ModelLock:
 
     def __enter__(self) -> ModelLock:
         self._lock.acquire()
-        self._cores = CURRENT.get()
-        if self._cores is not None:
-            self._cores.begin()
+        try:
+            cores = CURRENT.get()
+            if cores is not None:
+                cores.begin()
+        except BaseException:
+            self._lock.release()
+            raise
+        self._cores = cores
         return self
 
     def __exit__(self, *exc) -> None:

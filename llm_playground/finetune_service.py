@@ -63,12 +63,11 @@ class FineTuner:
             prepared = self.service.workers.call(self._prepare, values)  # loads and copies: torch, on a model thread
             reservation = contextlib.ExitStack()
             reservation.enter_context(self.service.manager.reserve(f"fine-tuning {job.base}", prepared.nbytes))
+            threading.Thread(target=self._run, args=(job, prepared, reservation), daemon=True,
+                             name=f"fine-tune-{job.id}").start()
         except BaseException:
             self._release(job)
             raise
-        # a model thread, not a thread of its own: only the app's lead model thread may run torch on every
-        # core (cores.py), and a training run on another thread would slow every model while it lasts
-        self.service.workers.submit(self._run, job, prepared, reservation)
         return job
 
     def stop(self, client: str | None = None) -> bool:
@@ -137,7 +136,9 @@ class FineTuner:
     def _run(self, job: Job, p: Prepared, reservation: contextlib.ExitStack) -> None:
         output_dir = tempfile.mkdtemp(prefix="trainer-", dir=self.service.exports.root)
         try:
-            with reservation:
+            # One core, counted as computing: the lead model thread steps down meanwhile, so that this thread
+            # starts no second OpenMP team and the page's requests keep the other core (cores.py).
+            with reservation, self.service.workers.cores.computing():
                 job.result = self._train(job, p, output_dir)
             job.status = DONE
         except Exception as exc:  # noqa: BLE001 - a run's failure is reported on the job, never raised

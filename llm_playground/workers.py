@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextvars
 import queue
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import BrokenExecutor, Future, ThreadPoolExecutor
 from typing import Callable, Iterator, TypeVar
 
 from .cores import CURRENT, Cores
@@ -60,12 +60,21 @@ class Workers:
 
     def _run(self, lead: bool, fn: Callable[..., T], *args, **kwargs) -> T:
         CURRENT.set(self.cores)  # in this call's copied context: model locks taken in fn count its forwards
+        self.cores.call_started()
         try:
             return fn(*args, **kwargs)
         finally:
-            if lead:
-                with self._lock:
-                    self._lead_busy = False
+            if lead:  # here, not in a done callback: the caller's next call, made as soon as it has the
+                self._lead_free()  # result, must find the lead free
+
+    def _lead_free(self) -> None:
+        with self._lock:
+            self._lead_busy = False
+
+    def _lead_never_ran(self, future: Future) -> None:
+        """A call on the lead that was cancelled before it started (or whose thread failed to start)."""
+        if future.cancelled() or isinstance(future.exception(), BrokenExecutor):
+            self._lead_free()
 
     @property
     def active(self) -> int:
@@ -73,7 +82,11 @@ class Workers:
         return self._active
 
     def call(self, fn: Callable[..., T], *args, **kwargs) -> T:
-        """Run fn on a model thread and wait for it; the request context (progress, client) goes along."""
+        """Run fn on a model thread and wait for it; the request context (progress, client) goes along.
+        Called on one of these threads already (a REST handler's call that starts a generation), fn runs
+        right here: waiting for another thread while holding this one could leave every thread waiting."""
+        if CURRENT.get() is self.cores:
+            return fn(*args, **kwargs)
         return self.submit(fn, *args, **kwargs).result()
 
     def submit(self, fn: Callable[..., T], *args, compute: bool = True, **kwargs) -> Future:
@@ -82,12 +95,14 @@ class Workers:
         context = contextvars.copy_context()
         executor, lead = self._executor(compute)
         try:
-            return executor.submit(context.run, self._run, lead, fn, *args, **kwargs)
+            future = executor.submit(context.run, self._run, lead, fn, *args, **kwargs)
         except BaseException:
             if lead:
-                with self._lock:
-                    self._lead_busy = False
+                self._lead_free()
             raise
+        if lead:
+            future.add_done_callback(self._lead_never_ran)
+        return future
 
     def latest(self, produce: Callable[[threading.Event], Iterator[T]], join_timeout: float = 10.0,
                first_handoff: float = 1.0, stop: threading.Event | None = None, compute: bool = True

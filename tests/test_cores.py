@@ -89,3 +89,32 @@ def test_concurrent_model_calls_start_one_openmp_team_at_most():
             future.result(30)
     assert native_threads() - before <= 1  # at most the lead's team: one thread beside it on 2 cores
     workers.shutdown()
+
+
+def test_a_call_made_on_a_model_thread_runs_right_there():
+    """A REST handler's call (on a model thread) that starts a generation asks for a model thread again: it must
+    not wait for another one, or enough such requests at once leave every thread waiting for a free one."""
+    workers = Workers(2, Cores(2))
+    outer = threading.current_thread
+    names = workers.call(lambda: (outer().name, workers.call(lambda: outer().name)))
+    assert names[0] == names[1]
+    workers.shutdown()
+
+
+def test_a_training_run_counts_as_computing_on_one_core():
+    cores = Cores(2)
+    workers = Workers(2, cores)
+    lock = ModelLock()
+    seen = []
+
+    def train():
+        with cores.computing():
+            seen.append(torch.get_num_threads())
+            seen.append(workers.call(threads_under, lock))  # the lead, while the run computes
+
+    thread = threading.Thread(target=train)
+    thread.start()
+    thread.join(10)
+    assert seen == [1, 1]
+    assert workers.call(threads_under, lock) == 2
+    workers.shutdown()

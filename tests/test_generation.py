@@ -161,6 +161,7 @@ def test_background_stream_stops_producer_when_closed(shared_manager):
     stream.close()
     assert workers.active == 0
     assert produced[-1] < 400
+    workers.shutdown()  # its lead thread would keep an OpenMP team alive for the rest of the session (cores.py)
 
 
 def test_background_stream_reraises_errors():
@@ -168,8 +169,10 @@ def test_background_stream_reraises_errors():
         yield 1
         raise InvalidInput("boom")
 
+    workers = Workers()
     with pytest.raises(InvalidInput, match="boom"):
-        list(Workers().latest(produce))
+        list(workers.latest(produce))
+    workers.shutdown()
 
 
 def test_token_dicts_are_what_asdict_gives(shared_manager):
@@ -203,4 +206,5 @@ def test_a_streams_producer_runs_in_the_requests_context():
     request.set("page-1")
     workers = Workers(2)
     seen = list(workers.latest(lambda stop: iter([request.get()])))
+    workers.shutdown()
     assert seen == ["page-1"]
