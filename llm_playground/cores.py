@@ -52,15 +52,10 @@ class Cores:
     def side_started(self) -> None:
         use(1)
 
-    @property
-    def computing(self) -> int:
-        return self._computing
-
     def call_started(self) -> None:
-        """A call starts on this model thread: the lead may use every core if nobody computes (work outside a
-        model's lock, e.g. loading, would otherwise keep the count the lead's last forward left)."""
-        if threading.get_ident() == self._lead:
-            use(self.cores if self._computing == 0 else 1)
+        """A call starts on this model thread (work outside a model's lock, e.g. loading, would otherwise keep
+        the count the lead's last forward left)."""
+        self._fit(alone=self._computing == 0)
 
     @contextlib.contextmanager
     def computing(self):
@@ -76,11 +71,15 @@ class Cores:
         with self._lock:
             self._computing += 1
             alone = self._computing == 1
-        use(self.cores if alone and threading.get_ident() == self._lead else 1)
+        self._fit(alone)
 
     def end(self) -> None:
         with self._lock:
             self._computing -= 1
+
+    def _fit(self, alone: bool) -> None:
+        """The one rule: every core for the lead when no other thread computes, one core otherwise."""
+        use(self.cores if alone and threading.get_ident() == self._lead else 1)
 
 
 class ModelLock:
