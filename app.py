@@ -2,6 +2,7 @@
 
 import logging
 
+from llm_playground import heap
 from llm_playground.config import settings_from_args
 from llm_playground.lifecycle import exit_now, exit_on_sigterm
 from llm_playground.service import PlaygroundService
@@ -27,6 +28,7 @@ def main(argv=None):
         except ValueError as exc:  # a malformed --engine: say what is wrong instead of a traceback
             raise SystemExit(f"error: {exc}") from None
         app = build_app(service)
+        heap.prepare_to_serve()  # garbage collections then take ms, not a quarter second (heap.py)
         # Streams stop first (their responses then end), then Gradio closes its queue and the server.
         on_sigterm += [service.workers.shutdown, app.close]
         try:

@@ -32,6 +32,7 @@ def free_port() -> int:
 
 
 def launch(models_dir: Path):
+    from llm_playground import heap
     from llm_playground.config import Settings
     from llm_playground.service import PlaygroundService
     from llm_playground.ui.app import build_app, launch as launch_app
@@ -39,6 +40,7 @@ def launch(models_dir: Path):
     service = PlaygroundService(Settings(models_dir=models_dir, port=free_port(), memory_budget=16 * 1024**3),
                            hub_probe=lambda: False)
     app = build_app(service)
+    heap.prepare_to_serve()  # as app.py does
     _, url, _ = launch_app(app, service, prevent_thread_lock=True, quiet=True)
     return app, url, service
 

@@ -21,9 +21,17 @@ def generation_dict(state, model, filters: bool = False) -> dict:
     return {**state.to_dict(model.name, model.device, filters), "dtype": model.dtype}
 
 
-def _generate(service, connected, **kw) -> dict:
-    out = service.generate(keep_going=connected(), **kw)
+def whole_generation(service, keep_going: Callable[[], bool] | None, **kw) -> dict:
+    """/generate's answer (the service puts the work on its model threads). keep_going: see service.generate."""
+    out = service.generate(keep_going=keep_going, **kw)
     return generation_dict(out.result, out.model, bool(out.values.get("filtered_probs")))
+
+
+def _generate(service, connected, **kw) -> dict:
+    return whole_generation(service, connected(), **kw)
+
+
+_generate.places_itself = True  # service.generate picks its model thread: the caller must not pick one first
 
 
 def _next_token(service, _connected, **kw) -> dict:
@@ -140,6 +148,7 @@ def endpoint(service, spec: TaskSpec, connected: Callable[[], Callable[[], bool]
             bound.apply_defaults()
             yield from body(service, connected, **bound.arguments)
 
+    call.places_itself = getattr(body, "places_itself", False)
     call.__name__ = call.__qualname__ = spec.api_name
     call.__doc__ = spec.doc
     call.__signature__ = sig

@@ -82,7 +82,7 @@ class PlaygroundService(ModelDirectory, Comparisons):
         self.exports = ExportFolder()
         self.attention_cache = AttentionCache()
         self.generations = Generations(self.engines, self.workers, self.settings.engine_concurrency,
-                                       self._engine_model, self._local_generation)
+                                       self.is_engine_model, self._local_generation)
         self.fine_tuner = FineTuner(self)  # training runs and the models they register (finetune_service.py)
 
     def _local_generation(self, name: str, dtype: str, progress: Progress | None) -> LocalGeneration:
@@ -120,18 +120,18 @@ class PlaygroundService(ModelDirectory, Comparisons):
         self._refuse_engine_model(name, task)
         return self.manager.get(name, task, None if dtype in (None, "auto") else dtype, progress=progress)
 
-    def _engine_model(self, name) -> bool:
+    def is_engine_model(self, name) -> bool:
         """An engine's model name (a catalogue model of the same name wins)."""
         return self.engines.is_engine_model(name) and name.strip() not in self.catalog.entries
 
     def local_model_for(self, name: str, task: str) -> str | None:
         """A model this app can run `task` on for what `name` computed: itself, or for an engine model the
         same checkpoint loaded locally (None when there is none)."""
-        return self.engines.local_twin(name, self.catalog.names(task)) if self._engine_model(name) else name
+        return self.engines.local_twin(name, self.catalog.names(task)) if self.is_engine_model(name) else name
 
     def _refuse_engine_model(self, name, task: str) -> None:
         """Only generation runs on an engine: every other task needs the model's internals."""
-        if self._engine_model(name):
+        if self.is_engine_model(name):
             raise self.engines.generation_only(name, task, self.catalog.names(task))
 
     def generation_backend(self, name: str, dtype: str = "auto", progress: Progress | None = None
@@ -163,9 +163,14 @@ class PlaygroundService(ModelDirectory, Comparisons):
 
     def generate(self, model: str, prompt: str, keep_going: Callable[[], bool] | None = None,
                  alternatives: int = TOP_N, **raw) -> Outcome[GenerationState]:
-        """The whole generation on the calling thread: nobody watches it stream, so no hand-over per step.
+        """The whole generation on one model thread: nobody watches it stream, so no hand-over per step.
         `keep_going` is asked after every step: once the caller is gone it says False, and the model stops
-        within a step instead of finishing work nobody will read."""
+        within a step instead of finishing work nobody will read. An engine's generation leaves the lead
+        model thread (every core) to local models meanwhile: it only waits."""
+        return self.workers.call(self._whole_generation, model, prompt, keep_going, alternatives, raw,
+                                 compute=not self.is_engine_model(model))
+
+    def _whole_generation(self, model, prompt, keep_going, alternatives, raw) -> Outcome[GenerationState]:
         backend, values, params, _ = self._generation(model, prompt, None, False, alternatives, raw)
         state = self.generations.run(backend, values["prompt"], params, keep_going)
         if state is None:

@@ -81,13 +81,14 @@ class Workers:
         """Producers running now (0 once every stream has ended or been stopped)."""
         return self._active
 
-    def call(self, fn: Callable[..., T], *args, **kwargs) -> T:
+    def call(self, fn: Callable[..., T], *args, compute: bool = True, **kwargs) -> T:
         """Run fn on a model thread and wait for it; the request context (progress, client) goes along.
         Called on one of these threads already (a REST handler's call that starts a generation), fn runs
-        right here: waiting for another thread while holding this one could leave every thread waiting."""
+        right here: waiting for another thread while holding this one could leave every thread waiting.
+        compute=False: fn runs no model here (it waits for an engine), so it leaves the lead to calls that do."""
         if CURRENT.get() is self.cores:
             return fn(*args, **kwargs)
-        return self.submit(fn, *args, **kwargs).result()
+        return self.submit(fn, *args, compute=compute, **kwargs).result()
 
     def submit(self, fn: Callable[..., T], *args, compute: bool = True, **kwargs) -> Future:
         """Start fn on a model thread (async callers await the future instead of blocking a thread).

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -49,6 +50,7 @@ class FakeEngine:
 
     def __init__(self):
         release = self.release = threading.Event()
+        asked = self.asked = Counter()  # model -> completions asked for
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args):  # keep test output clean
@@ -61,6 +63,7 @@ class FakeEngine:
 
             def do_POST(self):
                 request = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                asked[request.get("model")] += 1
                 status, kind, body = MISBEHAVIOURS.get(request.get("model"), (404, "text/plain", b"no such model"))
                 if body is None:
                     self._send(status, kind, b"", length=False)

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 
+import httpx
 import pytest
+
+from llm_playground.workers import THREAD_NAME
 
 from .engine_fixtures import ENGINE_TIMEOUT
 from .engine_server import SERVED_NAME
@@ -67,6 +71,21 @@ def test_silent_engine_times_out(http, engine_app):
     assert outcome.kind == "error" and f"sent nothing for {ENGINE_TIMEOUT:g} s" in outcome.data, outcome
     assert ENGINE_TIMEOUT - 0.5 <= waited < ENGINE_TIMEOUT + 10
     healthy(http, engine_app)
+
+
+def test_a_whole_result_engine_generation_leaves_the_lead_thread_to_local_models(engine_app, fake_engine):
+    """/api/v1/generate (the whole result at once) on an engine model only waits: meanwhile a local model's
+    call runs on the lead model thread, with every core (it used to get a side thread and one core)."""
+    url, service = engine_app
+    asked = fake_engine.asked["slow"]
+    answer = {}
+    waiting = threading.Thread(target=lambda: answer.update(r=httpx.post(
+        f"{url}api/v1/generate", json={"model": "slow@fake", "prompt": "Hi"}, timeout=60)))
+    waiting.start()
+    assert wait_until(lambda: fake_engine.asked["slow"] > asked, 10)
+    assert service.workers.call(lambda: threading.current_thread().name).startswith(THREAD_NAME + "-lead")
+    waiting.join(ENGINE_TIMEOUT + 30)
+    assert answer["r"].status_code >= 400 and f"sent nothing for {ENGINE_TIMEOUT:g} s" in answer["r"].json()["error"]
 
 
 def test_closed_port(http, engine_app):

@@ -55,6 +55,8 @@ def test_course_curl_works_as_written(app_server, client, shared_manager):
     dict(model="tiny-gpt2", prompt="Hello world", max_new_tokens=8, num_sequences=2),
     dict(model="stories260K", prompt="The cat", max_new_tokens=20, do_sample=True, temperature=0.7, top_k=20,
          top_p=0.9, seed=11, repetition_penalty=1.2),
+    dict(model="stories260K", prompt="The cat", max_new_tokens=6, do_sample=True, temperature=0.7, top_k=5, seed=2,
+         filtered_probs=True),  # REST used to leave out what the filters did
 ])
 def test_generate_equals_gradio_generate(app_server, client, shared_manager, params):
     """Greedy ids equal and probabilities within 1e-6 of Gradio's /generate (and, greedy, of transformers)."""
@@ -63,7 +65,9 @@ def test_generate_equals_gradio_generate(app_server, client, shared_manager, par
     assert [t["id"] for t in result["tokens"]] == [t["id"] for t in gradio["tokens"]]
     assert result["completions"] == gradio["completions"]
     for ours, theirs in zip(result["tokens"], gradio["tokens"]):
+        assert ours.keys() == theirs.keys()
         assert ours["prob"] == pytest.approx(theirs["prob"], abs=1e-6)
+        assert ours.get("prob_after_filters") == pytest.approx(theirs.get("prob_after_filters"), abs=1e-6)
         assert [a["id"] for a in ours["top"]] == [a["id"] for a in theirs["top"]]
     if not params.get("do_sample"):
         loaded = shared_manager.get(params["model"], GENERATION)

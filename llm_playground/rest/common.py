@@ -86,9 +86,10 @@ class Web:
                 del self.by_client[key]
             request.state.playground_client = None
 
-    async def run(self, fn: Callable[..., T], *args, **kwargs) -> T:
-        """fn on the service's model threads, awaited without holding a web server thread."""
-        return await asyncio.wrap_future(self.service.workers.submit(fn, *args, **kwargs))
+    async def run(self, fn: Callable[..., T], *args, compute: bool = True, **kwargs) -> T:
+        """fn on the service's model threads, awaited without holding a web server thread (compute: see
+        Workers.submit)."""
+        return await asyncio.wrap_future(self.service.workers.submit(fn, *args, compute=compute, **kwargs))
 
 
 def classify(exc: Exception) -> ApiError:

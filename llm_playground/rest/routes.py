@@ -9,6 +9,7 @@ for the server's own faults). The routes come from the specs: a new tab's endpoi
 from __future__ import annotations
 
 import inspect
+import threading
 from typing import Callable
 
 from starlette.requests import Request
@@ -54,12 +55,17 @@ def named_arguments(web: Web, spec: TaskSpec, raw: dict) -> dict:
 
 async def generate(web: Web, request: Request, values: dict) -> dict | None:
     """/generate, stopped within a step when the client disconnects (None then): the same dict as the
-    Gradio endpoint, plus `generated_text` (prompt + completion), as transformers' pipeline names it."""
-    run = await web.run(web.service.generate_stream, **values)
-    finished, state = await unless_disconnected(request, last(run.states))
+    Gradio endpoint, plus `generated_text` (prompt + completion), as transformers' pipeline names it.
+    The whole result at once, as there: no hand-over per step to a stream nobody watches."""
+    gone = threading.Event()
+    work = web.run(api.whole_generation, web.service, lambda: not gone.is_set(), **values,
+                   compute=not web.service.is_engine_model(values.get("model")))
+    try:
+        finished, result = await unless_disconnected(request, work)
+    finally:
+        gone.set()  # disconnected (or cancelled): the generation stops within a step
     if not finished:
         return None
-    result = api.generation_dict(state, run.model)
     return result | {"generated_text": result["text"]}
 
 

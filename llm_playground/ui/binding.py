@@ -3,7 +3,8 @@
 Handlers are plain functions `handler(ui, service, *inputs, lang="en")` that call the service and return
 `{component: value}`. `bind` fixes their first arguments and wraps them:
 
-- model work runs on the service's model threads (generators stream from theirs);
+- model work runs on the service's model threads (generators stream from theirs; a function marked
+  `places_itself`, /generate, picks its thread itself);
 - a PlaygroundError becomes a message written for the user, in the page's language (the handler's `lang`
   input): shown next to the control that caused it (`error`, a Markdown box) until the next run, with the
   stale results (`clear`) emptied, and as a toast; without an `error` box it is raised as gr.Error;
@@ -90,10 +91,12 @@ def bind(service, fn: Callable, *bound, rate_limited: bool = True, for_page: boo
             except Exception as exc:  # noqa: BLE001
                 yield call.failed(exc)
     else:
+        run = fn if getattr(fn, "places_itself", False) else functools.partial(service.workers.call, fn)
+
         def wrapper(*args, **kwargs):
             call = _Call(sig, args, kwargs, error, clear, for_page)
             try:
-                return call.ok(service.workers.call(fn, *bound, *args, **kwargs))
+                return call.ok(run(*bound, *args, **kwargs))
             except Exception as exc:  # noqa: BLE001
                 return call.failed(exc)
     functools.update_wrapper(wrapper, fn)
