@@ -28,12 +28,12 @@ def main(argv=None):
         except ValueError as exc:  # a malformed --engine: say what is wrong instead of a traceback
             raise SystemExit(f"error: {exc}") from None
         app = build_app(service)
-        heap.prepare_to_serve()  # garbage collections then take ms, not a quarter second (heap.py)
         # Streams stop first (their responses then end), then Gradio closes its queue and the server.
         on_sigterm += [service.workers.shutdown, app.close]
         try:
             # quiet: gradio's banner suggests `share=True`, where this app's flag is --share.
             _, local_url, share_url = launch(app, service, quiet=True, prevent_thread_lock=True)
+            heap.prepare_to_serve()  # garbage collections then take ms, not a quarter second (heap.py)
             log.info("LLM Playground is running on %s%s (Ctrl+C to stop)", local_url,
                      f" and {share_url}" if share_url else "")
             app.block_thread()  # until Ctrl-C, or until SIGTERM has closed the app

@@ -40,8 +40,8 @@ def launch(models_dir: Path):
     service = PlaygroundService(Settings(models_dir=models_dir, port=free_port(), memory_budget=16 * 1024**3),
                            hub_probe=lambda: False)
     app = build_app(service)
-    heap.prepare_to_serve()  # as app.py does
     _, url, _ = launch_app(app, service, prevent_thread_lock=True, quiet=True)
+    heap.prepare_to_serve()  # as app.py does
     return app, url, service
 
 

@@ -80,20 +80,24 @@ class Generations:
         return bool(streams)
 
     def run(self, backend: GenerationBackend, prompt: str, params: GenerationParams,
-            keep_going: Callable[[], bool] | None = None) -> GenerationState | None:
-        """The final state, computed on the calling thread; None when `keep_going` said stop first."""
+            keep_going: Callable[[], bool] | None = None, stop: threading.Event | None = None
+            ) -> GenerationState | None:
+        """The final state, computed on the calling thread; None when `keep_going` said stop first.
+        `stop`, once set (the caller left, the app shuts down), ends it within a step, even while it
+        still waits for a local slot, and the last state is marked stopped."""
         produce = self._engine if isinstance(backend, EngineGeneration) else self._local
         if isinstance(backend, EngineGeneration):
             backend.chunk_tokens = WHOLE_RESULT_CHUNK
-        state, stop = None, threading.Event()
-        steps = produce(backend, prompt, params, stop)
-        try:
-            for state in steps:
-                if keep_going is not None and not keep_going():
-                    stop.set()
-                    return None
-        finally:
-            steps.close()
+        state, stop = None, stop or threading.Event()
+        with self.workers.stoppable(stop):
+            steps = produce(backend, prompt, params, stop)
+            try:
+                for state in steps:
+                    if keep_going is not None and not keep_going():
+                        stop.set()
+                        return None
+            finally:
+                steps.close()
         return state
 
     def _local(self, backend, prompt: str, params: GenerationParams, stop: threading.Event):

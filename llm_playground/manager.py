@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import threading
 import time
@@ -24,7 +25,7 @@ from typing import Any, Callable
 
 import torch
 
-from . import heap, loading
+from . import loading
 from .catalog import TOKENIZER, Catalog, ModelEntry
 from .config import Settings
 from .devices import HubProbe, dtype_name, resolve_device, resolve_dtype
@@ -242,7 +243,6 @@ class ModelManager:
             evicted = self._evict_over_budget(keep=loaded)
         if evicted:
             self._free_memory()
-        heap.after_load()
         report(1.0, f"Loaded {entry.name}")
         return loaded
 
@@ -260,6 +260,6 @@ class ModelManager:
         return evicted
 
     def _free_memory(self) -> None:
-        heap.collect_all()
+        gc.collect()
         if torch.cuda.is_available():
             torch.cuda.empty_cache()

@@ -162,17 +162,22 @@ class PlaygroundService(ModelDirectory, Comparisons):
         return self.generations.stop(owner)
 
     def generate(self, model: str, prompt: str, keep_going: Callable[[], bool] | None = None,
-                 alternatives: int = TOP_N, **raw) -> Outcome[GenerationState]:
+                 alternatives: int = TOP_N, stop: threading.Event | None = None, **raw) -> Outcome[GenerationState]:
         """The whole generation on one model thread: nobody watches it stream, so no hand-over per step.
         `keep_going` is asked after every step: once the caller is gone it says False, and the model stops
-        within a step instead of finishing work nobody will read. An engine's generation leaves the lead
+        within a step instead of finishing work nobody will read; `stop`, set by a caller that knows at once
+        that it is gone, also ends the wait for a free local slot. An engine's generation leaves the lead
         model thread (every core) to local models meanwhile: it only waits."""
-        return self.workers.call(self._whole_generation, model, prompt, keep_going, alternatives, raw,
-                                 compute=not self.is_engine_model(model))
+        return self.workers.call(self._whole_generation, model, prompt, keep_going, alternatives, stop, raw,
+                                 compute=self.needs_cores(model))
 
-    def _whole_generation(self, model, prompt, keep_going, alternatives, raw) -> Outcome[GenerationState]:
+    def needs_cores(self, model) -> bool:
+        """Whether generating with `model` computes here (a local model) or only waits (an engine's)."""
+        return not self.is_engine_model(model)
+
+    def _whole_generation(self, model, prompt, keep_going, alternatives, stop, raw) -> Outcome[GenerationState]:
         backend, values, params, _ = self._generation(model, prompt, None, False, alternatives, raw)
-        state = self.generations.run(backend, values["prompt"], params, keep_going)
+        state = self.generations.run(backend, values["prompt"], params, keep_going, stop)
         if state is None:
             raise ClientGone("The client went away before the result was read; generation stopped.")
         return Outcome(state, backend.info, values)

@@ -15,6 +15,7 @@ consumer (Stop button, client gone) stops the producer promptly.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import queue
 import threading
@@ -116,21 +117,29 @@ class Workers:
         `stop`: set it to end the producer early while still reading what it yields last (a Stop button).
         """
         stop, inbox, first_sent = stop or threading.Event(), queue.Queue(), threading.Event()
+        with self.stoppable(stop):
+            # with the request's context: a producer reports progress to the page (compiling a decode step)
+            worker = self.submit(self._produce, produce, stop, inbox, first_sent, first_handoff, compute=compute)
+            try:
+                yield from _drain(inbox, first_sent)
+            finally:
+                first_sent.set()
+                stop.set()  # consumer closed early (Stop, disconnect) or finished: end the producer
+                try:
+                    worker.result(join_timeout)
+                except Exception:  # noqa: BLE001 - _produce reports its own errors through the inbox
+                    pass
+
+    @contextlib.contextmanager
+    def stoppable(self, stop: threading.Event) -> Iterator[threading.Event]:
+        """While the block runs, shutdown sets `stop` (a generation reading it ends within a step)."""
         with self._lock:
             self._stops.add(stop)
-        # with the request's context: a producer reports progress to the page (compiling a decode step)
-        worker = self.submit(self._produce, produce, stop, inbox, first_sent, first_handoff, compute=compute)
         try:
-            yield from _drain(inbox, first_sent)
+            yield stop
         finally:
-            first_sent.set()
-            stop.set()  # consumer closed early (Stop, disconnect) or finished: end the producer
             with self._lock:
                 self._stops.discard(stop)
-            try:
-                worker.result(join_timeout)
-            except Exception:  # noqa: BLE001 - _produce reports its own errors through the inbox
-                pass
 
     def _produce(self, produce, stop, inbox, first_sent, first_handoff) -> None:
         with self._lock:

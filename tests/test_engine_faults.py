@@ -73,19 +73,24 @@ def test_silent_engine_times_out(http, engine_app):
     healthy(http, engine_app)
 
 
-def test_a_whole_result_engine_generation_leaves_the_lead_thread_to_local_models(engine_app, fake_engine):
-    """/api/v1/generate (the whole result at once) on an engine model only waits: meanwhile a local model's
-    call runs on the lead model thread, with every core (it used to get a side thread and one core)."""
+def test_a_whole_result_engine_generation_leaves_the_lead_thread_to_local_models(http, engine_app, fake_engine):
+    """/generate (Gradio's API and REST: the whole result at once) on an engine model only waits: meanwhile a
+    local model's call runs on the lead model thread, with every core. Gradio's used to hold the lead."""
     url, service = engine_app
-    asked = fake_engine.asked["slow"]
-    answer = {}
-    waiting = threading.Thread(target=lambda: answer.update(r=httpx.post(
-        f"{url}api/v1/generate", json={"model": "slow@fake", "prompt": "Hi"}, timeout=60)))
-    waiting.start()
-    assert wait_until(lambda: fake_engine.asked["slow"] > asked, 10)
+    asked, answers = fake_engine.asked["slow"], {}
+    callers = [threading.Thread(target=lambda: answers.update(gradio=http.call("/generate", dict(
+                   model="slow@fake", prompt="Hi")))),
+               threading.Thread(target=lambda: answers.update(rest=httpx.post(
+                   f"{url}api/v1/generate", json={"model": "slow@fake", "prompt": "Hi"}, timeout=60)))]
+    for caller in callers:
+        caller.start()
+    assert wait_until(lambda: fake_engine.asked["slow"] >= asked + 2, 10)
     assert service.workers.call(lambda: threading.current_thread().name).startswith(THREAD_NAME + "-lead")
-    waiting.join(ENGINE_TIMEOUT + 30)
-    assert answer["r"].status_code >= 400 and f"sent nothing for {ENGINE_TIMEOUT:g} s" in answer["r"].json()["error"]
+    for caller in callers:
+        caller.join(ENGINE_TIMEOUT + 30)
+    silent = f"sent nothing for {ENGINE_TIMEOUT:g} s"
+    assert answers["gradio"].kind == "error" and silent in answers["gradio"].data
+    assert answers["rest"].status_code >= 400 and silent in answers["rest"].json()["error"]
 
 
 def test_closed_port(http, engine_app):

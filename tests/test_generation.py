@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from llm_playground.catalog import GENERATION
-from llm_playground.errors import InvalidInput
+from llm_playground.errors import ClientGone, InvalidInput
 from llm_playground.backends.local import generate, stream_generate
 from llm_playground.tasks.generation import GenerationParams, encode_prompt
 from llm_playground.workers import Workers
@@ -208,3 +208,32 @@ def test_a_streams_producer_runs_in_the_requests_context():
     seen = list(workers.latest(lambda stop: iter([request.get()])))
     workers.shutdown()
     assert seen == ["page-1"]
+
+
+def test_a_whole_generation_waiting_for_a_local_slot_ends_when_its_caller_stops_it(service):
+    """REST's /generate passes the event it sets on a disconnect: a request still queued behind the local
+    slots (all taken) must end then, not hold its model thread until a slot frees and compute for nobody."""
+    from llm_playground.generations import CONCURRENCY
+
+    slots = service.generations._local_slots
+    for _ in range(CONCURRENCY):
+        slots.acquire()
+    stop, outcome = threading.Event(), {}
+    try:
+        def generate():
+            try:
+                outcome["out"] = service.generate("tiny-gpt2", "Hello", stop=stop, max_new_tokens=5)
+            except ClientGone as exc:  # nothing was made: the caller is told it left
+                outcome["gone"] = exc
+
+        waiting = threading.Thread(target=generate)
+        waiting.start()
+        waiting.join(0.5)
+        assert waiting.is_alive()  # queued: every slot is taken
+        stop.set()
+        waiting.join(10)
+        assert not waiting.is_alive(), "still waiting for a slot after its caller stopped it"
+        assert "gone" in outcome, outcome
+    finally:
+        for _ in range(CONCURRENCY):
+            slots.release()

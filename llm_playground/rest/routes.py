@@ -58,8 +58,9 @@ async def generate(web: Web, request: Request, values: dict) -> dict | None:
     Gradio endpoint, plus `generated_text` (prompt + completion), as transformers' pipeline names it.
     The whole result at once, as there: no hand-over per step to a stream nobody watches."""
     gone = threading.Event()
-    work = web.run(api.whole_generation, web.service, lambda: not gone.is_set(), **values,
-                   compute=not web.service.is_engine_model(values.get("model")))
+    # on a model thread already (service.generate runs right there): the lead only if it computes
+    work = web.run(api.whole_generation, web.service, None, stop=gone, **values,
+                   compute=web.service.needs_cores(values.get("model")))
     try:
         finished, result = await unless_disconnected(request, work)
     finally:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import math
 
-from .. import heap
 from ..errors import InvalidInput, PlaygroundError
 
 MAX_TEXT_CHARS = 5000
@@ -83,7 +83,7 @@ def out_of_memory_as_error(model_name: str):
     try:
         yield
     except (torch.OutOfMemoryError, MemoryError):
-        heap.collect_all()
+        gc.collect()
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
         raise PlaygroundError(f"Ran out of memory while running '{model_name}'. Try a shorter text, fewer "
