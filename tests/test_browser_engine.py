@@ -31,6 +31,7 @@ def test_generate_tab_streams_from_the_engine(engine_page, engine_app):
     assert len(page.evaluate("window.__seen")) >= 2, "the text did not stream"
     stats = page.locator("#gen-stats").inner_text()
     assert "served by the engine at" in stats and ENGINE_MODEL in stats
+    assert "\\" not in stats and "http://127.0.0.1:" in stats  # the address as typed, no Markdown escapes
     chips = page.locator("#gen-tokens .tok[data-prob]")
     assert chips.count() == 80
     assert chips.first.get_attribute("data-prob") == f"{local.tokens[0].prob:.4f}"

@@ -330,6 +330,8 @@ def test_generate_tab_handlers_on_the_engine(engine_app):
                                                 1.0, 1.0, 0, 0, 1, "auto"))
     final = states[-1]
     assert "12 tokens" in final[ui.stats] and "served by the engine at" in final[ui.stats]
+    # the engine's address as a code span, as typed: Markdown escapes inside a span would show (127\.0\.0\.1)
+    assert f"`{service.engines.find(ENGINE_MODEL).client.url}`" in final[ui.stats] and "\\" not in final[ui.stats]
     assert len(final[ui.table]) == 12 and "from openai import OpenAI" in final[ui.panel.code]
     exported = json.loads(open(final[ui.panel.json]["value"]).read())  # ⬇ Result as JSON = the API's answer
     api = service.generate(ENGINE_MODEL, "Once upon a time", max_new_tokens=12)

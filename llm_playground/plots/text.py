@@ -21,3 +21,9 @@ def plain(text: str) -> str:
 def md(text: str) -> str:
     """For Markdown: HTML escaped, and Markdown's own syntax ([link](…), ![image](…), **, #) made literal."""
     return _MARKDOWN.sub(r"\\\1", plain(text))
+
+
+def code_span(text) -> str:
+    """For Markdown, as a code span (a URL, an engine's model id): shown as the characters it is. Inside a
+    span Markdown undoes no backslash escape, so md() there would show its backslashes: 127\\.0\\.0\\.1."""
+    return "`" + str(text).replace("`", "'").replace("\n", " ") + "`"

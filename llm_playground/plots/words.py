@@ -73,8 +73,8 @@ W: dict[str, tuple[str, str]] = {
                   "{seed}{flag}"),
     "gen_seed": ("seed {seed}", "シード {seed}"),
     "gen_stats_engine": ("**{n} tokens** in {s:.2f} s ({tps:.1f} tokens/s) · {name} served by the engine at "
-                         "`{engine}` · {seed}{flag}",
-                         "**{n} トークン**（{s:.2f} 秒、毎秒 {tps:.1f} トークン）· {name}（推論エンジン `{engine}` で実行）· "
+                         "{engine} · {seed}{flag}",
+                         "**{n} トークン**（{s:.2f} 秒、毎秒 {tps:.1f} トークン）· {name}（推論エンジン {engine} で実行）· "
                          "{seed}{flag}"),
     "engine_intro": ("Models named `model@engine` run on an inference engine: **generation only** (the other tabs "
                      "need a local model's internals).",

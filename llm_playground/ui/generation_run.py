@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..plots import sampler
 from ..plots.generation import probability_figure, table_headers, token_html, token_table
-from ..plots.text import md
+from ..plots.text import code_span, md
 from ..plots.words import tr
 from ..service import GenerationRun, Outcome
 from . import branches, exports
@@ -39,7 +39,7 @@ def stats(state, run: GenerationRun, lang: str) -> str:
     common = dict(n=state.new_tokens, s=state.seconds, tps=state.tokens_per_second, name=md(info.name), seed=seed,
                   flag=flag)
     if info.remote:
-        return tr(lang, "gen_stats_engine", engine=md(info.engine), **common)
+        return tr(lang, "gen_stats_engine", engine=code_span(info.engine), **common)
     return tr(lang, "gen_stats", device=info.device, dtype=info.dtype, weights=weights_note(info, lang), **common)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from ..plots.generation import table_headers
-from ..plots.text import md
+from ..plots.text import code_span, md
 from ..plots.words import tr
 from ..specs import DTYPES
 from . import controls, share
@@ -53,18 +53,13 @@ def engines_note(status: list[dict], lang: str = "en") -> str:
     """Which engines serve which models, and which engine is down (shown above the Generate controls)."""
     lines = []
     for e in status:
-        where = f"**{md(e['engine'])}** ({code(e['url'])})"
+        where = f"**{md(e['engine'])}** ({code_span(e['url'])})"
         if e["up"]:
-            names = ", ".join(code(m["model"]) for m in e["models"]) or tr(lang, "engine_no_models")
+            names = ", ".join(code_span(m["model"]) for m in e["models"]) or tr(lang, "engine_no_models")
             lines.append(tr(lang, "engine_up", where=where, names=names))
         else:
             lines.append(tr(lang, "engine_down", where=where))
     return (tr(lang, "engine_intro") + "\n" + "\n".join(lines)) if lines else ""
-
-
-def code(text) -> str:
-    """Model ids come from the engine: a code span shows them as text."""
-    return "`" + str(text).replace("`", "'").replace("\n", " ") + "`"
 
 
 def refresh_engines(ui: GenerationUI, service, lang: str = "en") -> dict:
