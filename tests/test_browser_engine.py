@@ -83,10 +83,6 @@ def test_engine_error_is_a_plain_toast(engine_page):
     screenshot(engine_page, "generation-engine-error")
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "open (#14): with vLLM busy (BusyEngine), the page's Stop ends the app's stream (the producer is gone) but the "
-    "page sometimes shows no 'stopped' state within 20 s, or vLLM had finished our request first; the same on the "
-    "code before 2026-12-02's changes. The disconnect case is tested strictly (test_engine_generate.py)"))
 def test_stop_button_stops_the_engine(engine_page, engine_app, vllm):
     """Stop in the page cancels the event; the app closes its stream and vLLM aborts the request."""
     page, service = engine_page, engine_app[1]

@@ -121,6 +121,21 @@ def test_finished_stream_leaves_no_thread(app_server):
     assert wait_until(lambda: not stream_threads(app_server), 5)
 
 
+def test_one_token_generation_reaches_the_page(app_server):
+    """One token (max_new_tokens=1, or Stop after the first): the sampler's step slider has a single step, which
+    a slider from 1 to 1 cannot show. Gradio refused the whole final update (the page showed 'Error', no text),
+    first seen when the page's Stop landed right after an engine's first token."""
+    http = HttpCaller(app_server[0])
+    try:
+        outcome = http.call("/generate_ui", data=["tiny-gpt2", "Hello", "greedy", 1, 1.0, 50, 1.0, 1.0, 0, 0, 1,
+                                                  "auto", "", None, "en"])
+    finally:
+        http.close()
+    assert outcome.ok, outcome
+    stats = outcome.data[2]
+    assert "1 tokens" in str(stats) and "generating" not in str(stats)
+
+
 # ---- memory ----------------------------------------------------------------------------------------------------
 
 MODELS_IN_TURN = [("tiny-gpt2", GENERATION), ("tiny-bert", FILL_MASK), ("stories260K", GENERATION),

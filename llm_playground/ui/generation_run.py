@@ -61,7 +61,8 @@ def sampler_view(ui: GenerationUI, state, run: GenerationRun, step: int, lang: s
         return {ui.smp_step: gr.update(visible=False), ui.smp_chart: None, ui.smp_summary: tr(lang, "smp_empty")}
     step = max(0, min(step, len(tokens) - 1))
     greedy = not state.params.do_sample
-    return {ui.smp_step: gr.update(maximum=len(tokens), value=step + 1, visible=len(tokens) > 1),
+    # one token: hidden, and still a valid slider (Gradio refuses a whole update holding one from 1 to 1)
+    return {ui.smp_step: gr.update(maximum=max(2, len(tokens)), value=step + 1, visible=len(tokens) > 1),
             ui.smp_chart: sampler.step_figure(tokens[step], step, greedy, lang),
             ui.smp_summary: sampler.summary(tokens[step], step, run.values, lang,
                                             chosen=step == len(run.values.get("prefix_ids") or []) - 1)}
