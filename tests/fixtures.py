@@ -41,7 +41,7 @@ def bert_vocab_file() -> Path:
     return minilm_dir() / "vocab.txt"
 
 
-def save_tiny_gpt2(folder: Path, seed: int = 0) -> None:
+def save_tiny_gpt2(folder: Path, seed: int = 0, layers: int = 2) -> None:
     from tokenizers import ByteLevelBPETokenizer
     from transformers import GPT2Config, GPT2LMHeadModel, GPT2TokenizerFast
 
@@ -54,7 +54,7 @@ def save_tiny_gpt2(folder: Path, seed: int = 0) -> None:
                             bos_token="<|endoftext|>", unk_token="<|endoftext|>")
     tok.save_pretrained(folder)
     torch.manual_seed(seed)
-    config = GPT2Config(vocab_size=len(tok), n_positions=128, n_embd=32, n_layer=2, n_head=4,
+    config = GPT2Config(vocab_size=len(tok), n_positions=128, n_embd=32, n_layer=layers, n_head=4,
                         bos_token_id=tok.eos_token_id, eos_token_id=tok.eos_token_id)
     GPT2LMHeadModel(config).save_pretrained(folder)
 

@@ -88,7 +88,8 @@ def run_attention(ui: AttentionUI, service, model, text, pair, view, layer, head
     layer, head, token = selection(result, layer, head, token)
     out = service.attention_view(model, text, pair, view, layer, head, token, prompt_chars=prompt_chars)
     return {ui.key: {k: out.values[k] for k in ("model", "text", "text_pair", "prompt_chars")},
-            ui.layer: gr.update(maximum=result.num_layers - 1, value=layer),
+            # one layer: a slider from 0 to 0 is refused (with the whole update) by Gradio: 0 to 1, locked
+            ui.layer: gr.update(maximum=max(1, result.num_layers - 1), value=layer, interactive=result.num_layers > 1),
             ui.head: gr.update(choices=head_choices(result.num_heads), value=head),
             ui.token: gr.update(choices=[(f"{i}: {label}", i) for i, label in enumerate(result.labels)], value=token),
             ui.plot: plot_payload(*out.result, lang, generated_only), ui.info: summary(out.result[0], lang),
