@@ -125,16 +125,12 @@ class VllmServer(Server):
         return os.environ | {"VLLM_CPU_KVCACHE_SPACE": "1", "VLLM_NO_USAGE_STATS": "1", "DO_NOT_TRACK": "1"}
 
     def metric(self, name: str, **labels: str) -> float:
-        return vllm_metric(self.url, name, **labels)
-
-
-def vllm_metric(url: str, name: str, **labels: str) -> float:
-    """One value from vLLM's Prometheus /metrics at `url` (summed over the series matching the labels)."""
-    total = 0.0
-    for line in httpx.get(url + "/metrics", timeout=5).text.splitlines():
-        if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
-            total += float(line.rsplit(" ", 1)[1])
-    return total
+        """One value from vLLM's Prometheus /metrics (summed over the series matching the labels)."""
+        total = 0.0
+        for line in httpx.get(self.url + "/metrics", timeout=5).text.splitlines():
+            if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
+                total += float(line.rsplit(" ", 1)[1])
+        return total
 
 
 class AppServer(Server):

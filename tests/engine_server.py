@@ -1,4 +1,5 @@
-"""The engine tests' servers: the real vLLM (bench/servers.py starts it) and a tiny misbehaving one.
+"""The engine tests' servers: the real vLLM (bench/servers.py starts it), a tiny misbehaving one, and
+other users' load on vLLM (BusyEngine: `python -m tests.engine_server URL STREAMS` in a process of its own).
 
 vLLM runs from its own virtualenv, `.venv-vllm/`, which scripts/test.sh builds (PLAYGROUND_VLLM_PYTHON
 may point elsewhere). Without it the engine tests are skipped, or fail under scripts/test.sh, which
@@ -108,14 +109,15 @@ def own_requests_finished(vllm) -> float:
 
 class BusyEngine:
     """Keeps a vLLM server's engine busy with `streams` large requests in a row (16 sampled sequences of
-    BUSY_MAX_TOKENS after a ~320-token prompt), so that a request under test streams for seconds instead of
-    a fraction of one: measured, a 4 x 480-token request then took 7.5-8 s, its first chunk within 0.2 s.
+    BUSY_MAX_TOKENS after a 280-360-token prompt), so that a request under test streams for seconds instead
+    of a fraction of one: measured, a 4 x 480-token request then took 7.5-8 s, its first chunk within 0.2 s.
 
     Why these requests: the load must be in the engine's steps (a big batch of long contexts), not in its
     API server. Busy requests that streamed every token (24 sequences) swamped vLLM's API server: it then
     held a request's output and sent it whole at the end, too late for any Stop. The readers run in a
     process of their own, as other users' traffic would: as threads in the test's process (which is the
-    app's) they held its GIL so much that a 40 ms request to the app took over 5 s."""
+    app's) they held its GIL so much that a 40 ms request to the app took over 5 s. That process ends when
+    its stdin closes: with the test, even one that was killed."""
 
     def __init__(self, url: str, streams: int = 4):
         self.url, self.streams, self.process = url, streams, None
@@ -123,14 +125,22 @@ class BusyEngine:
     def __enter__(self) -> "BusyEngine":
         root = Path(__file__).resolve().parents[1]
         self.process = subprocess.Popen([sys.executable, "-m", "tests.engine_server", self.url, str(self.streams)],
-                                        cwd=root, stdout=subprocess.PIPE, text=True)
-        # busy before the test's own request: vLLM has started every busy request
-        assert self.process.stdout.readline().strip() == "busy", "the busy readers did not start"
+                                        cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:  # busy before the test's own request: vLLM has started every busy request
+            assert self.process.stdout.readline().strip() == "busy", "the busy requests did not start"
+        except BaseException:
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc) -> None:
         self.process.terminate()
-        self.process.wait(30)
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process.stdin.close()
         self.process.stdout.close()
 
 
@@ -138,7 +148,7 @@ BUSY_WORDS = "the a little girl boy dog cat sun tree happy sad big small ran jum
 
 
 def _read_busily(url: str, streams: int) -> None:
-    """BusyEngine's process: `streams` threads, request after request, until terminated."""
+    """BusyEngine's process: `streams` threads, request after request, until its stdin closes."""
     import random
 
     import httpx
@@ -148,21 +158,26 @@ def _read_busily(url: str, streams: int) -> None:
 
     def read(seed: int) -> None:
         words, first = random.Random(seed), True
-        while True:
-            prompt = " ".join(words.choice(BUSY_WORDS) for _ in range(150))  # ~320 tokens: 470 with the answer
-            body = {"model": SERVED_NAME, "prompt": prompt, "max_tokens": BUSY_MAX_TOKENS, "n": 16,
-                    "temperature": 1.0, "ignore_eos": True, "stream": True, "stream_interval": 50}
-            with http.stream("POST", url + "/v1/completions", json=body) as response:
-                for _ in response.iter_lines():  # a chunk per 50 tokens: little work for vLLM's API server
-                    if first:
-                        first = False
-                        started.wait()
+        try:
+            while True:
+                prompt = " ".join(words.choice(BUSY_WORDS) for _ in range(150))  # 280-360 tokens, under 512
+                body = {"model": SERVED_NAME, "prompt": prompt, "max_tokens": BUSY_MAX_TOKENS, "n": 16,
+                        "temperature": 1.0, "ignore_eos": True, "stream": True, "stream_interval": 50}
+                with http.stream("POST", url + "/v1/completions", json=body) as response:
+                    response.raise_for_status()  # an error is no load: fail instead of asking again at once
+                    for _ in response.iter_lines():  # a chunk per 50 tokens: little work for the API server
+                        if first:
+                            first = False
+                            started.wait()
+        except BaseException:
+            started.abort()  # the test fails now, not when the barrier times out
+            raise
 
     for seed in range(streams):
         threading.Thread(target=read, args=(seed,), daemon=True).start()
-    started.wait(120)  # a vLLM that does not answer: BrokenBarrierError, this process exits, the test fails
+    started.wait(120)  # BrokenBarrierError when vLLM does not answer: this process exits, the test fails
     print("busy", flush=True)
-    threading.Event().wait()
+    sys.stdin.read()  # until the test closes it or dies
 
 
 if __name__ == "__main__":

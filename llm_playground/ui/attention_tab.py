@@ -126,6 +126,11 @@ def export_view(ui: AttentionUI, service, key, view, layer, head, token, generat
     return {ui.exported: exports.json_download(service, file_name(*out.result), service.attention_json(out), None)}
 
 
+def restore_layer(layer: int) -> dict:
+    """A link's layer, before its model has run: reachable, and movable (a one-layer result locks it)."""
+    return gr.update(maximum=max(1, layer), value=layer, interactive=True)
+
+
 def restore_head(v):
     """The head list is filled by a run: offer the linked head until then."""
     numbered = v not in (HEAD_MEAN, HEAD_MAX)
@@ -182,7 +187,7 @@ def build(service, lang) -> TabLink:
 
     names = ["model", "text", "text_pair", "view", "layer", "head", "token", "prompt_chars", "generated_only"]
     fields = share.fields(spec, dict(zip(names, inputs)),
-                          layer=Field("layer", layer, update=lambda v: gr.update(maximum=max(1, v), value=v)),
+                          layer=Field("layer", layer, update=restore_layer),
                           head=Field("head", head, update=restore_head),
                           token=Field("token", token, js={"when": [3, TOKEN_VIEW]},
                                       update=lambda v: gr.update(choices=[(str(i), i) for i in range(v + 1)], value=v)))

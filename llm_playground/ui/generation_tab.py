@@ -72,7 +72,7 @@ def fit_slider(service, model) -> dict:
     """The Max new tokens slider goes as far as the model's context (and the app's cap) allows."""
     cap = service.specs[TAB].param("max_new_tokens").high
     context = service.context_length(model) if isinstance(model, str) else None
-    return gr.update(maximum=min(cap, context - 1) if context and context > 1 else cap)
+    return gr.update(maximum=min(cap, context - 1) if context and context > 2 else cap)  # Gradio refuses 1 to 1
 
 
 def wire_events(service, ui: GenerationUI, spec, run: gr.Button, stop: gr.Button, prompt: gr.Textbox, inputs: list,
