@@ -44,11 +44,29 @@ class Generations:
             return EngineGeneration(served, self.engines.texts(served), dtype)
         return self.load_local(name, dtype, progress)
 
-    def states(self, backend: GenerationBackend, prompt: str, params: GenerationParams,
-               owner: str | None = None, finished: threading.Event | None = None) -> Iterator[GenerationState]:
+    def claim(self, owner: str | None) -> threading.Event:
+        """The stop event of `owner`'s next stream, which stop(owner) sets from now on: a Stop pressed while
+        the model loads or the prompt is measured ends that stream before its first step. Pass it to
+        `states`, which lets it go when the stream ends."""
+        stop = threading.Event()
+        with self._running_lock:
+            self._running.setdefault(owner, set()).add(stop)
+        return stop
+
+    def release(self, owner: str | None, stop: threading.Event) -> None:
+        with self._running_lock:
+            streams = self._running.get(owner, set())
+            streams.discard(stop)
+            if not streams:
+                self._running.pop(owner, None)
+
+    def states(self, backend: GenerationBackend, prompt: str, params: GenerationParams, owner: str | None = None,
+               finished: threading.Event | None = None, stop: threading.Event | None = None
+               ) -> Iterator[GenerationState]:
         """Streamed on a model thread; the consumer gets the newest state each time it asks. `stop(owner)`
-        ends it within a step, and the consumer still gets the last state (done, marked stopped).
-        `finished` is set once the last state has been handed over (a pacing consumer need not wait longer)."""
+        ends it within a step, and the consumer still gets the last state (done, marked stopped); stopped
+        before it began (`stop`, from claim), it yields nothing. `finished` is set once the last state has
+        been handed over (a pacing consumer need not wait longer)."""
         steps = self._engine if isinstance(backend, EngineGeneration) else self._local
 
         def produce(*args):
@@ -58,18 +76,14 @@ class Generations:
                 if finished is not None:
                     finished.set()
 
-        stop = threading.Event()
-        with self._running_lock:
-            self._running.setdefault(owner, set()).add(stop)
+        stop = stop or self.claim(owner)
         try:
+            if stop.is_set():  # Stop came while it was being prepared: nothing to run
+                return
             yield from self.workers.latest(lambda s: produce(backend, prompt, params, s), stop=stop,
                                            compute=not isinstance(backend, EngineGeneration))
         finally:
-            with self._running_lock:
-                streams = self._running.get(owner, set())
-                streams.discard(stop)
-                if not streams:
-                    self._running.pop(owner, None)
+            self.release(owner, stop)
 
     def stop(self, owner: str) -> bool:
         """Stop the owner's running streams (a page's Stop button); False when none was running."""

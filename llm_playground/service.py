@@ -61,7 +61,8 @@ class Outcome(Generic[T]):
 
 @dataclass
 class GenerationRun:
-    """A generation under way: iterate `states` (closing it stops the model within a step)."""
+    """A generation under way: iterate `states` (closing it stops the model within a step). Its owner's Stop
+    is claimed from generate_stream until `states` ends: iterate it."""
     model: ModelInfo
     values: dict[str, Any]
     params: GenerationParams
@@ -150,11 +151,16 @@ class PlaygroundService(ModelDirectory, Comparisons):
         slider goes to the app's cap), instead of refusing as the API does.
         alternatives: the most likely tokens recorded per step (5 in the UI; up to 20 for API logprobs).
         owner: who may stop it with stop_generations (the page that asked)."""
-        # on a model thread: loading runs torch ops, and a web server thread that ran one would slow every model
-        backend, values, params, fitted = self.workers.call(self._generation, model, prompt, progress, fit_context,
-                                                            alternatives, raw)
+        stop = self.generations.claim(owner)  # a Stop while it loads or measures the prompt counts too
+        try:
+            # on a model thread: loading runs torch ops, and a web server thread that ran one would slow every model
+            backend, values, params, fitted = self.workers.call(self._generation, model, prompt, progress,
+                                                                fit_context, alternatives, raw)
+        except BaseException:
+            self.generations.release(owner, stop)
+            raise
         finished = threading.Event()
-        states = self.generations.states(backend, values["prompt"], params, owner, finished)
+        states = self.generations.states(backend, values["prompt"], params, owner, finished, stop)
         return GenerationRun(backend.info, values, params, states, fitted, backend.context_length(), finished)
 
     def stop_generations(self, owner: str) -> bool:

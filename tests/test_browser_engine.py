@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from urllib.parse import urlencode
 
+import pytest
+
 from .conftest import choose_model, screenshot
 from .engine_server import SERVED_NAME, BusyEngine, own_requests_finished
 from .test_browser_generation import WATCH_OUTPUT
@@ -109,3 +111,22 @@ def test_stop_button_stops_the_engine(engine_page, engine_app, vllm):
     time.sleep(1.5)
     assert finished() == finished_before, "vLLM finished the request: Stop did not reach it"
     assert text.startswith("Once upon a time") and 0 < chips < 4 * 480  # it had begun, and it did not end
+
+
+@pytest.mark.parametrize("requests", [1, 2], ids=["while-measuring-the-prompt", "while-the-engine-is-silent"])
+def test_stop_before_the_engines_first_token(engine_page, engine_app, fake_engine, requests):
+    """The engine says nothing (a queued request, a long prefill, a hung server): Stop ends the wait and the
+    page says stopped, instead of waiting for the engine's timeout and showing its error. The app asks the
+    silent engine twice: /tokenize (how long the prompt is: the app gives up after 3 s), then the answer."""
+    page, asked = engine_page, fake_engine.asked["slow"]
+    choose_model(page, "gen-model", "slow@fake")
+    page.click("#gen-run")
+    deadline = time.monotonic() + 15
+    while fake_engine.asked["slow"] < asked + requests and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert fake_engine.asked["slow"] == asked + requests, "the requests did not reach the engine"
+    page.locator("#gen-stop").dispatch_event("click")
+    page.wait_for_function("document.querySelector('#gen-stats')?.innerText.includes('stopped')", timeout=5_000)
+    assert page.locator("[data-testid='toast-body']").count() == 0  # no error: the app stopped it
+    assert engine_app[1].workers.active == 0
+    screenshot(page, f"generation-engine-stopped-{requests}")

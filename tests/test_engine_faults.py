@@ -73,6 +73,29 @@ def test_silent_engine_times_out(http, engine_app):
     healthy(http, engine_app)
 
 
+def test_stop_while_the_engine_is_silent(engine_app, fake_engine):
+    """Stop before the engine's first token (a queued request, a long prefill, a hung engine): the stream ends
+    at once, marked stopped, instead of reading on until the engine's timeout and failing with its message."""
+    service, asked, ended = engine_app[1], fake_engine.asked["slow"], []
+
+    def page():
+        try:
+            ended.extend(service.generate_stream("slow@fake", "Hi", owner="silent-page").states)
+        except Exception as exc:  # noqa: BLE001 - asserted below
+            ended.append(exc)
+
+    reader = threading.Thread(target=page)
+    reader.start()
+    assert wait_until(lambda: fake_engine.asked["slow"] > asked, 10)
+    time.sleep(0.3)  # the app is reading the (silent) answer by now
+    assert service.stop_generations("silent-page")
+    reader.join(ENGINE_TIMEOUT + 10)
+    last = ended[-1]
+    assert not isinstance(last, Exception), f"Stop did not end the wait: {last}"
+    assert last.done and last.stopped and last.new_tokens == 0
+    assert wait_until(lambda: service.workers.active == 0, 5)
+
+
 def test_a_whole_result_engine_generation_leaves_the_lead_thread_to_local_models(http, engine_app, fake_engine):
     """/generate (Gradio's API and REST: the whole result at once) on an engine model only waits: meanwhile a
     local model's call runs on the lead model thread, with every core. Gradio's used to hold the lead."""

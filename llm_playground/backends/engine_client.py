@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from ..errors import EngineError, EngineUnreachable, InvalidInput
+from .stop_watch import StopWatch
 
 LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 LIST_TIMEOUT = 3.0  # listing models at start-up and on page loads must not hold them up for long
@@ -57,6 +58,7 @@ class EngineClient:
                                  limits=httpx.Limits(max_connections=max_connections,
                                                      max_keepalive_connections=max_connections))
         self._closed = threading.Event()
+        self.stop_watch = StopWatch(f"engine-{self.label}")
 
     @property
     def who(self) -> str:
@@ -95,7 +97,8 @@ class EngineClient:
         """
         chunks = 0
         try:
-            with self.http.stream("POST", "/v1/completions", json=body) as response:
+            with (self.http.stream("POST", "/v1/completions", json=body) as response,
+                  self.stop_watch.watching(response, stop)):  # a stop ends even a read the engine keeps waiting
                 if response.status_code >= 400:
                     response.read()
                     self._raise_for_error(response.status_code, self._json(response))
@@ -109,7 +112,11 @@ class EngineClient:
                         chunks += 1
                         yield chunk
         except httpx.HTTPError as exc:
+            if stop is not None and stop.is_set():
+                return  # the stop watch shut the connection: our doing, not the engine's
             raise self.transport_error(exc, chunks) from None
+        if stop is not None and stop.is_set():
+            return
         raise EngineError(f"{self.who} ended its answer without finishing it (no [DONE] after {chunks} "
                           "chunk(s)): it may have stopped or crashed.")
 
@@ -178,6 +185,7 @@ class EngineClient:
     def close(self) -> None:
         if not self._closed.is_set():
             self._closed.set()
+            self.stop_watch.close()
             self.http.close()
 
 
