@@ -79,6 +79,8 @@ class Generations:
         stop = stop or self.claim(owner)
         try:
             if stop.is_set():  # Stop came while it was being prepared: nothing to run
+                if finished is not None:
+                    finished.set()
                 return
             yield from self.workers.latest(lambda s: produce(backend, prompt, params, s), stop=stop,
                                            compute=not isinstance(backend, EngineGeneration))

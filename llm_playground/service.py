@@ -151,13 +151,16 @@ class PlaygroundService(ModelDirectory, Comparisons):
         slider goes to the app's cap), instead of refusing as the API does.
         alternatives: the most likely tokens recorded per step (5 in the UI; up to 20 for API logprobs).
         owner: who may stop it with stop_generations (the page that asked)."""
-        stop = self.generations.claim(owner)  # a Stop while it loads or measures the prompt counts too
+        # a page's Stop while it loads or measures the prompt counts too (only a page can stop by owner: an
+        # API call that never iterates `states` must not leave a claim behind)
+        stop = self.generations.claim(owner) if owner is not None else None
         try:
             # on a model thread: loading runs torch ops, and a web server thread that ran one would slow every model
             backend, values, params, fitted = self.workers.call(self._generation, model, prompt, progress,
                                                                 fit_context, alternatives, raw)
         except BaseException:
-            self.generations.release(owner, stop)
+            if stop is not None:
+                self.generations.release(owner, stop)
             raise
         finished = threading.Event()
         states = self.generations.states(backend, values["prompt"], params, owner, finished, stop)

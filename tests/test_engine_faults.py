@@ -89,7 +89,8 @@ def test_stop_while_the_engine_is_silent(engine_app, fake_engine):
     assert wait_until(lambda: fake_engine.asked["slow"] > asked, 10)
     time.sleep(0.3)  # the app is reading the (silent) answer by now
     assert service.stop_generations("silent-page")
-    reader.join(ENGINE_TIMEOUT + 10)
+    reader.join(ENGINE_TIMEOUT / 2)  # not the engine's timeout: without the stop watch the read ran to it
+    assert not reader.is_alive(), "Stop did not end the wait for the engine"
     last = ended[-1]
     assert not isinstance(last, Exception), f"Stop did not end the wait: {last}"
     assert last.done and last.stopped and last.new_tokens == 0

@@ -112,7 +112,7 @@ class EngineClient:
                         chunks += 1
                         yield chunk
         except httpx.HTTPError as exc:
-            if stop is not None and stop.is_set():
+            if stop is not None and stop.is_set() and not isinstance(exc, httpx.ConnectError):
                 return  # the stop watch shut the connection: our doing, not the engine's
             raise self.transport_error(exc, chunks) from None
         if stop is not None and stop.is_set():

@@ -39,6 +39,9 @@ class StopWatch:
             yield
             return
         key = object()
+        # Unwatched before the response closes: httpx closes it itself at the body's end, and its
+        # connection may then go back to the pool for another request, whose socket must stay whole.
+        response.stream = _Closing(response.stream, lambda: self._unwatch(key))
         with self._changed:
             self._watched[key] = (stop, sock)
             if self._thread is None and not self._closed:
@@ -48,14 +51,20 @@ class StopWatch:
         try:
             yield
         finally:
-            # under the lock: once unwatched, its connection may go back to the pool and must stay whole
-            with self._changed:
-                self._watched.pop(key, None)
+            self._unwatch(key)
 
     def close(self) -> None:
+        """Shutdown: every watched stream ends now (their stops are set by then), and the thread with them."""
         with self._changed:
             self._closed = True
+            for _, sock in self._watched.values():
+                _shut(sock)
+            self._watched.clear()
             self._changed.notify()
+
+    def _unwatch(self, key: object) -> None:
+        with self._changed:
+            self._watched.pop(key, None)
 
     def _run(self) -> None:
         while True:
@@ -65,10 +74,24 @@ class StopWatch:
                 if self._closed:
                     return
                 for key, (stop, sock) in list(self._watched.items()):
-                    if stop.is_set():
+                    if stop.is_set():  # under the lock: a socket is shut only while its stream is watched
                         del self._watched[key]
                         _shut(sock)
             time.sleep(POLL)
+
+
+class _Closing(httpx.SyncByteStream):
+    """A response body that runs `before_close` first when it is closed."""
+
+    def __init__(self, inner: httpx.SyncByteStream, before_close):
+        self.inner, self.before_close = inner, before_close
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self.inner
+
+    def close(self) -> None:
+        self.before_close()
+        self.inner.close()
 
 
 def _socket_of(response: httpx.Response) -> socket.socket | None:
@@ -77,5 +100,7 @@ def _socket_of(response: httpx.Response) -> socket.socket | None:
 
 
 def _shut(sock: socket.socket) -> None:
+    # socket.socket's own shutdown, also for TLS: SSLSocket.shutdown drops its SSL object, and a reader
+    # between its checks would then fail with a ValueError instead of seeing the connection end
     with contextlib.suppress(OSError):  # already closed by its reader: nothing left to wake
-        sock.shutdown(socket.SHUT_RDWR)
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
