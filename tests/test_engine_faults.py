@@ -20,7 +20,7 @@ import pytest
 from llm_playground.workers import THREAD_NAME
 
 from .engine_fixtures import ENGINE_TIMEOUT
-from .engine_server import SERVED_NAME
+from .engine_server import SERVED_NAME, BusyEngine
 from .http_calls import HttpCaller
 from .test_reliability import wait_until
 
@@ -153,6 +153,19 @@ def test_engine_killed_mid_stream(http, engine_app, spare_engine):
     if spare_engine.proc is None or spare_engine.proc.poll() is not None:
         spare_engine.start().wait_ready()
         wait_until(lambda: engines(http)["spare"]["up"] is True, 30)
+    # other users keep it busy: the answer lasts seconds, so the kill comes in its middle (idle, a fast
+    # vLLM could finish 4 x 480 tokens before the page's second update)
+    with BusyEngine(spare_engine.url):
+        kinds, error = _read_until_killed(http, spare_engine)
+    assert "generating" in kinds and kinds[-1] == "complete", kinds
+    assert error and error.get("visible") and "The engine" in error["value"] and "spare" in error["value"] and (
+        "in the middle of the answer" in error["value"] or "without finishing it" in error["value"]), error
+    assert wait_until(lambda: engine_app[1].workers.active == 0, 10)
+    healthy(http, engine_app)
+
+
+def _read_until_killed(http, spare_engine) -> tuple[list[str], dict | None]:
+    """Stream a long answer from the spare vLLM, kill it at the second update; the events and error box."""
     event, response = http.start("/generate_ui", json.dumps({"data": [f"{SERVED_NAME}@spare", *LONG]}))
     assert event, response.text
     kinds, error = [], None
@@ -166,11 +179,7 @@ def test_engine_killed_mid_stream(http, engine_app, spare_engine):
                 error = next((x for x in json.loads(line[5:]) if isinstance(x, dict) and x.get("visible")
                               and "engine" in str(x.get("value", "")).lower()), None)  # the error box
                 break
-    assert "generating" in kinds and kinds[-1] == "complete", kinds
-    assert error and error.get("visible") and "The engine" in error["value"] and "spare" in error["value"] and (
-        "in the middle of the answer" in error["value"] or "without finishing it" in error["value"]), error
-    assert wait_until(lambda: engine_app[1].workers.active == 0, 10)
-    healthy(http, engine_app)
+    return kinds, error
 
 
 @pytest.mark.timeout(1200)  # starts a vLLM
