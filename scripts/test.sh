@@ -32,6 +32,8 @@ if [ ! -f "$VLLM_VENV/.complete" ]; then
 fi
 
 export HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False
-# Under this script the engine tests must run: a missing vLLM fails them instead of skipping them.
+# Under this script the engine tests must run: a missing vLLM fails them instead of skipping them. They
+# start their own vLLM: a developer's PLAYGROUND_TEST_VLLM_URL (a running one, reused) does not apply.
 export PLAYGROUND_VLLM_PYTHON="$PWD/$VLLM_VENV/bin/python" PLAYGROUND_REQUIRE_ENGINE=1
+unset PLAYGROUND_TEST_VLLM_URL
 exec python3 -m pytest "$@"
