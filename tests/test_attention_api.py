@@ -9,6 +9,7 @@ from transformers import AutoModel, AutoModelForCausalLM
 
 
 from .test_attention import BANK, plain_attentions
+from .tolerance import assert_allclose
 
 
 def test_attention_endpoint_mean_and_single_head(client, app_server, models_dir):
@@ -20,13 +21,13 @@ def test_attention_endpoint_mean_and_single_head(client, app_server, models_dir)
     ids, expected = plain_attentions(models_dir / "stories260K", AutoModelForCausalLM, text, None)
     weights = np.array(mean["weights"])
     assert weights.shape == (len(ids), len(ids)) == (len(mean["tokens"]),) * 2
-    np.testing.assert_allclose(weights, expected[2].mean(0), atol=1e-6)
+    assert_allclose(weights, expected[2].mean(0))
     np.testing.assert_allclose(weights.sum(1), 1.0, atol=1e-5)
     assert not np.triu(weights, k=1).any()  # causal
 
     runs = app_server[1].attention_cache.runs
     one = client.predict(model="stories260K", text=text, layer=4, head=7, api_name="/attention")
-    np.testing.assert_allclose(one["weights"], expected[4, 7], atol=1e-6)
+    assert_allclose(one["weights"], expected[4, 7])
     assert app_server[1].attention_cache.runs == runs  # another layer/head of the same text: no new pass
 
 
@@ -35,7 +36,7 @@ def test_attention_endpoint_bert_pair(client, models_dir):
                             api_name="/attention")
     ids, expected = plain_attentions(models_dir / "minilm", AutoModel, BANK, "The river bank was flooded.")
     assert result["tokens"][0] == "[CLS]" and result["tokens"].count("[SEP]") == 2
-    np.testing.assert_allclose(result["weights"], expected[0, 3], atol=1e-6)
+    assert_allclose(result["weights"], expected[0, 3])
 
 
 @pytest.mark.parametrize("kwargs,message", [

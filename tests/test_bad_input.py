@@ -18,6 +18,7 @@ from gradio_client.exceptions import AppError
 
 from .fixtures import ROOT
 from .http_calls import HttpCaller
+from .tolerance import differences
 
 # One good request per endpoint (tiny local models), also used as the health check after a bad one.
 GOOD = {
@@ -352,23 +353,26 @@ MIXED_BAD = [
 ]
 
 
-def _comparable(api: str, result: dict):
-    """The parts of a result that must be identical between runs (floats to 5 decimals)."""
-    def rounded(x):
-        if isinstance(x, float):
-            return round(x, 5)
-        if isinstance(x, list):
-            return [rounded(v) for v in x]
-        if isinstance(x, dict):
-            return {k: rounded(v) for k, v in x.items() if k not in ("seconds", "tokens_per_second")}
-        return x
-    return rounded(result)
+TIMINGS = ("seconds", "tokens_per_second")
+
+
+def _comparable(result):
+    """A result without its timings, which differ between any two runs."""
+    if isinstance(result, dict):
+        return {k: _comparable(v) for k, v in result.items() if k not in TIMINGS}
+    if isinstance(result, list):
+        return [_comparable(v) for v in result]
+    return result
 
 
 def test_bad_requests_do_not_disturb_concurrent_good_ones(app_server, client):
+    """Good requests among bad ones from 8 clients give the serial result: the same tokens and texts, and numbers
+    within the app's promise (tests/tolerance.py). Not bit for bit: under load a forward runs on one core instead
+    of all, which adds floats in another order (35 of 40 concurrent /logit_lens answers differed by up to 2e-6;
+    the old comparison, rounding to 5 decimals, failed whenever such a drift crossed a rounding boundary)."""
     url = app_server[0]
     good_apis = [a for a in GOOD if a != "/models"]
-    expected = {api: _comparable(api, client.predict(api_name=api, **GOOD[api])) for api in good_apis}
+    expected = {api: _comparable(client.predict(api_name=api, **GOOD[api])) for api in good_apis}
     failures: list[str] = []
     lock = threading.Lock()
 
@@ -378,9 +382,9 @@ def test_bad_requests_do_not_disturb_concurrent_good_ones(app_server, client):
             try:
                 if (i + j) % 2:  # a good request: must succeed with exactly the serial result
                     api = good_apis[(i + j) % len(good_apis)]
-                    got = _comparable(api, c.predict(api_name=api, **GOOD[api]))
-                    if got != expected[api]:
-                        raise AssertionError(f"{api} gave a different result under load")
+                    got = _comparable(c.predict(api_name=api, **GOOD[api]))
+                    if drift := differences(got, expected[api]):
+                        raise AssertionError(f"{api} gave a different result under load: {drift[:3]}")
                 else:  # a bad request: must fail with its own message
                     api, kwargs, message = MIXED_BAD[(i * 3 + j) % len(MIXED_BAD)]
                     try:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .conftest import screenshot
 from .test_browser_share import open_link, selected_tab, wait_text
+from .tolerance import close
 
 TEXT = "Once upon a time, there was a little girl named Lily. She loved to play with her"
 SHOTS = Path("/tmp/lens-shots")
@@ -56,7 +57,7 @@ def test_logit_lens_from_a_link(page, app_server, shared_service):
     followed = page.evaluate("document.querySelector('#ll-trajectory .js-plotly-plot').data"
                              ".find(d => d.name.includes('followed')).y")
     expected = shared_service.logit_lens("stories260K", TEXT, top_k=3, track=" Lily").result.to_dict("stories260K")
-    assert followed == expected["tracked"][7]["chosen"]["prob"]
+    assert followed == close(expected["tracked"][7]["chosen"]["prob"])  # the app's thread vs this one
     # the address is rewritten by the page's own script after the plot lands: wait for it, not race it
     page.wait_for_function("/track=(\\+|%20)Lily/.test(location.href)", timeout=10_000)
     shot(page, "logit-lens-follow")

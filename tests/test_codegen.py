@@ -19,6 +19,7 @@ from types import SimpleNamespace
 from llm_playground.api import endpoints
 from llm_playground.catalog import ATTENTION, FILL_MASK, GENERATION, NEXT_SENTENCE, TOKENIZER
 from llm_playground.errors import InvalidInput
+from .tolerance import assert_allclose, close
 
 SEED = "I played [MASK] with my friends at school yesterday"
 # Quotes of every kind, backslashes, newlines, code-looking text, Japanese and an emoji.
@@ -142,7 +143,7 @@ def test_fill_mask_code_gives_the_apps_top_k(api, name, text, top_k):
     for mask in result["masks"]:
         ours = ns["predictions"][mask["position"]]
         assert [i for i, _ in ours] == [p["id"] for p in mask["predictions"]]
-        assert [p for _, p in ours] == pytest.approx([p["score"] for p in mask["predictions"]], abs=1e-6)
+        assert [p for _, p in ours] == close([p["score"] for p in mask["predictions"]])
 
 
 def test_next_sentence_code_gives_the_apps_probabilities(api):
@@ -150,8 +151,8 @@ def test_next_sentence_code_gives_the_apps_probabilities(api):
     result = api.next_sentence("tiny-bert", a, b)
     ns = run(codegen.next_sentence("tiny-bert", a, b, source=src(api.manager, "tiny-bert", NEXT_SENTENCE)))
     assert ns["inputs"]["token_type_ids"][0].tolist() == result["token_type_ids"]
-    assert ns["probs"].tolist() == pytest.approx([result["is_next"], result["not_next"]], abs=1e-6)
-    assert ns["logits"].tolist() == pytest.approx(result["logits"], abs=1e-5)
+    assert ns["probs"].tolist() == close([result["is_next"], result["not_next"]])
+    assert ns["logits"].tolist() == close(result["logits"])
     assert "IsNext" in ns["stdout"]
 
 
@@ -203,7 +204,7 @@ def test_attention_code_gives_the_apps_weights(api, name, text, layer, head, pai
     ns = run(codegen.attention(name, text, layer, head, pair, source=src(api.manager, name, ATTENTION),
                                causal=result["causal"]))
     assert ns["tokens"] == result["tokens"]
-    np.testing.assert_allclose(ns["weights"].numpy(), np.array(result["weights"]), atol=1e-5)
+    assert_allclose(ns["weights"].numpy(), np.array(result["weights"]))
 
 
 def test_attention_code_max_over_heads(api, shared_manager, shared_service):
@@ -212,7 +213,7 @@ def test_attention_code_max_over_heads(api, shared_manager, shared_service):
     result = shared_service.attention("tiny-bert", "Hello there.").result
     ns = run(codegen.attention("tiny-bert", "Hello there.", 1, "max", source=src(shared_manager, "tiny-bert",
                                                                                       ATTENTION)))
-    np.testing.assert_allclose(ns["weights"].numpy(), head_matrix(result, 1, HEAD_MAX), atol=1e-5)
+    assert_allclose(ns["weights"].numpy(), head_matrix(result, 1, HEAD_MAX))
 
 
 # ---- safety: any text is data, never code ---------------------------------------------------------

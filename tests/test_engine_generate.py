@@ -17,6 +17,7 @@ from gradio_client.exceptions import AppError
 
 from .engine_server import SERVED_NAME
 from .fixtures import SHARED_MODELS
+from .tolerance import differences
 
 ENGINE_MODEL = f"{SERVED_NAME}@vllm"
 TOL = 1e-4
@@ -118,7 +119,7 @@ def test_seeded_sampling_is_reproducible(engine_client):
     first = engine_client.predict(seed=1234, **args)
     again = engine_client.predict(seed=1234, **args)
     other = engine_client.predict(seed=99, **args)
-    assert first["completions"] == again["completions"] and first["tokens"] == again["tokens"]
+    assert first["completions"] == again["completions"] and not differences(again["tokens"], first["tokens"])
     assert len(set(first["completions"])) > 1, "three sampled sequences should differ"
     assert other["completions"] != first["completions"]
     drawn = engine_client.predict(seed=-1, **args)  # a drawn seed is reported and reproduces the run

@@ -18,6 +18,7 @@ from llm_playground.tasks import next_token as next_token_task
 from llm_playground.tasks.generation import encode_prompt
 
 from .test_codegen import run
+from .tolerance import close
 
 PROMPT = "Once upon a time"
 
@@ -65,7 +66,7 @@ def test_int8_generation_equals_plain_transformers(shared_service, name):
     tokens = out.result.sequences[0].tokens
     assert [t.id for t in tokens] == expected.sequences[0, ids.shape[1]:].tolist()[:len(tokens)]
     for step, t in enumerate(tokens):
-        assert t.prob == pytest.approx(torch.softmax(expected.logits[step][0].float(), -1)[t.id].item(), abs=1e-5)
+        assert t.prob == close(torch.softmax(expected.logits[step][0].float(), -1)[t.id].item())
     code = shared_service.python("generate", out)
     assert "quantize_dynamic" in code
     assert run(code)["new_ids"].tolist()[:len(tokens)] == [t.id for t in tokens]
@@ -84,10 +85,10 @@ def test_float32_vs_int8_in_compare_equals_an_independent_kl(shared_service):
             mine = torch.log_softmax(models[own](ids).logits[0].double(), -1)[len(prompt_ids) - 1:-1]
             theirs = torch.log_softmax(models[other](ids).logits[0].double(), -1)[len(prompt_ids) - 1:-1]
         kl = ((mine.exp() * (mine - theirs)).sum(-1) / math.log(2)).tolist()
-        assert [t["kl_bits"] for t in data[own]["tokens"]] == pytest.approx(kl, abs=1e-6)
+        assert [t["kl_bits"] for t in data[own]["tokens"]] == close(kl)
     assert 0 < data["a"]["mean_kl_bits"] < 0.1  # a small, measurable cost
     ns = run(shared_service.python("compare", out, shared=True))
-    assert ns["scores"]["A"][1].tolist() == pytest.approx([t["kl_bits"] for t in data["a"]["tokens"]], abs=1e-6)
+    assert ns["scores"]["A"][1].tolist() == close([t["kl_bits"] for t in data["a"]["tokens"]])
 
 
 def test_every_causal_lm_task_runs_on_the_int8_model(shared_service):

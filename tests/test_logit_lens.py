@@ -19,6 +19,7 @@ from llm_playground.ui import logit_lens_tab
 from llm_playground.ui.app import build_tabs
 
 from .test_i18n import english_left
+from .tolerance import differences
 
 TEXTS = {"stories260K": "Once upon a time, there was a little girl named Lily. She loved to play",
          "tiny-gpt2": "The bank raised the interest rate, and the river bank 東京 was flooded."}
@@ -161,7 +162,7 @@ def test_api_through_gradio_client(client, shared_service):
     cell = result["grid"][2][4]
     assert set(cell) == {"top", "entropy"} and [set(p) for p in cell["top"]] == [{"token", "id", "prob"}] * 3
     expected = shared_service.logit_lens("stories260K", text, top_k=3).result.to_dict("stories260K")
-    assert result == json.loads(json.dumps(expected))
+    assert not differences(result, json.loads(json.dumps(expected)))  # another thread: within the promise
     assert client.predict(model="stories260K", text="Once", api_name="/logit_lens")["grid"][0][0]["top"].__len__() == 5
     with pytest.raises(AppError, match="needs a causal language model"):
         client.predict(model="tiny-bert", text="The bank raised the rate.", api_name="/logit_lens")
@@ -219,4 +220,4 @@ def test_another_requests_forward_is_not_read(shared_service):
         with torch.no_grad():
             loaded.model(encode_prompt(loaded.tokenizer, "Once upon a time, there was a dog"))
     worker.join(timeout=60)
-    assert results and results[0].top_ids == alone.top_ids and results[0].top_probs == alone.top_probs
+    assert results and results[0].top_ids == alone.top_ids and not differences(results[0].top_probs, alone.top_probs)

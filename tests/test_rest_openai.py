@@ -17,6 +17,7 @@ from llm_playground.tasks.generation import encode_prompt
 
 from .conftest import free_port, launched
 from .test_generation import raw_greedy
+from .tolerance import close, differences
 
 PROMPT = "Once upon a time"
 
@@ -41,7 +42,8 @@ def test_models_are_the_generation_catalogue(oa, app_server):
 
 
 def test_greedy_equals_gradio_generate_and_transformers(oa, client, shared_manager):
-    """temperature=0: the same ids as Gradio's /generate and model.generate; logprobs = log(prob) within 1e-6."""
+    """temperature=0: the same ids as Gradio's /generate and model.generate; logprobs = log(prob) within the
+    promise (tests/tolerance.py: two requests and the test's own forward may run with other core counts)."""
     r = oa.completions.create(model="stories260K", prompt=PROMPT, max_tokens=20, temperature=0, logprobs=5,
                               extra_body={"return_token_ids": True})
     gradio = client.predict(model="stories260K", prompt=PROMPT, max_new_tokens=20, api_name="/generate")
@@ -53,20 +55,22 @@ def test_greedy_equals_gradio_generate_and_transformers(oa, client, shared_manag
     lp = choice.logprobs
     assert lp.tokens == [t["token"] for t in gradio["tokens"]]
     for i, token in enumerate(gradio["tokens"]):
-        assert lp.token_logprobs[i] == pytest.approx(math.log(token["prob"]), abs=1e-6)
+        assert lp.token_logprobs[i] == close(math.log(token["prob"]))
         expected = {a["token"]: math.log(a["prob"]) for a in token["top"]}
-        assert lp.top_logprobs[i] == pytest.approx(expected, abs=1e-6)
+        assert lp.top_logprobs[i] == close(expected)
     assert lp.text_offset == [sum(len(t) for t in lp.tokens[:i]) for i in range(len(lp.tokens))]
     _, logprobs = full_logprobs(shared_manager.get("stories260K", GENERATION), PROMPT, ids)
     start = logprobs.shape[0] - len(ids) - 1
-    assert lp.token_logprobs == pytest.approx([logprobs[start + i, t].item() for i, t in enumerate(ids)], abs=1e-5)
+    assert lp.token_logprobs == close([logprobs[start + i, t].item() for i, t in enumerate(ids)])
     assert r.usage.prompt_tokens == len(encode_prompt(shared_manager.get("stories260K", GENERATION).tokenizer,
                                                       PROMPT)[0])
     assert r.usage.completion_tokens == 20 and r.usage.total_tokens == r.usage.prompt_tokens + 20
 
 
 def test_twenty_alternatives(oa, shared_manager):
-    """logprobs=20 (the UI keeps 5): the 20 most likely tokens of an independent softmax, per step."""
+    """logprobs=20 (the UI keeps 5): the 20 most likely tokens of an independent softmax, per step, within the
+    app's promise (tests/tolerance.py). Not within 1e-5: log-probabilities near -10 computed with another core
+    count drift by a relative 1e-6 (|diff| 1.06e-5 seen on a fresh machine), as numbers of that size do."""
     r = oa.completions.create(model="stories260K", prompt=PROMPT, max_tokens=6, temperature=0, logprobs=20,
                               extra_body={"return_token_ids": True})
     ids = r.choices[0].model_extra["token_ids"]
@@ -75,7 +79,7 @@ def test_twenty_alternatives(oa, shared_manager):
     for i, top in enumerate(r.choices[0].logprobs.top_logprobs):
         expected = logprobs[start + i].topk(20).values.tolist()
         assert len(top) >= 19  # 20 alternatives (+ the chosen one, unless it is among them), keyed by text
-        assert sorted(top.values(), reverse=True)[:19] == pytest.approx(expected[:19], abs=1e-5)
+        assert sorted(top.values(), reverse=True)[:19] == close(expected[:19])
 
 
 def test_sampling_equals_gradio_generate(oa, client):
@@ -101,8 +105,11 @@ def test_stream_with_logprobs_equals_the_whole_answer(oa):
     text_chunks = [c for c in chunks if c.choices]
     assert "".join(c.choices[0].text for c in text_chunks) == whole.text
     assert [t for c in text_chunks for t in c.choices[0].logprobs.tokens] == whole.logprobs.tokens
-    assert [x for c in text_chunks for x in c.choices[0].logprobs.token_logprobs] == whole.logprobs.token_logprobs
-    assert [x for c in text_chunks for x in c.choices[0].logprobs.top_logprobs] == whole.logprobs.top_logprobs
+    # two requests, maybe on threads with other core counts: numbers within the promise
+    streamed = [x for c in text_chunks for x in c.choices[0].logprobs.token_logprobs]
+    assert streamed == close(whole.logprobs.token_logprobs)
+    assert not differences([x for c in text_chunks for x in c.choices[0].logprobs.top_logprobs],
+                           whole.logprobs.top_logprobs)
     assert [x for c in text_chunks for x in c.choices[0].logprobs.text_offset] == whole.logprobs.text_offset
     assert [c.choices[0].finish_reason for c in text_chunks] == [None] * (len(text_chunks) - 1) + ["length"]
     assert chunks[-1].usage.completion_tokens == 12 and not chunks[-1].choices
@@ -130,15 +137,14 @@ def test_echo_scores_the_prompt(oa, shared_manager):
     assert choice.text == prompt and r.usage.prompt_tokens == len(ids) and r.usage.completion_tokens == 0
     lp = choice.logprobs
     assert lp.token_logprobs[0] is None and lp.top_logprobs[0] is None
-    assert lp.token_logprobs[1:] == pytest.approx([logprobs[i, ids[i + 1]].item() for i in range(len(ids) - 1)],
-                                                  abs=1e-5)
+    assert lp.token_logprobs[1:] == close([logprobs[i, ids[i + 1]].item() for i in range(len(ids) - 1)])
     assert "".join(lp.tokens) == loaded.tokenizer.decode(ids, skip_special_tokens=True)
     generated = oa.completions.create(model="stories260K", prompt=prompt, max_tokens=5, temperature=0, echo=True,
                                       logprobs=1).choices[0]
     plain = oa.completions.create(model="stories260K", prompt=prompt, max_tokens=5, temperature=0).choices[0]
     assert generated.text == prompt + plain.text
     assert generated.logprobs.tokens[:len(ids)] == lp.tokens
-    assert generated.logprobs.token_logprobs[:len(ids)] == pytest.approx(lp.token_logprobs, abs=1e-6)
+    assert generated.logprobs.token_logprobs[:len(ids)] == close(lp.token_logprobs)
 
 
 def test_several_prompts_and_n(oa):

@@ -22,6 +22,7 @@ from llm_playground.ui import fill_mask_tab, generation_tab, next_token_tab
 from llm_playground.ui.app import build_tabs
 
 from .fixtures import ROOT
+from .tolerance import close
 
 PROMPT = "Once upon a time, there was a little"
 
@@ -141,7 +142,7 @@ def test_next_token_api_and_code(client, shared_service):
     ns = run(shared_service.python("next-token", out).replace("source = '", "source = '", 1))
     after = ns["after"]
     for c in result["candidates"]:
-        assert after[c["id"]].item() == pytest.approx(c["prob_after_filters"], abs=1e-5)
+        assert after[c["id"]].item() == close(c["prob_after_filters"])
 
 
 @pytest.mark.parametrize("kwargs,message", [
