@@ -2,10 +2,10 @@
 
 import logging
 
-from llm_playground import heap
 from llm_playground.config import settings_from_args
-from llm_playground.lifecycle import exit_now, exit_on_sigterm
-from llm_playground.service import PlaygroundService
+from llm_playground.runtime import heap
+from llm_playground.runtime.lifecycle import exit_now, exit_on_sigterm
+from llm_playground.service.playground import PlaygroundService
 from llm_playground.ui.app import build_app, launch
 
 log = logging.getLogger("llm_playground")

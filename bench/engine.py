@@ -29,9 +29,9 @@ SKIPPED = ("no vLLM virtualenv (.venv-vllm/, or PLAYGROUND_VLLM_PYTHON): `bash s
 def direct_body(tokens: int, whole: bool = False) -> dict:
     """Exactly what the app sends vLLM for a greedy request (its default settings): a streamed one (the
     Generate tab), or one whose whole result is returned (/generate, bigger chunks)."""
-    from llm_playground.backends.engine import request_body
+    from llm_playground.backends.engine.backend import request_body
     from llm_playground.config import settings_from_args
-    from llm_playground.generations import WHOLE_RESULT_CHUNK
+    from llm_playground.service.generations import WHOLE_RESULT_CHUNK
     from llm_playground.tasks.generation import GenerationParams
 
     params = GenerationParams(max_new_tokens=tokens).validated()

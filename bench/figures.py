@@ -34,7 +34,7 @@ class Context:
 
     def raw(self, fn):
         """fn (plain transformers) as a call on the app's model threads, where the app computes: a thread of
-        the bench's own that ran torch would slow the app and the baseline alike (llm_playground/cores.py)."""
+        the bench's own that ran torch would slow the app and the baseline alike (llm_playground/runtime/cores.py)."""
         return lambda: self.service.workers.call(fn)
 
 
@@ -180,7 +180,7 @@ def attention_payload(ctx: Context) -> dict:
     """Bytes of one attention view: what the browser receives (the tab's plotly payload, per view) and
     what the JSON API returns (full-precision T x T floats)."""
     from llm_playground.tasks.attention_views import VIEWS, view_data
-    from llm_playground.ui.attention_tab import plot_payload
+    from llm_playground.ui.tabs.attention import plot_payload
 
     out = {}
     for n in (128, 512):
@@ -196,9 +196,10 @@ def attention_payload(ctx: Context) -> dict:
 
 
 def manager_figures(ctx: Context) -> dict:
-    from llm_playground.config import Settings
-    from llm_playground.manager import ModelManager
     from transformers import AutoTokenizer, BertForPreTraining
+
+    from llm_playground.config import Settings
+    from llm_playground.models.manager import ModelManager
 
     m = ctx.manager
     m.get("gpt2-small", "generation")

@@ -65,7 +65,7 @@ def smollm_quality(n: int) -> dict:
 
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from llm_playground import quantize
+    from llm_playground.models import quantize
 
     folder = Path(list(spec.submodule_search_locations)[0])
     name = "SmolLM2-135M-Instruct.Q4_1.gguf"

@@ -20,7 +20,7 @@ def _bert_vocab() -> Path:
 
 def build_aside(root: Path, quick: bool = False) -> Path:
     """build() on a thread that then exits: initialising the weights runs torch on every core, and a thread of
-    the benchmark that did so and lived on would slow the app's model threads (llm_playground/cores.py)."""
+    the benchmark that did so and lived on would slow the app's model threads (llm_playground/runtime/cores.py)."""
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(build, root, quick).result()
 

@@ -25,6 +25,7 @@ import torch
 from . import figures, models
 from .http_api import HttpApi
 
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -32,10 +33,11 @@ def free_port() -> int:
 
 
 def launch(models_dir: Path):
-    from llm_playground import heap
     from llm_playground.config import Settings
-    from llm_playground.service import PlaygroundService
-    from llm_playground.ui.app import build_app, launch as launch_app
+    from llm_playground.runtime import heap
+    from llm_playground.service.playground import PlaygroundService
+    from llm_playground.ui.app import build_app
+    from llm_playground.ui.app import launch as launch_app
 
     service = PlaygroundService(Settings(models_dir=models_dir, port=free_port(), memory_budget=16 * 1024**3),
                            hub_probe=lambda: False)

@@ -1,7 +1,7 @@
 """One spec per task: its id, tab label, concurrency id, model task and parameters (no gradio, no torch).
 
 Everything that names a parameter derives from here: the API endpoints' signatures and defaults
-(api.py), the service's validation (service.py), the deep-link parser and its clamping (deeplink.py),
+(serving/api.py), the service's validation (service/playground.py), the deep-link parser and its clamping (deeplink.py),
 the tab's controls and their ranges (ui/controls.py), the Copy-link script and codegen's defaults.
 Changing a range here changes all of them together.
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .catalog import ATTENTION, FILL_MASK, GENERATION, NEXT_SENTENCE, TOKENIZER
+from .models.catalog import ATTENTION, FILL_MASK, GENERATION, NEXT_SENTENCE, TOKENIZER
 
 TEXT, INT, FLOAT, BOOL, CHOICE, MODEL, MODELS, IDS = "text", "int", "float", "bool", "choice", "model", "models", "ids"
 PYTHON_TYPES = {TEXT: str, INT: int, FLOAT: float, BOOL: bool, CHOICE: str, MODEL: str, MODELS: list[str],

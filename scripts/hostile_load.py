@@ -154,7 +154,7 @@ class Report:
 
 def main(argv=None) -> int:
     from llm_playground.config import Settings
-    from llm_playground.service import PlaygroundService
+    from llm_playground.service.playground import PlaygroundService
     from llm_playground.ui.app import build_app, launch
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -12,8 +12,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never touch the network
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 from llm_playground.config import Settings  # noqa: E402
-from llm_playground.manager import ModelManager  # noqa: E402
-from llm_playground.service import PlaygroundService  # noqa: E402
+from llm_playground.models.manager import ModelManager  # noqa: E402
+from llm_playground.service.playground import PlaygroundService  # noqa: E402
 
 from .fixtures import SHARED_MODELS, build_models_dir  # noqa: E402
 

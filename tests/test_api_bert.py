@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from gradio_client.exceptions import AppError
 
-from llm_playground.catalog import FILL_MASK, NEXT_SENTENCE
+from llm_playground.models.catalog import FILL_MASK, NEXT_SENTENCE
 from llm_playground.tasks.fill_mask import fill_mask
 from llm_playground.tasks.next_sentence import next_sentence
+
 from .tolerance import close
 
 SEED = "I played [MASK] with my friends at school yesterday"

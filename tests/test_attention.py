@@ -9,13 +9,12 @@ import pytest
 import torch
 from transformers import AutoModel, AutoModelForCausalLM, AutoTokenizer
 
-from llm_playground.catalog import ATTENTION, GENERATION
-from llm_playground.errors import InvalidInput
-from llm_playground.plots.attention import heatmap_figure, model_view_figure, token_view_figure
-from llm_playground.tasks.attention import (HEAD_MAX, HEAD_MEAN, compute_attention, head_matrix, rollout,
-                                            token_attention)
-from llm_playground.tasks.attention_views import VIEWS, export_json, pool_max, view_data
 from llm_playground.backends.local import generate
+from llm_playground.errors import InvalidInput
+from llm_playground.models.catalog import ATTENTION, GENERATION
+from llm_playground.plots.attention import heatmap_figure, model_view_figure, token_view_figure
+from llm_playground.tasks.attention import HEAD_MAX, HEAD_MEAN, compute_attention, head_matrix, rollout, token_attention
+from llm_playground.tasks.attention_views import VIEWS, export_json, pool_max, view_data
 from llm_playground.tasks.generation import GenerationParams
 
 from .test_generation import raw_greedy

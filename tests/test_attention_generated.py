@@ -12,11 +12,12 @@ import pytest
 import torch
 
 from llm_playground.errors import PlaygroundError
-from llm_playground.messages_ja import to_japanese
+from llm_playground.i18n.messages_ja import to_japanese
 from llm_playground.plots.attention import GENERATED, heatmap_figure, model_view_figure, token_view_figure
 from llm_playground.tasks.generation import encode_prompt
-from llm_playground.ui import attention_tab, handoff
+from llm_playground.ui import handoff
 from llm_playground.ui.app import build_tabs
+from llm_playground.ui.tabs import attention as attention_tab
 
 PROMPT = "Once upon a time"
 

@@ -324,8 +324,8 @@ def test_models_ignores_extra_values(http):
 
 def test_custom_names_refused_when_custom_models_are_off(models_dir):
     """Public deployments (Spaces): any name outside the catalogue is refused before touching the Hub."""
-    from llm_playground.catalog import GENERATION, Catalog
     from llm_playground.errors import InvalidInput
+    from llm_playground.models.catalog import GENERATION, Catalog
 
     catalog = Catalog(models_dir, allow_custom=False)
     for name, _ in BAD_NAMES:
@@ -413,11 +413,11 @@ def test_html_views_escape_user_text(shared_manager):
     which matters once a shared link can pre-fill someone else's page."""
     from dataclasses import asdict
 
+    from llm_playground.backends.local import generate
     from llm_playground.plots.fill_mask import token_chips
     from llm_playground.plots.generation import token_html
     from llm_playground.plots.tokens import chips_html, ids_html, round_trip_html, summary_html
     from llm_playground.tasks.baselines import BASELINES
-    from llm_playground.backends.local import generate
     from llm_playground.tasks.generation import GenerationParams
     from llm_playground.tasks.tokenize import tokenize
 

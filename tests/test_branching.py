@@ -8,8 +8,8 @@ from transformers import (LogitsProcessorList, RepetitionPenaltyLogitsProcessor,
                           TopKLogitsWarper, TopPLogitsWarper)
 
 from llm_playground.backends.local import generate
-from llm_playground.catalog import GENERATION
 from llm_playground.errors import InvalidInput
+from llm_playground.models.catalog import GENERATION
 from llm_playground.tasks.generation import GenerationParams, encode_prompt
 
 PROMPT = "Once upon a time"
@@ -105,7 +105,7 @@ def test_prefix_ids_are_checked(shared_service):
 def test_the_pages_tree_of_branches(shared_service):
     """ui/branches.py: a branch records where it left its parent and what it replaced; the same branch run again
     replaces itself; other settings start a new tree; a page keeps at most MAX_BRANCHES."""
-    from llm_playground.ui import branches
+    from llm_playground.ui.tabs import generation_branches as branches
 
     def run(prefix=(), **kw):
         r = shared_service.generate_stream("stories260K", PROMPT, max_new_tokens=6, prefix_ids=list(prefix), **kw)

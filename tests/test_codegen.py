@@ -9,16 +9,16 @@ import io
 import os
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from llm_playground import codegen
-from types import SimpleNamespace
-
-from llm_playground.api import endpoints
-from llm_playground.catalog import ATTENTION, FILL_MASK, GENERATION, NEXT_SENTENCE, TOKENIZER
 from llm_playground.errors import InvalidInput
+from llm_playground.models.catalog import ATTENTION, FILL_MASK, GENERATION, NEXT_SENTENCE, TOKENIZER
+from llm_playground.serving.api import endpoints
+
 from .tolerance import assert_allclose, close
 
 SEED = "I played [MASK] with my friends at school yesterday"

@@ -1,4 +1,4 @@
-"""Model threads and CPU cores (llm_playground/cores.py): one lead thread runs torch on every core, the others on
+"""Model threads and CPU cores (llm_playground/runtime/cores.py): one lead thread runs torch on every core, the others on
 one; the lead steps down while another model thread computes; only the lead ever starts an OpenMP team."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import threading
 
 import torch
 
-from llm_playground.cores import Cores, ModelLock
-from llm_playground.workers import Workers
+from llm_playground.runtime.cores import Cores, ModelLock
+from llm_playground.runtime.workers import Workers
 
 
 def threads_under(lock: ModelLock) -> int:

@@ -9,8 +9,9 @@ import torch
 
 from llm_playground.backends.decode_steps import MIN_CACHE, cache_length, resolve_mode
 from llm_playground.backends.local import LocalGeneration
-from llm_playground.quantize import INT8
+from llm_playground.models.quantize import INT8
 from llm_playground.tasks.generation import GenerationParams, encode_prompt
+
 from .tolerance import close
 
 PROMPT = "Once upon a time"
@@ -87,8 +88,8 @@ def test_compiled_step_equals_dynamic_and_compiles_once(shared_service, monkeypa
 
 def test_the_setting_reaches_the_generate_tab(models_dir):
     from llm_playground.config import Settings
-    from llm_playground.manager import ModelManager
-    from llm_playground.service import PlaygroundService
+    from llm_playground.models.manager import ModelManager
+    from llm_playground.service.playground import PlaygroundService
 
     service = PlaygroundService(manager=ModelManager(Settings(models_dir=models_dir, decode="static"),
                                                      hub_probe=lambda: False))

@@ -159,7 +159,7 @@ def test_every_tab_has_a_link_and_the_copy_script_names_its_parameters(app, shar
 # ---- translations ---------------------------------------------------------------------------------
 
 def test_every_text_has_english_and_japanese():
-    from llm_playground.ui.i18n import I18N, TEXTS
+    from llm_playground.i18n.labels import I18N, TEXTS
 
     en, ja = I18N.translations["en"], I18N.translations["ja"]
     assert set(en) == set(ja) == set(TEXTS)
@@ -173,7 +173,7 @@ def test_every_text_has_english_and_japanese():
 
 
 def test_japanese_paragraphs_have_no_line_breaks_between_characters():
-    from llm_playground.ui.guide import TEXTS
+    from llm_playground.i18n.guide import TEXTS
 
     for key, (_, ja) in TEXTS.items():
         lines = ja.split("\n")

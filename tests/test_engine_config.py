@@ -7,11 +7,11 @@ import json
 import httpx
 import pytest
 
-from llm_playground.backends.engine_client import EngineClient
+from llm_playground.backends.engine.client import EngineClient
+from llm_playground.backends.engine.registry import EngineRegistry
 from llm_playground.config import Settings, settings_from_args
-from llm_playground.engines import EngineRegistry
 from llm_playground.errors import EngineError
-from llm_playground.service import PlaygroundService
+from llm_playground.service.playground import PlaygroundService
 
 KEY = "sk-test-secret-123"
 
@@ -74,8 +74,8 @@ def test_the_api_key_goes_to_the_engine_only(models_dir):
         service.engines.clients[0].http = client.http  # the mock transport, with the key's header
         assert "m@engine" in service.tab_model_names("generate")
         assert KEY not in json.dumps(service.models())
-        from llm_playground.backends.engine import engine_info
-        from llm_playground.service import Outcome
+        from llm_playground.backends.engine.backend import engine_info
+        from llm_playground.service.outcome import Outcome
 
         values = service.check("generate", model="m@engine", prompt="Hi")
         served = service.engines.find("m@engine")

@@ -16,9 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from llm_playground.backends.engine import EngineGeneration, ServedModel, request_body, split_text
-from llm_playground.backends.engine_client import EngineClient, parse_engine
-from llm_playground.backends.engine_tokens import TokenTexts, parse_token
+from llm_playground.backends.engine.backend import EngineGeneration, ServedModel, request_body, split_text
+from llm_playground.backends.engine.client import EngineClient, parse_engine
+from llm_playground.backends.engine.tokens import TokenTexts, parse_token
 from llm_playground.errors import EngineError, EngineUnreachable, InvalidInput
 from llm_playground.tasks.generation import GenerationParams
 

@@ -17,7 +17,7 @@ import time
 import httpx
 import pytest
 
-from llm_playground.workers import THREAD_NAME
+from llm_playground.runtime.workers import THREAD_NAME
 
 from .engine_fixtures import ENGINE_TIMEOUT
 from .engine_server import SERVED_NAME, BusyEngine

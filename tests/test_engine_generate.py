@@ -241,8 +241,8 @@ def test_generate_tab_handlers_on_the_engine(engine_app):
     engine is down; a run streams and ends with the stats, table and openai code."""
     import gradio as gr
 
-    from llm_playground.ui import generation_tab
     from llm_playground.ui.app import build_tabs
+    from llm_playground.ui.tabs import generation as generation_tab
 
     service = engine_app[1]
     with gr.Blocks():

@@ -7,12 +7,12 @@ import shutil
 import pytest
 import torch
 
-from llm_playground import loading
-from llm_playground.catalog import GENERATION
+from llm_playground.backends.local import generate
 from llm_playground.config import Settings
 from llm_playground.errors import InvalidInput, ModelLoadError, PlaygroundError
-from llm_playground.manager import ModelManager
-from llm_playground.backends.local import generate
+from llm_playground.models import loading
+from llm_playground.models.catalog import GENERATION
+from llm_playground.models.manager import ModelManager
 from llm_playground.tasks.generation import GenerationParams
 
 

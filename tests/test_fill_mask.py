@@ -8,8 +8,8 @@ import pytest
 import torch
 from transformers import AutoModelForMaskedLM, AutoTokenizer
 
-from llm_playground.catalog import ATTENTION, FILL_MASK, tasks_for_config
 from llm_playground.errors import InvalidInput, TaskNotSupported
+from llm_playground.models.catalog import ATTENTION, FILL_MASK, tasks_for_config
 from llm_playground.plots.fill_mask import prediction_figure, prediction_rows, token_rows
 from llm_playground.tasks.fill_mask import fill_mask
 

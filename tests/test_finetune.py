@@ -15,14 +15,14 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from llm_playground.catalog import BUILTIN_DIR, GENERATION
 from llm_playground.config import Settings
 from llm_playground.errors import InvalidInput, PlaygroundError
-from llm_playground.finetune_jobs import wait
-from llm_playground.manager import ModelManager
+from llm_playground.models.catalog import BUILTIN_DIR, GENERATION
+from llm_playground.models.manager import ModelManager
 from llm_playground.plots.finetune import comparison_html, result_summary
 from llm_playground.plots.text import md
-from llm_playground.service import PlaygroundService
+from llm_playground.service.finetune_jobs import wait
+from llm_playground.service.playground import PlaygroundService
 from llm_playground.tasks.text_upload import MAX_UPLOAD_BYTES, read_upload
 
 SENTENCE = "Zorbly the green kettle hums jazz at midnight."
@@ -276,7 +276,7 @@ def test_upload_files(tmp_path):
 
 
 def test_fine_tuning_messages_have_a_japanese_form(service, tmp_path):
-    from llm_playground.messages_ja import to_japanese
+    from llm_playground.i18n.messages_ja import to_japanese
 
     from .test_i18n import english_left
 

@@ -46,9 +46,9 @@ def test_fine_tune_over_rest_returns_the_final_state(app_server):
 
 def test_the_tab_says_why_when_fine_tuning_is_off(models_dir):
     from llm_playground.config import Settings
-    from llm_playground.service import PlaygroundService
+    from llm_playground.i18n.labels import TEXTS
+    from llm_playground.service.playground import PlaygroundService
     from llm_playground.ui.app import build_app
-    from llm_playground.ui.i18n import TEXTS
 
     service = PlaygroundService(Settings(models_dir=models_dir, allow_custom_models=False), hub_probe=lambda: False)
     try:

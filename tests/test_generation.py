@@ -8,11 +8,11 @@ import threading
 import pytest
 import torch
 
-from llm_playground.catalog import GENERATION
-from llm_playground.errors import ClientGone, InvalidInput
 from llm_playground.backends.local import generate, stream_generate
+from llm_playground.errors import ClientGone, InvalidInput
+from llm_playground.models.catalog import GENERATION
+from llm_playground.runtime.workers import Workers
 from llm_playground.tasks.generation import GenerationParams, encode_prompt
-from llm_playground.workers import Workers
 
 
 def raw_greedy(loaded, prompt: str, n: int) -> list[int]:
@@ -213,7 +213,7 @@ def test_a_streams_producer_runs_in_the_requests_context():
 def test_a_whole_generation_waiting_for_a_local_slot_ends_when_its_caller_stops_it(service):
     """REST's /generate passes the event it sets on a disconnect: a request still queued behind the local
     slots (all taken) must end then, not hold its model thread until a slot frees and compute for nobody."""
-    from llm_playground.generations import CONCURRENCY
+    from llm_playground.service.generations import CONCURRENCY
 
     slots = service.generations._local_slots
     for _ in range(CONCURRENCY):

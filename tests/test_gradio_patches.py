@@ -2,7 +2,7 @@
 
 import gradio as gr
 
-from llm_playground.ui import gradio_patches
+from llm_playground.serving import gradio_patches
 
 
 def test_patch_active_and_snapshot_complete():
@@ -26,7 +26,7 @@ def test_patch_active_and_snapshot_complete():
 def test_installed_gradio_is_the_version_the_patches_were_written_for():
     """The patches reach into gradio's internals: on another version they must be re-checked, not skipped."""
     assert gr.__version__ == gradio_patches.PATCHED_VERSION, (
-        f"gradio {gr.__version__} is installed; ui/gradio_patches.py was written for "
+        f"gradio {gr.__version__} is installed; serving/gradio_patches.py was written for "
         f"{gradio_patches.PATCHED_VERSION}: re-check SessionState.__init__ and Queue analytics, then update it")
 
 

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from llm_playground import heap
+from llm_playground.runtime import heap
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,9 +52,9 @@ def test_the_app_freezes_what_it_built_before_serving(models_dir):
 UNLOAD = """
 import gc, json, sys, weakref
 from pathlib import Path
-from llm_playground import heap
+from llm_playground.runtime import heap
 from llm_playground.config import Settings
-from llm_playground.manager import ModelManager
+from llm_playground.models.manager import ModelManager
 manager = ModelManager(Settings(models_dir=Path(sys.argv[1])), hub_probe=lambda: False)
 out = {"frozen_without_app": gc.get_freeze_count()}  # a library user's heap is left alone
 heap.prepare_to_serve()

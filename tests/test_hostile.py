@@ -10,10 +10,10 @@ import threading
 import httpx
 import pytest
 
-from llm_playground.catalog import ATTENTION, FILL_MASK, GENERATION, NEXT_SENTENCE
 from llm_playground.config import Settings
-from llm_playground.manager import ModelManager
-from llm_playground.ui import gradio_patches
+from llm_playground.models.catalog import ATTENTION, FILL_MASK, GENERATION, NEXT_SENTENCE
+from llm_playground.models.manager import ModelManager
+from llm_playground.serving import gradio_patches
 
 from .conftest import free_port, launched
 from .http_calls import HttpCaller
@@ -161,7 +161,7 @@ def test_streams_hold_their_model(service):
 
 def test_public_deployments_refuse_unloading(models_dir):
     from llm_playground.errors import InvalidInput
-    from llm_playground.service import PlaygroundService
+    from llm_playground.service.playground import PlaygroundService
 
     public = PlaygroundService(Settings(models_dir=models_dir, allow_custom_models=False), hub_probe=lambda: False)
     public.manager.get("stories260K", GENERATION)
@@ -175,10 +175,10 @@ def test_public_deployments_refuse_unloading(models_dir):
 def test_attention_replots_are_free_only_while_the_weights_are_stored(models_dir):
     import gradio as gr
 
-    from llm_playground.ratelimit import RateLimited
-    from llm_playground.service import PlaygroundService
-    from llm_playground.ui import attention_tab
+    from llm_playground.service.playground import PlaygroundService
+    from llm_playground.service.ratelimit import RateLimited
     from llm_playground.ui.app import build_tabs
+    from llm_playground.ui.tabs import attention as attention_tab
 
     service = PlaygroundService(Settings(models_dir=models_dir, rate_limit=2), hub_probe=lambda: False)
     with gr.Blocks():
@@ -199,7 +199,7 @@ def test_attention_replots_are_free_only_while_the_weights_are_stored(models_dir
 
 
 def test_exports_are_bounded_per_client_and_in_total(tmp_path):
-    from llm_playground.exports import ExportFolder
+    from llm_playground.service.exports import ExportFolder
 
     folder = ExportFolder(max_files=12, max_per_owner=3)
     for i in range(7):

@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from llm_playground import hub_cache
 from llm_playground.errors import InvalidInput
+from llm_playground.models import hub_cache
 
 
 def fake_repo(cache, repo_id: str, payload: bytes, kind: str = "model") -> None:

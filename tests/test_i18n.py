@@ -7,11 +7,11 @@ import re
 
 import pytest
 
-from llm_playground.api import endpoints
 from llm_playground.errors import PlaygroundError
-from llm_playground.messages_ja import to_japanese
-from llm_playground.plots.words import W
-from llm_playground.ui.i18n import TEXTS
+from llm_playground.i18n.labels import TEXTS
+from llm_playground.i18n.messages_ja import to_japanese
+from llm_playground.i18n.words import W
+from llm_playground.serving.api import endpoints
 
 from .conftest import choose_model
 from .test_bad_input import BAD, GOOD
@@ -127,7 +127,7 @@ def test_offline_banner_asks_for_a_bert_only_when_there_is_none(shared_service, 
     """Offline with a local BERT (the test models) the banner does not send the user looking for one; with
     only the built-in model it says Fill-mask and Next sentence need one, and how to add it."""
     from llm_playground.config import Settings
-    from llm_playground.service import PlaygroundService
+    from llm_playground.service.playground import PlaygroundService
 
     with_bert = shared_service.offline_note(lang)
     builtin_only = PlaygroundService(Settings(), hub_probe=lambda: False)

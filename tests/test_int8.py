@@ -10,8 +10,8 @@ import math
 import pytest
 import torch
 
-from llm_playground.devices import resolve_dtype
 from llm_playground.errors import InvalidInput
+from llm_playground.models.devices import resolve_dtype
 from llm_playground.tasks import attention as attention_task
 from llm_playground.tasks import logit_lens as lens_task
 from llm_playground.tasks import next_token as next_token_task

@@ -13,10 +13,10 @@ import torch
 from gradio_client.exceptions import AppError
 
 from llm_playground.errors import PlaygroundError
-from llm_playground.messages_ja import to_japanese
+from llm_playground.i18n.messages_ja import to_japanese
 from llm_playground.tasks.generation import encode_prompt
-from llm_playground.ui import logit_lens_tab
 from llm_playground.ui.app import build_tabs
+from llm_playground.ui.tabs import logit_lens as logit_lens_tab
 
 from .test_i18n import english_left
 from .tolerance import differences

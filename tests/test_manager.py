@@ -10,11 +10,11 @@ import weakref
 import pytest
 import torch
 
-from llm_playground import loading
-from llm_playground.catalog import ATTENTION, FILL_MASK, GENERATION, NEXT_SENTENCE, TOKENIZER, Catalog
 from llm_playground.config import Settings, parse_bytes
 from llm_playground.errors import InvalidInput, ModelLoadError, TaskNotSupported
-from llm_playground.manager import ModelManager
+from llm_playground.models import loading
+from llm_playground.models.catalog import ATTENTION, FILL_MASK, GENERATION, NEXT_SENTENCE, TOKENIZER, Catalog
+from llm_playground.models.manager import ModelManager
 
 
 def test_lazy_nothing_loaded_at_start(manager):
@@ -89,7 +89,7 @@ def test_lru_order_follows_use(models_dir):
 def test_failed_load_is_remembered_briefly_then_retried(models_dir, monkeypatch):
     """A failure is not re-read (nor re-logged) on every request: the same message comes back at once,
     saying when it will be tried again; after FAILURE_TTL (or an unload) the next request tries again."""
-    from llm_playground import manager as manager_module
+    from llm_playground.models import manager as manager_module
 
     now = [0.0]
     manager = ModelManager(Settings(models_dir=models_dir), hub_probe=lambda: False, clock=lambda: now[0])

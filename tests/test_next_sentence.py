@@ -6,10 +6,10 @@ import pytest
 import torch
 from transformers import AutoTokenizer, BertForNextSentencePrediction
 
-from llm_playground.catalog import FILL_MASK, NEXT_SENTENCE
 from llm_playground.config import Settings
 from llm_playground.errors import InvalidInput, TaskNotSupported
-from llm_playground.manager import ModelManager
+from llm_playground.models.catalog import FILL_MASK, NEXT_SENTENCE
+from llm_playground.models.manager import ModelManager
 from llm_playground.plots.next_sentence import nsp_figure, percent, token_rows
 from llm_playground.tasks.fill_mask import fill_mask
 from llm_playground.tasks.next_sentence import next_sentence

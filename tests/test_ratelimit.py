@@ -2,7 +2,7 @@
 
 import pytest
 
-from llm_playground.ratelimit import RateLimited, RateLimiter
+from llm_playground.service.ratelimit import RateLimited, RateLimiter
 
 
 def test_limit_per_key_and_window_slides():

@@ -12,10 +12,10 @@ from pathlib import Path
 import psutil
 import pytest
 
-from llm_playground.catalog import ATTENTION, FILL_MASK, GENERATION, NEXT_SENTENCE
 from llm_playground.config import Settings
-from llm_playground.manager import ModelManager
-from llm_playground.service import PlaygroundService
+from llm_playground.models.catalog import ATTENTION, FILL_MASK, GENERATION, NEXT_SENTENCE
+from llm_playground.models.manager import ModelManager
+from llm_playground.service.playground import PlaygroundService
 
 from .conftest import free_port
 from .http_calls import HttpCaller

@@ -12,7 +12,7 @@ import pytest
 import torch
 from gradio_client.exceptions import AppError
 
-from llm_playground.catalog import GENERATION
+from llm_playground.models.catalog import GENERATION
 from llm_playground.tasks.generation import encode_prompt
 
 from .http_calls import HttpCaller

@@ -14,8 +14,8 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from llm_playground.catalog import GENERATION
 from llm_playground.config import Settings
+from llm_playground.models.catalog import GENERATION
 
 from .conftest import free_port, launched
 from .test_reliability import slow_tiny_gpt2, stream_threads, wait_until  # noqa: F401 - fixture

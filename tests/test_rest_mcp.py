@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from llm_playground import api
 from llm_playground.config import Settings, settings_from_args
+from llm_playground.serving import api
 
 from .conftest import free_port, launched
 

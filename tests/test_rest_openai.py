@@ -11,8 +11,8 @@ import openai
 import pytest
 import torch
 
-from llm_playground.catalog import GENERATION
 from llm_playground.config import Settings
+from llm_playground.models.catalog import GENERATION
 from llm_playground.tasks.generation import encode_prompt
 
 from .conftest import free_port, launched

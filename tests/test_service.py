@@ -12,14 +12,16 @@ import torch
 from transformers import TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper
 
 from llm_playground import deeplink
-from llm_playground.api import endpoints
 from llm_playground.config import Settings
 from llm_playground.errors import InvalidInput, PlaygroundError
-from llm_playground.service import PlaygroundService
+from llm_playground.service.playground import PlaygroundService
+from llm_playground.serving.api import endpoints
 from llm_playground.specs import link_params
 from llm_playground.tasks.generation import encode_prompt
-from llm_playground.ui import fill_mask_tab, generation_tab, next_token_tab
 from llm_playground.ui.app import build_tabs
+from llm_playground.ui.tabs import fill_mask as fill_mask_tab
+from llm_playground.ui.tabs import generation as generation_tab
+from llm_playground.ui.tabs import next_token as next_token_tab
 
 from .fixtures import ROOT
 from .tolerance import close
@@ -50,7 +52,7 @@ def test_two_apps_in_one_process_share_nothing(models_dir):
 def test_importing_the_app_starts_nothing():
     """No thread pool, temp folder or environment change at import: all of it belongs to a service."""
     code = ("import os, tempfile, threading; before = set(os.listdir(tempfile.gettempdir())); env = dict(os.environ)\n"
-            "import llm_playground.ui.app, llm_playground.service\n"
+            "import llm_playground.ui.app, llm_playground.service.playground\n"
             "new = [n for n in set(os.listdir(tempfile.gettempdir())) - before if n.startswith('playground')]\n"
             "print(threading.active_count(), new, dict(os.environ) == env)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)

@@ -9,9 +9,10 @@ import gradio as gr
 import pytest
 
 from llm_playground.config import Settings
-from llm_playground.service import PlaygroundService
-from llm_playground.ui import attention_tab, generation_run
+from llm_playground.service.playground import PlaygroundService
 from llm_playground.ui.app import build_tabs
+from llm_playground.ui.tabs import attention as attention_tab
+from llm_playground.ui.tabs import generation_run
 
 from .fixtures import save_tiny_gpt2
 

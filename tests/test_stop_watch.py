@@ -1,4 +1,4 @@
-"""backends/stop_watch.py: a stop ends a read the server keeps waiting, and never touches a connection
+"""backends/engine/stop_watch.py: a stop ends a read the server keeps waiting, and never touches a connection
 that went back to the pool."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from llm_playground.backends.stop_watch import POLL, StopWatch
+from llm_playground.backends.engine.stop_watch import POLL, StopWatch
 
 
 @pytest.fixture

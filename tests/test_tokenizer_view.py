@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 from llm_playground.config import Settings
-from llm_playground.service import PlaygroundService
 from llm_playground.plots.tokens import chips_html, comparison_html, summary_html, visible
+from llm_playground.service.playground import PlaygroundService
 from llm_playground.tasks.baselines import CHARACTERS, WORDS
 from llm_playground.tasks.token_compare import cut_votes, disagreements
 from llm_playground.tasks.tokenize import tokenize_all
-from llm_playground.ui.tokenizer_tab import default_tokenizers
+from llm_playground.ui.tabs.tokenizer import default_tokenizers
 
 
 def results(manager, names, text, add_special=True):

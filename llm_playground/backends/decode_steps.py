@@ -26,7 +26,7 @@ import time
 
 import torch
 
-from ..quantize import INT8
+from ..models.quantize import INT8
 from ..tasks.validation import out_of_memory_as_error
 
 log = logging.getLogger("llm_playground")

@@ -13,7 +13,7 @@ from typing import Iterator
 
 import torch
 
-from ..devices import dtype_name
+from ..models.devices import dtype_name
 from ..tasks.encoder import usable_positions
 from ..tasks.generation import (Detokenizer, GenerationParams, GenerationState, Sequence, check_context, check_prefix,
                                 encode_prompt, eos_ids, pick, record_step)

@@ -41,7 +41,7 @@ def dtype_of(dtype) -> tuple[str, str]:
 
 
 def int8_lines(model: str = "model", indent: str = "") -> list[str]:
-    """The app's int8 weights (llm_playground/quantize.py): GPT-2's Conv1D layers as nn.Linear, then torch's
+    """The app's int8 weights (llm_playground/models/quantize.py): GPT-2's Conv1D layers as nn.Linear, then torch's
     dynamic int8 quantization of every nn.Linear but gated MLPs' down projections."""
     lines = ["# int8 weights as the app makes them: Conv1D layers (GPT-2) as nn.Linear, then dynamic quantization",
              "from transformers.pytorch_utils import Conv1D",

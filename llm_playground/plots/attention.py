@@ -13,8 +13,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
+from ..i18n.words import tr
 from .text import plain  # Plotly reads labels as HTML: a token such as <s> would otherwise strike through
-from .words import tr
 
 SCALE = 10_000
 # White = no attention, so masked (causal) cells and unattended keys recede; dark = strong attention.

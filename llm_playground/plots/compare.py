@@ -12,9 +12,9 @@ import html
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..i18n.words import tr
 from .generation import prob_color, underline, visible_piece
 from .text import md, plain
-from .words import tr
 
 COLORS = {"a": "#4c6ef5", "b": "#f08c00"}
 

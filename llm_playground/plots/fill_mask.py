@@ -7,8 +7,8 @@ import html
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..i18n.words import tr
 from .text import plain
-from .words import tr
 
 TOKEN_HEADERS = tr("en", "fm_tokens")
 PREDICTION_HEADERS = tr("en", "fm_predictions")

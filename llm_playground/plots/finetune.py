@@ -9,9 +9,9 @@ import html
 
 import plotly.graph_objects as go
 
+from ..i18n.words import tr
 from .generation import LEGEND_STEPS, prob_color, underline
 from .text import md
-from .words import tr
 
 
 def loss_figure(snapshot: dict, lang: str = "en") -> go.Figure:

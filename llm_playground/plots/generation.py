@@ -7,8 +7,8 @@ import json
 
 import plotly.graph_objects as go
 
+from ..i18n.words import tr
 from .text import plain
-from .words import tr
 
 LEGEND_STEPS = (0.05, 0.25, 0.5, 0.75, 0.95)
 

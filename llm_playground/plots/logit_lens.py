@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from ..i18n.words import tr
 from .next_token import shown
 from .text import plain
-from .words import tr
 
 MAX_CELL_TEXT = 40  # positions beyond which the cells' token labels no longer fit: hover only
 CELL_WIDTH = 46  # px per position while cells show their token: a phone scrolls the grid (assets.CSS) instead

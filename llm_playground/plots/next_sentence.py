@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from .words import tr
+from ..i18n.words import tr
 
 TOKEN_HEADERS = tr("en", "nsp_tokens")
 GREEN, RED = "#16a34a", "#dc2626"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from ..i18n.words import tr
 from .text import plain
-from .words import tr
 
 TABLE_HEADERS = tr("en", "nt_table")
 KEPT, RAW, REMOVED = "#2f9e44", "#adb5bd", "#e03131"

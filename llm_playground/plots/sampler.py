@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from ..i18n.words import W, tr
 from .text import md, plain
-from .words import W, tr
 
 RAW, AFTER, REMOVED, REMOVED_TEXT = "#4c6ef5", "#f08c00", "#ced4da", "#868e96"
 FILTER_VALUE = {"top_k": "top_k", "top_p": "top_p", "no_repeat_ngram": "no_repeat_ngram_size"}

@@ -10,8 +10,8 @@ from __future__ import annotations
 import html
 import unicodedata
 
+from ..i18n.words import kind, tr
 from ..tasks.tokenize import Group, Token, Tokenization, diff
-from .words import kind, tr
 
 PALETTE = 6  # chip colours cycle so neighbouring tokens are always told apart
 INVISIBLE = {"\u200d": "ZWJ", "\u200c": "ZWNJ", "\u200b": "ZWSP", "\ufeff": "BOM", "\ufe0f": "VS16",

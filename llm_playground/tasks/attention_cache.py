@@ -3,7 +3,7 @@
 Changing layer, head, view or token in the Attention tab (or asking the API for another layer of
 the same text) reads the stored weights; only a new text or model runs the model again. The cache
 is bounded by bytes because one result is layers x heads x T^2 floats (GPT-2 at 512 tokens: 150 MB).
-One cache per service (service.py): two apps in one process never share one.
+One cache per service (service/playground.py): two apps in one process never share one.
 """
 
 from __future__ import annotations

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..specs import ATTENTION_VIEWS, HEAD_MAX, HEAD_MEAN, HEATMAP, MODEL_VIEW, ROLLOUT, TOKEN_VIEW
-from .attention import (AttentionResult, check_head, check_layer, head_matrix, rollout,
-                        token_attention)
+from .attention import AttentionResult, check_head, check_layer, head_matrix, rollout, token_attention
 
 VIEWS = ATTENTION_VIEWS
 # The overview draws layers x heads small matrices; beyond this many cells in all it pools blocks of

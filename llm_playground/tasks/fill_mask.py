@@ -13,8 +13,8 @@ from dataclasses import asdict, dataclass
 
 import torch
 
-from ..catalog import FILL_MASK
 from ..errors import InvalidInput, TaskNotSupported
+from ..models.catalog import FILL_MASK
 from ..specs import MAX_MASKS
 from .encoder import encode, forward
 

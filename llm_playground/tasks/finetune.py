@@ -7,7 +7,7 @@ records the loss curve and honours a Stop flag and a time bound through control.
 stopped run ends at a step boundary and keeps its weights. `perplexity` is exp(mean next-token NLL) over
 the same blocks, computed here without the Trainer so tests can check it independently.
 
-No gradio here; the caller (finetune_service.py) owns threads, folders and the model manager.
+No gradio here; the caller (service/finetune.py) owns threads, folders and the model manager.
 """
 
 from __future__ import annotations

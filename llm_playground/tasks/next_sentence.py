@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 
 import torch
 
-from ..catalog import NEXT_SENTENCE
+from ..models.catalog import NEXT_SENTENCE
 from .encoder import encode, forward
 
 LABELS = ("IsNext", "NotNext")  # the order of BERT's seq_relationship logits

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import InvalidInput
 
-MAX_UPLOAD_BYTES = 512 * 1024  # under the HTTP body limit (ui/body_limit.py), so the app sees it to refuse it
+MAX_UPLOAD_BYTES = 512 * 1024  # under the HTTP body limit (serving/body_limit.py), so the app sees it to refuse it
 SUFFIXES = (".txt", ".jsonl")
 
 

@@ -10,16 +10,25 @@ import gradio as gr
 from gradio.i18n import I18nData
 from starlette.middleware import Middleware
 
-from .. import api, clients, rest
-from ..generations import CONCURRENCY
-from ..service import PlaygroundService
-from . import (attention_tab, compare_tab, fill_mask_tab, finetune_tab, generation_tab, gradio_patches, handoff, links,
-               logit_lens_tab, models_tab, next_sentence_tab, next_token_tab, share, tokenizer_tab)
-from . import popover
+from ..i18n.labels import I18N, TEXTS, t
+from ..service.generations import CONCURRENCY
+from ..service.playground import PlaygroundService
+from ..serving import api, clients, gradio_patches, rest
+from ..serving.body_limit import BodyLimit
+from . import handoff, links, share
 from .assets import CSS, HEAD, SWITCH_LANGUAGE_JS
-from .body_limit import BodyLimit
 from .common import bind, client_key
-from .i18n import I18N, TEXTS, t
+from .tabs import attention as attention_tab
+from .tabs import compare as compare_tab
+from .tabs import fill_mask as fill_mask_tab
+from .tabs import finetune as finetune_tab
+from .tabs import generation as generation_tab
+from .tabs import generation_popover as popover
+from .tabs import logit_lens as logit_lens_tab
+from .tabs import models as models_tab
+from .tabs import next_sentence as next_sentence_tab
+from .tabs import next_token as next_token_tab
+from .tabs import tokenizer as tokenizer_tab
 
 # The UI module of each tab spec (specs.py gives the order, ids and labels).
 TAB_MODULES = {"generate": generation_tab, "next-token": next_token_tab, "fill-mask": fill_mask_tab,

@@ -22,9 +22,9 @@ from typing import Callable
 import gradio as gr
 
 from ..errors import PlaygroundError
-from ..messages_ja import to_japanese
+from ..i18n.messages_ja import to_japanese
+from ..i18n.words import tr
 from ..plots.text import md, plain
-from ..plots.words import tr
 
 log = logging.getLogger("llm_playground")
 INTERNAL = "Something went wrong on the server ({}). The error was logged; please try again."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from .. import clients
+from ..serving import clients
 from .binding import bind  # noqa: F401 - the tabs import bind from here
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import gradio as gr
 
+from ..i18n.labels import t
 from ..specs import TaskSpec
 from .common import model_picker
-from .i18n import t
 
 
 def slider(spec: TaskSpec, name: str, elem_id: str, **kwargs) -> gr.Slider:

@@ -13,12 +13,12 @@ from typing import Callable
 import gradio as gr
 
 from .. import deeplink
-from ..catalog import HUB_ID_RE
-from ..messages_ja import to_japanese
+from ..i18n.messages_ja import to_japanese
+from ..i18n.words import tr
+from ..models.catalog import HUB_ID_RE
 from ..plots.text import plain
-from ..plots.words import tr
 from ..specs import Param, link_params
-from .share import TabLink
+from .tab_link import TabLink
 
 # ---- links in the browser -------------------------------------------------------------------------
 

@@ -1,46 +1,16 @@
 """The parts every tab shares: the share panel (copy link, JSON download, Copy as Python), the learner guide
-accordion, the error box beside the run button, examples, and the TabLink each tab returns (its URL
-parameters -> its input components). The links themselves (restore on load, copy, address bar) are in
+accordion, the error box beside the run button, examples, and the TabLink each tab returns (tab_link.py: its
+URL parameters -> its input components). The links themselves (restore on load, copy, address bar) are in
 links.py; the files and code behind the panel come from exports.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable
-
 import gradio as gr
 
-from .i18n import TEXTS, t
-
-
-
-@dataclass
-class Field:
-    """One URL parameter of a tab and the component holding it."""
-    name: str
-    component: gr.components.Component
-    update: Callable[[Any], Any] | None = None  # parsed value -> gr.update(...) (default: value=...)
-    js: dict = field(default_factory=dict)  # browser side: map (UI value -> URL value), when [index, value]
-
-
-@dataclass
-class Panel:
-    copy: gr.Button
-    link: gr.Textbox
-    code: gr.Code
-    json: gr.DownloadButton | None = None
-
-
-@dataclass
-class TabLink:
-    tab: str
-    fields: list[Field]
-    panel: Panel | None = None
-    run_button: str | None = None  # elem_id pressed when the link says run=1
-    extra_js: list = field(default_factory=list)  # hidden components LINK_JS may read (spec "from": index)
-    on_load: Callable | None = None  # called with the restore event (e.g. to render after restoring)
-    ui: Any = None  # the tab's output components (its handlers' first argument): tests call handlers with it
+from ..i18n.labels import TEXTS, t
+from .links import defaults_of, wire  # noqa: F401 - tabs reach the links through here
+from .tab_link import Field, Panel, TabLink  # noqa: F401 - and a tab's link through here
 
 
 def fields(spec, components: dict, **special: Field) -> list[Field]:
@@ -86,7 +56,3 @@ def panel(prefix: str, with_json: bool = True) -> Panel:
         gr.Markdown(t("python_info"))
         code = gr.Code(language="python", interactive=False, elem_id=f"{prefix}-code")
     return Panel(copy, link, code, download)
-
-
-# Links live in links.py; tabs reach them through here.
-from .links import defaults_of, wire  # noqa: E402,F401

@@ -1,0 +1,61 @@
+"""A model the manager has loaded: weights, tokenizer, where they live, and who is using them."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from ..errors import TaskNotSupported
+from ..runtime.cores import ModelLock
+from .catalog import ModelEntry
+
+
+@dataclass
+class LoadedModel:
+    entry: ModelEntry
+    model: Any
+    tokenizer: Any
+    device: str
+    dtype: torch.dtype
+    nbytes: int
+    tasks: set[str]  # head tasks whose weights were really in the checkpoint
+    load_seconds: float
+    # Forward passes on one model run one at a time: the attention tab flips the model to eager
+    # attention for its pass, and on 2 CPU cores parallel forwards of one model gain nothing.
+    # Holding it on a model thread is what counts as computing (cores.py).
+    lock: ModelLock = field(default_factory=ModelLock, repr=False)
+    float32_nbytes: int | None = None  # int8 models: what the model took before it was quantized
+    users: int = 0  # requests holding it now (manager.hold): an unloaded model in use still counts
+    compiled: Any = field(default=None, repr=False)  # its compiled decode step and static caches (decode_steps.py)
+
+    @property
+    def name(self) -> str:
+        return self.entry.name
+
+    @property
+    def float32_bytes(self) -> int:
+        """What the same weights take in float32: shows what 16-bit saves."""
+        if self.float32_nbytes is not None:
+            return self.float32_nbytes
+        return self.nbytes * 4 // self.dtype.itemsize
+
+    def require(self, task: str) -> None:
+        if task not in self.tasks:
+            raise TaskNotSupported(
+                f"Model '{self.name}' has no {task} head in its weights, so it cannot be used for {task}.")
+
+    @contextlib.contextmanager
+    def eager_attention(self):
+        """Hold the model lock with eager attention on: only eager returns attention weights."""
+        with self.lock:
+            before = self.model.config._attn_implementation
+            if before != "eager":
+                self.model.set_attn_implementation("eager")
+            try:
+                yield self.model
+            finally:
+                if before != "eager":
+                    self.model.set_attn_implementation(before)

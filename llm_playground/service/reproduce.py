@@ -1,0 +1,83 @@
+"""Copy as Python for a result: the checked values it ran with, the model's source, and codegen.
+
+Local folders (--models-dir) are marked in the code: the reader must use their own copy's path.
+A failure here never fails the run: the panel shows a comment instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Mapping
+
+from .. import codegen
+from ..backends.base import ModelInfo
+
+log = logging.getLogger(__name__)
+LOCAL_NOTE = "  # a local folder of the app (--models-dir): use your copy's path, or a Hub id"
+
+
+def _generate(v: Mapping, info: ModelInfo, **_) -> str:
+    if info.remote:  # an engine model: the openai client request that the app sent
+        return codegen.generate_openai(info.source, v["prompt"], v["max_new_tokens"], v["do_sample"], v["temperature"],
+                                       v["top_k"], v["top_p"], v["repetition_penalty"], v["seed"], v["num_sequences"],
+                                       base_url=info.engine)
+    return codegen.generate(v["model"], v["prompt"], v["max_new_tokens"], v["do_sample"], v["temperature"],
+                            v["top_k"], v["top_p"], v["repetition_penalty"], v["seed"], v["no_repeat_ngram_size"],
+                            v["num_sequences"], info.dtype or v["dtype"], source=info.source,
+                            prefix_ids=v.get("prefix_ids") or ())
+
+
+def _next_token(v: Mapping, info: ModelInfo, **_) -> str:
+    return codegen.next_token(v["model"], v["prompt"], v["top_k"], v["temperature"], v["top_p"], source=info.source,
+                              dtype=info.dtype)
+
+
+def _fill_mask(v: Mapping, info: ModelInfo, **_) -> str:
+    return codegen.fill_mask(v["model"], v["text"], v["top_k"], source=info.source, dtype=info.dtype)
+
+
+def _next_sentence(v: Mapping, info: ModelInfo, **_) -> str:
+    return codegen.next_sentence(v["model"], v["sentence_a"], v["sentence_b"], source=info.source, dtype=info.dtype)
+
+
+def _attention(v: Mapping, info: ModelInfo, layer: int = 0, head: Any = -1, causal: bool = False, **_) -> str:
+    return codegen.attention(v["model"], v["text"], layer, head, v["text_pair"], source=info.source, causal=causal,
+                             dtype=info.dtype)
+
+
+def _logit_lens(v: Mapping, info: ModelInfo, **_) -> str:
+    return codegen.logit_lens(v["model"], v["text"], v["top_k"], source=info.source, dtype=info.dtype,
+                              track=v.get("track") or "")
+
+
+def _tokenize(v: Mapping, info: ModelInfo | None, sources: Mapping[str, str] | None = None, **_) -> str:
+    return codegen.tokenize(v["tokenizers"], v["text"], v["add_special_tokens"], sources=sources)
+
+
+def _fine_tune(v: Mapping, info: ModelInfo, stopped_at: int | None = None, **_) -> str:
+    return codegen.fine_tune(v["model"], v["train_text"], v["eval_text"], v["max_steps"], v["learning_rate"],
+                             v["batch_size"], v["max_seq_len"], v["seed"], source=info.source, stopped_at=stopped_at)
+
+
+def _compare(v: Mapping, info: ModelInfo, shared: bool = True, **_) -> str:
+    sides = {side.upper(): (model.source, model.dtype or v[f"dtype_{side}"], v[f"do_sample_{side}"],
+                            v[f"temperature_{side}"], model.local_folder) for side, model in zip("ab", v["models"])}
+    return codegen.compare(v["prompt"], sides, v["max_new_tokens"], v["top_k"], v["top_p"], v["seed"], shared)
+
+
+MAKERS = {"generate": _generate, "next-token": _next_token, "fill-mask": _fill_mask,
+          "next-sentence": _next_sentence, "attention": _attention, "logit-lens": _logit_lens,
+          "compare": _compare, "tokenizer": _tokenize,
+          "fine-tune": _fine_tune}
+
+
+def python_code(task: str, values: Mapping, info: ModelInfo | None, local_sources=(), **extra) -> str:
+    try:
+        code = MAKERS[task](values, info, **extra)
+    except Exception as exc:  # noqa: BLE001 - the code panel must not fail the run
+        log.info("no code for %s: %s", task, exc)
+        return f"# No code for this input: {exc}\n"
+    sources = list(local_sources) + ([info.source] if info is not None and info.local_folder else [])
+    for src in sources:
+        code = code.replace(f"source = {src!r}\n", f"source = {src!r}{LOCAL_NOTE}\n", 1)
+    return code

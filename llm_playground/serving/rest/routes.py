@@ -1,0 +1,110 @@
+"""Plain REST: `POST /api/v1/<api name>` for every task spec with an endpoint, and `GET /api/v1/models`.
+
+A request is one JSON object of named parameters (omitted ones take the spec's default; `model` the
+catalogue's default model for the task); the answer is the same JSON object the Gradio endpoint of
+the same name returns. Errors are `{"error": "<the message the UI shows>"}` with a 4xx status (5xx only
+for the server's own faults). The routes come from the specs: a new tab's endpoint gets a route too.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+from typing import Callable
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ...specs import TaskSpec
+from .. import api
+from .common import ApiError, Web, classify, json_object, last, unless_disconnected
+
+PREFIX = "/api/v1"
+
+
+def error_response(exc: Exception) -> JSONResponse:
+    err = classify(exc)
+    return JSONResponse({"error": err.message}, err.status)
+
+
+def named_arguments(web: Web, spec: TaskSpec, raw: dict) -> dict:
+    """The request's parameters by their spec names: aliases resolved, unknown and missing ones refused."""
+    params = {p.name: p for p in spec.api_params()}
+    aliases = {alias: p.name for p in params.values() for alias in p.aliases}
+    unknown = [key for key in raw if key not in params and key not in aliases]
+    if unknown:
+        names = ", ".join(repr(k[:40]) for k in unknown[:5])
+        raise ApiError(400, f"Unknown parameter{'s' if len(unknown) > 1 else ''} {names} for {PREFIX}/"
+                            f"{spec.api_name}; it takes: {', '.join(params) or 'no parameters'}.")
+    out, given = {}, {}
+    for key, value in raw.items():
+        name = aliases.get(key, key)
+        if name in given:
+            raise ApiError(400, f"'{given[name]}' and '{key}' are the same parameter ({name}): give one of them.")
+        given[name], out[name] = key, value
+    if "model" in params and out.get("model") is None and spec.model_task:
+        out["model"] = web.service.default_model(spec.model_task)
+    signature = api.signature(spec)
+    missing = [n for n, p in signature.parameters.items() if p.default is inspect.Parameter.empty and n not in out]
+    if missing:
+        param = params[missing[0]]
+        raise ApiError(400, f"Missing parameter '{param.name}' ({param.doc}).")
+    return out
+
+
+async def generate(web: Web, request: Request, values: dict) -> dict | None:
+    """/generate, stopped within a step when the client disconnects (None then): the same dict as the
+    Gradio endpoint, plus `generated_text` (prompt + completion), as transformers' pipeline names it.
+    The whole result at once, as there: no hand-over per step to a stream nobody watches."""
+    gone = threading.Event()
+    # on a model thread already (service.generate runs right there): the lead only if it computes
+    work = web.run(api.whole_generation, web.service, None, stop=gone, **values,
+                   compute=web.service.needs_cores(values.get("model")))
+    try:
+        finished, result = await unless_disconnected(request, work)
+    finally:
+        gone.set()  # disconnected (or cancelled): the generation stops within a step
+    if not finished:
+        return None
+    return result | {"generated_text": result["text"]}
+
+
+def task_route(web: Web, spec: TaskSpec, endpoint: Callable[..., dict]) -> Callable:
+    async def handle(request: Request) -> Response:
+        try:
+            with web.slot():
+                web.admit(request)
+                try:
+                    values = named_arguments(web, spec, await json_object(request))
+                    if spec.api_name == "generate":
+                        result = await generate(web, request, values)
+                        if result is None:
+                            return Response(status_code=499)  # nobody is listening; nothing to send
+                    else:
+                        result = await web.run(endpoint, **values)
+                    if inspect.isgenerator(result):  # a streaming endpoint (/fine_tune): its final state
+                        finished, result = await unless_disconnected(request, last(result))
+                        if not finished:
+                            return Response(status_code=499)
+                finally:
+                    web.release(request)
+        except Exception as exc:  # noqa: BLE001 - every error becomes a JSON answer
+            return error_response(exc)
+        return JSONResponse(result)
+
+    handle.__name__ = f"rest_{spec.api_name}"
+    return handle
+
+
+async def health(request: Request) -> Response:
+    """For container health checks: answers as soon as the server does (no model, no rate limit)."""
+    return JSONResponse({"status": "ok"})
+
+
+def routes(web: Web) -> list[Route]:
+    out = [Route(f"{PREFIX}/health", health, methods=["GET"])]
+    for name, (endpoint, spec) in api.endpoints(web.service).items():
+        methods = ["POST"] if spec.api_params() else ["GET", "POST"]  # /models takes nothing: GET works too
+        out.append(Route(f"{PREFIX}/{name}", task_route(web, spec, endpoint), methods=methods))
+    return out
