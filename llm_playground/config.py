@@ -10,6 +10,9 @@ from pathlib import Path
 GIB = 1024**3
 PUBLIC_RATE_LIMIT = 60  # requests per minute per client, in public mode
 PUBLIC_JOBS_PER_CLIENT = 8  # requests waiting or running per client, in public mode
+MAX_INPUT_CHARS = 5000  # characters of one text input (every task's text parameters; specs.py reads it)
+MAX_NEW_TOKENS_CAP = 512  # the most tokens one generation may ask for
+MAX_IDS = MAX_INPUT_CHARS  # token ids one /detokenize takes: as many as the longest text can have
 
 # What the app promises about its numbers (README: "Share and reproduce"): the same request gives the same
 # tokens, and every number agrees within |a - b| <= SAME_ATOL + SAME_RTOL * |b| (numpy.isclose), not bit for
@@ -63,8 +66,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     share: bool = False
-    max_input_chars: int = 5000
-    max_new_tokens_cap: int = 512
+    max_input_chars: int = MAX_INPUT_CHARS
+    max_new_tokens_cap: int = MAX_NEW_TOKENS_CAP
     queue_size: int = 64
     rate_limit: int = 0  # requests per minute per client; 0 = off
     jobs_per_client: int = 0  # requests one client may have queued or running at once; 0 = no limit

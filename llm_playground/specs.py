@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .config import MAX_INPUT_CHARS, MAX_NEW_TOKENS_CAP
 from .models.catalog import ATTENTION, FILL_MASK, GENERATION, NEXT_SENTENCE, TOKENIZER
 
 TEXT, INT, FLOAT, BOOL, CHOICE, MODEL, MODELS, IDS = "text", "int", "float", "bool", "choice", "model", "models", "ids"
@@ -274,7 +275,8 @@ def _fine_tune() -> TaskSpec:
            "base vs fine-tuned continuations of prompts from the held-out text.")
 
 
-def build_specs(max_input_chars: int = 5000, max_new_tokens_cap: int = 512) -> dict[str, TaskSpec]:
+def build_specs(max_input_chars: int = MAX_INPUT_CHARS, max_new_tokens_cap: int = MAX_NEW_TOKENS_CAP
+                ) -> dict[str, TaskSpec]:
     """Every task, in tab order (Models last). Settings decide the text limit and the generation cap."""
     specs = [_generate(max_input_chars, max_new_tokens_cap), _next_token(max_input_chars),
              _fill_mask(max_input_chars), _next_sentence(max_input_chars), _attention(max_input_chars),

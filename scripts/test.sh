@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 python3 -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+python3 -m pip install -q --disable-pip-version-check -r requirements-docs.txt
 
 # Browser tests drive Debian's Chromium with Playwright (Playwright cannot download browsers here).
 # CJK and emoji fonts make Japanese/emoji screenshots readable.

@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..config import MAX_IDS
 from ..errors import InvalidInput
 from .baselines import Baseline
 from .tokenize import Token, decode
-
-MAX_IDS = 5000
 
 
 def parse_ids(raw: Any) -> list[int]:

@@ -8,11 +8,10 @@ import math
 
 from ..errors import InvalidInput, PlaygroundError
 
-MAX_TEXT_CHARS = 5000
 
-
-def clean_text(text: str | None, what: str = "text", max_chars: int = MAX_TEXT_CHARS) -> str:
-    """Reject empty/oversized text and characters no tokenizer can encode (lone surrogates); drop NULs."""
+def clean_text(text: str | None, what: str, max_chars: int) -> str:
+    """Reject empty and oversized text (max_chars: the spec's limit, from Settings.max_input_chars) and
+    characters no tokenizer can encode (lone surrogates); drop NULs."""
     if text is not None and not isinstance(text, str):
         raise InvalidInput(f"The {what} must be a string, got {type(text).__name__}.")
     text = (text or "").replace("\x00", "")
