@@ -78,6 +78,9 @@ class TaskSpec:
     concurrency_id: str | None = None  # shared by the tab's buttons and its endpoint
     doc: str = ""
     tab: bool = True
+    # An engine model only generates text: what this task needs the model's internals for, in the refusal's
+    # words ("" where an engine model serves it, i.e. generation).
+    needs_internals: str = ""
 
     def api_params(self) -> tuple[Param, ...]:
         return tuple(p for p in self.params if p.api)
@@ -113,7 +116,8 @@ def _top_p(label: str, doc: str) -> Param:
 
 
 def _generate(max_chars: int, max_new: int) -> TaskSpec:
-    return TaskSpec("generate", "generate", "tab_generate", model_task=GENERATION, concurrency_id="generate", params=(
+    return TaskSpec("generate", "generate", "tab_generate", model_task=GENERATION, concurrency_id="generate",
+                    needs_internals="scoring the prompt (its log-probabilities)", params=(
         _model(),
         _text("prompt", "gen_prompt", "the text to continue", max_chars, aliases=("text",)),
         Param("max_new_tokens", INT, 40, 1, max_new, 1, label="gen_max_new", doc="tokens to generate"),
@@ -151,7 +155,8 @@ def _compare(max_chars: int, max_new: int) -> TaskSpec:
                       "true sampling"),
                 _temperature("gen_temperature", f"{side.upper()}'s temperature (sampling only)", f"temperature_{side}"))
 
-    return TaskSpec("compare", "compare", "tab_compare", model_task=GENERATION, concurrency_id="compare", params=(
+    return TaskSpec("compare", "compare", "tab_compare", model_task=GENERATION, concurrency_id="compare",
+                    needs_internals="comparing two models (each scores the other's text)", params=(
         _text("prompt", "gen_prompt", "the text both continue", max_chars), model("a"), model("b"),
         *per_side("a"), *per_side("b"),
         Param("max_new_tokens", INT, 30, 1, min(max_new, 200), 1, label="gen_max_new", doc="tokens each generates"),
@@ -168,7 +173,8 @@ def _compare(max_chars: int, max_new: int) -> TaskSpec:
 
 def _next_token(max_chars: int) -> TaskSpec:
     return TaskSpec("next-token", "next_token", "tab_next_token", model_task=GENERATION,
-                    concurrency_id="next_token", params=(
+                    concurrency_id="next_token", needs_internals="the next-token view (the whole distribution)",
+                    params=(
         _model(),
         _text("prompt", "nt_prompt", "the text whose next token is predicted", max_chars),
         _top_k(20, "nt_top_k", "keep the k most likely tokens (0 = all); the top_k + 10 most likely are listed"),
@@ -181,14 +187,14 @@ def _next_token(max_chars: int) -> TaskSpec:
 
 def _fill_mask(max_chars: int) -> TaskSpec:
     return TaskSpec("fill-mask", "fill_mask", "tab_fill_mask", model_task=FILL_MASK, concurrency_id="fill_mask",
-                    params=(_model(), _text("text", "fm_text", "text with one or more [MASK]", max_chars),
+                    needs_internals="fill-mask", params=(_model(), _text("text", "fm_text", "text with one or more [MASK]", max_chars),
                             Param("top_k", INT, 5, 1, MAX_TOP_K, 1, label="fm_top_k", doc="predictions per mask")),
                     doc="Top-k predictions (token, id, probability, completed text) for every [MASK] in `text`.")
 
 
 def _next_sentence(max_chars: int) -> TaskSpec:
     return TaskSpec("next-sentence", "next_sentence", "tab_next_sentence", model_task=NEXT_SENTENCE,
-                    concurrency_id="next_sentence", params=(
+                    concurrency_id="next_sentence", needs_internals="next-sentence prediction", params=(
         _model(), _text("sentence_a", "nsp_a", "the first sentence", max_chars),
         _text("sentence_b", "nsp_b", "the sentence that may follow it", max_chars),
     ), doc="P(IsNext) / P(NotNext) that sentence B follows sentence A (BERT's NSP head), and its encoding.")
@@ -197,7 +203,7 @@ def _next_sentence(max_chars: int) -> TaskSpec:
 def _attention(max_chars: int) -> TaskSpec:
     last = MAX_ATTENTION_TOKENS - 1
     return TaskSpec("attention", "attention", "tab_attention", model_task=ATTENTION, concurrency_id="attention",
-                    params=(
+                    needs_internals="attention", params=(
         _model(), _text("text", "text", "the text (sentence A)", max_chars),
         _text("text_pair", "att_pair", "optional sentence B for BERT-style models", max_chars, default="",
               optional=True, api=False),
@@ -217,7 +223,7 @@ def _attention(max_chars: int) -> TaskSpec:
 
 def _logit_lens(max_chars: int) -> TaskSpec:
     return TaskSpec("logit-lens", "logit_lens", "tab_logit_lens", model_task=GENERATION, concurrency_id="logit_lens",
-                    params=(
+                    needs_internals="the logit lens (every layer's hidden state)", params=(
         _model("a causal language model's name from /models"),
         _text("text", "ll_text", "the text; each position's next token is read at every layer", max_chars),
         Param("top_k", INT, 5, 1, MAX_LENS_TOP_K, 1, label="ll_top_k", doc="predictions kept per layer and position"),
@@ -234,7 +240,7 @@ def _logit_lens(max_chars: int) -> TaskSpec:
 
 def _tokenize(max_chars: int) -> TaskSpec:
     return TaskSpec("tokenizer", "tokenize", "tab_tokenizer", model_task=TOKENIZER, concurrency_id="tokenize",
-                    params=(
+                    needs_internals="the tokenizer view", params=(
         Param("tokenizers", MODELS, None, high=MAX_TOKENIZERS, label="tok_tokenizers",
               doc="tokenizer (model) names, or the baselines 'words (baseline)' / 'characters (baseline)'"),
         _text("text", "text", "the text to tokenize", max_chars),
@@ -245,7 +251,7 @@ def _tokenize(max_chars: int) -> TaskSpec:
 
 def _detokenize() -> TaskSpec:
     return TaskSpec("detokenize", "detokenize", "tok_decode_box", model_task=TOKENIZER, concurrency_id="tokenize",
-                    tab=False, params=(
+                    tab=False, needs_internals="the tokenizer view", params=(
         Param("tokenizer", MODEL, label="tok_decode_model", doc="one tokenizer name"),
         Param("ids", IDS, label="tok_ids", doc="token ids"),
     ), doc="The text for token `ids`, and each id's vocabulary entry.")
@@ -257,7 +263,7 @@ MAX_TRAIN_SECONDS = 600
 
 def _fine_tune() -> TaskSpec:
     return TaskSpec("fine-tune", "fine_tune", "tab_fine_tune", model_task=GENERATION, concurrency_id="fine_tune",
-                    params=(
+                    needs_internals="fine-tuning (training needs the weights)", params=(
         _model("the base causal LM (a name from /models)"),
         _text("train_text", "ft_train_text", "the text to train on", MAX_TRAIN_CHARS, link=False),
         _text("eval_text", "ft_eval_text", "optional held-out text: eval loss, perplexity and the before/after "

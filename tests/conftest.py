@@ -23,6 +23,24 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
+# Tiers (README's test command runs them all; the fast one is `pytest -m fast`, about a minute): a test is marked
+# by its folder and by what it uses, so a unit test that launches a browser is still a browser test.
+TIERS = ("unit", "service", "api", "browser", "engine")
+USES = {"browser": {"browser", "page", "engine_page"}, "engine": {"vllm", "spare_engine", "engine_app", "engine_client"},
+        "api": {"app_server", "client"}}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        folder = Path(str(item.path)).parent.name
+        tiers = {folder if folder in TIERS else "unit"}
+        tiers |= {tier for tier, fixtures in USES.items() if fixtures & set(item.fixturenames)}
+        if tiers <= {"unit", "service"} and not item.get_closest_marker("slow"):
+            tiers.add("fast")
+        for tier in tiers:
+            item.add_marker(tier)
+
+
 def pytest_sessionstart(session):
     if not SHARED_MODELS.is_dir():
         raise pytest.UsageError(f"{SHARED_MODELS} is missing: tests need ../shared/models beside the repo.")

@@ -12,7 +12,7 @@ generation's timing starts, so its tokens/s do not include it.
 
 Modes (Settings.decode, `--decode`): "auto" = compiled on CUDA, dynamic elsewhere (on 2 CPU cores the compile
 costs more than most sessions gain); "dynamic"; "static" (the static cache without compiling); "compiled".
-Greedy output is the same token ids in every mode (tests/test_decode_steps.py).
+Greedy output is the same token ids in every mode (tests/service/test_decode_steps.py).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Each pattern matches one English message shape (the f-strings in tasks/, checks, catalog, loading …) and
 names its variable parts; its Japanese template reuses them. Patterns are applied in turn to the whole
 message (a message built from two parts — "layer must be in [0, 1], got 2 (tiny-bert has 2 layers)." —
-is translated part by part). What no pattern matches stays English: tests/test_i18n.py sends the bad-input
+is translated part by part). What no pattern matches stays English: tests/unit/test_i18n.py sends the bad-input
 suite's messages through here and refuses English left over.
 """
 

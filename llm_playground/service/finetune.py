@@ -119,7 +119,7 @@ class FineTuner:
         """A float32 copy of the base model and the text cut into blocks; refusals before any thread starts."""
         # float32 weights, also where the app serves 16-bit ones (a GPU): training starts from the checkpoint's
         # own numbers, as the Copy-as-Python code does (on a CPU this is the copy every tab uses).
-        with self.service._using(values["model"], GENERATION, "float32") as loaded, loaded.lock:
+        with self.service._using(values["model"], "fine-tune", "float32") as loaded, loaded.lock:
             model = copy.deepcopy(loaded.model)
             tokenizer, source = loaded.tokenizer, loaded.entry.source
         context = usable_positions(model.config)

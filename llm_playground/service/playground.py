@@ -1,17 +1,17 @@
 """The playground's service: the only place a model name and raw parameters become a result.
 
-One PlaygroundService per app. It owns everything stateful that requests share: the model manager,
-the inference engines (backends/engine/registry.py), the attention cache, the rate limiter, the model threads, the
-exports folder and the fine-tuning runs. UI handlers and API endpoints call one method per task and never touch a model or a task function themselves. Each
-method does the same four steps: check the parameters against the task's spec (checks.py), get the
-model, run the task (tasks/ or a generation backend), return a typed result with what ran it. What the
-pickers and the Models tab list (the catalogue, offline, loaded models, engines) is in service/directory.py.
+One PlaygroundService per app. It owns everything stateful that requests share: the model manager, the
+inference engines (backends/engine/registry.py), the attention cache, the rate limiter, the model threads,
+the exports folder and the fine-tuning runs. UI handlers and API endpoints call one method per task and
+never touch a model or a task function themselves. Each method does the same four steps: check the
+parameters against the task's spec (checks.py), get the model, run the task (tasks/ or a generation
+backend), return a typed result with what ran it. Parts of it live beside this module, as mixins: what
+the pickers list (directory.py), Compare (compare.py), attention (attention.py), tokenizers (tokenizers.py).
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import threading
 from typing import Any, Callable
 
@@ -20,26 +20,22 @@ from ..backends.base import GenerationBackend, ModelInfo
 from ..backends.engine.registry import EngineRegistry
 from ..backends.local import LocalGeneration, model_info
 from ..config import Settings
-from ..errors import ClientGone, InvalidInput, TaskNotSupported
-from ..models.catalog import ATTENTION, FILL_MASK, GENERATION, NEXT_SENTENCE, TOKENIZER
+from ..errors import ClientGone, TaskNotSupported
+from ..models.catalog import TOKENIZER
 from ..models.devices import dtype_name
 from ..models.manager import ModelManager
 from ..runtime.workers import Workers
-from ..tasks import attention as attention_task
 from ..tasks import fill_mask as fill_mask_task
 from ..tasks import logit_lens as logit_lens_task
 from ..tasks import next_sentence as next_sentence_task
 from ..tasks import next_token as next_token_task
 from ..tasks import prompt_logprobs as prompt_logprobs_task
-from ..tasks import tokenize as tokenize_task
 from ..tasks.attention_cache import AttentionCache
-from ..tasks.attention_views import export_json, view_data
 from ..tasks.baselines import BASELINES
-from ..tasks.detokenize import decode_ids
 from ..tasks.generation import MAX_ALTERNATIVES, TOP_N, GenerationParams, GenerationState
-from ..tasks.token_compare import compare
 from ..tasks.validation import number
 from . import reproduce
+from .attention import AttentionViews
 from .compare import Comparisons
 from .directory import ModelDirectory
 from .exports import ExportFolder
@@ -47,11 +43,12 @@ from .finetune import FineTuner
 from .generations import Generations
 from .outcome import GenerationRun, Outcome
 from .ratelimit import RateLimiter, TooManyAtOnce
+from .tokenizers import Tokenizers
 
 Progress = Callable[[float, str], None]
 
 
-class PlaygroundService(ModelDirectory, Comparisons):
+class PlaygroundService(ModelDirectory, Comparisons, AttentionViews, Tokenizers):
     def __init__(self, settings: Settings | None = None, manager: ModelManager | None = None, **manager_kwargs):
         self.manager = manager or ModelManager(settings, **manager_kwargs)
         self.settings = self.manager.settings
@@ -66,7 +63,7 @@ class PlaygroundService(ModelDirectory, Comparisons):
         self.fine_tuner = FineTuner(self)  # training runs and the models they register (service/finetune.py)
 
     def _local_generation(self, name: str, dtype: str, progress: Progress | None) -> LocalGeneration:
-        return LocalGeneration(self._model(name, GENERATION, dtype, progress), self.manager.hold, self.settings.decode,
+        return LocalGeneration(self._model(name, "generate", dtype, progress), self.manager.hold, self.settings.decode,
                                progress)
 
     @property
@@ -90,15 +87,17 @@ class PlaygroundService(ModelDirectory, Comparisons):
         return checks.checked(self.specs[task], raw)
 
     @contextlib.contextmanager
-    def _using(self, name: str, task: str, dtype: str | None = None, progress: Progress | None = None):
-        """The loaded model, held for the block: unloading it meanwhile cannot make a second copy."""
-        loaded = self._model(name, task, dtype, progress)
+    def _using(self, name: str, spec_id: str, dtype: str | None = None, progress: Progress | None = None):
+        """The loaded model for the task `spec_id`, held for the block: unloading it meanwhile cannot make a
+        second copy."""
+        loaded = self._model(name, spec_id, dtype, progress)
         with self.manager.hold(loaded):
             yield loaded
 
-    def _model(self, name: str, task: str, dtype: str | None = None, progress: Progress | None = None):
-        self._refuse_engine_model(name, task)
-        return self.manager.get(name, task, None if dtype in (None, "auto") else dtype, progress=progress)
+    def _model(self, name: str, spec_id: str, dtype: str | None = None, progress: Progress | None = None):
+        self._refuse_engine_model(name, spec_id)
+        return self.manager.get(name, self.specs[spec_id].model_task, None if dtype in (None, "auto") else dtype,
+                                progress=progress)
 
     def is_engine_model(self, name) -> bool:
         """An engine's model name (a catalogue model of the same name wins)."""
@@ -109,10 +108,12 @@ class PlaygroundService(ModelDirectory, Comparisons):
         same checkpoint loaded locally (None when there is none)."""
         return self.engines.local_twin(name, self.catalog.names(task)) if self.is_engine_model(name) else name
 
-    def _refuse_engine_model(self, name, task: str) -> None:
+    def _refuse_engine_model(self, name, spec_id: str) -> None:
         """Only generation runs on an engine: every other task needs the model's internals."""
         if self.is_engine_model(name):
-            raise self.engines.generation_only(name, task, self.catalog.names(task))
+            spec = self.specs[spec_id]
+            raise self.engines.generation_only(name, spec.needs_internals or spec_id,
+                                               self.catalog.names(spec.model_task))
 
     def generation_backend(self, name: str, dtype: str = "auto", progress: Progress | None = None
                            ) -> GenerationBackend:
@@ -191,13 +192,13 @@ class PlaygroundService(ModelDirectory, Comparisons):
         """Each prompt token's log-probability given the tokens before it, with its top alternatives."""
         values = self.check("generate", model=model, prompt=prompt, dtype=dtype)
         alternatives = number(alternatives, "alternatives", 0, MAX_ALTERNATIVES, integer=True)
-        with self._using(values["model"], GENERATION, values["dtype"], progress) as loaded:
+        with self._using(values["model"], "generate", values["dtype"], progress) as loaded:
             result = prompt_logprobs_task.prompt_logprobs(loaded, values["prompt"], alternatives)
         return Outcome(result, model_info(loaded), values)
 
     def next_token(self, model: str, prompt: str, progress: Progress | None = None, **raw) -> Outcome:
         values = self.check("next-token", model=model, prompt=prompt, **raw)
-        with self._using(values["model"], GENERATION, progress=progress) as loaded:
+        with self._using(values["model"], "next-token", progress=progress) as loaded:
             result = next_token_task.next_token(loaded, values["prompt"], values["top_k"], values["temperature"],
                                                 values["top_p"])
         return Outcome(result, model_info(loaded), values)
@@ -213,7 +214,7 @@ class PlaygroundService(ModelDirectory, Comparisons):
     def _causal_lm(self, name: str, progress: Progress | None):
         """_using for tasks that read a causal LM's head: a BERT is refused saying what the task needs."""
         try:
-            with self._using(name, GENERATION, progress=progress) as loaded:
+            with self._using(name, "logit-lens", progress=progress) as loaded:
                 yield loaded
         except TaskNotSupported as exc:
             raise TaskNotSupported(f"The logit lens needs a causal language model (one that predicts the next "
@@ -221,81 +222,16 @@ class PlaygroundService(ModelDirectory, Comparisons):
 
     def fill_mask(self, model: str, text: str, top_k: int = 5, progress: Progress | None = None) -> Outcome:
         values = self.check("fill-mask", model=model, text=text, top_k=top_k)
-        with self._using(values["model"], FILL_MASK, progress=progress) as loaded:
+        with self._using(values["model"], "fill-mask", progress=progress) as loaded:
             result = fill_mask_task.fill_mask(loaded, values["text"], values["top_k"])
         return Outcome(result, model_info(loaded), values)
 
     def next_sentence(self, model: str, sentence_a: str, sentence_b: str, progress: Progress | None = None
                       ) -> Outcome:
         values = self.check("next-sentence", model=model, sentence_a=sentence_a, sentence_b=sentence_b)
-        with self._using(values["model"], NEXT_SENTENCE, progress=progress) as loaded:
+        with self._using(values["model"], "next-sentence", progress=progress) as loaded:
             result = next_sentence_task.next_sentence(loaded, values["sentence_a"], values["sentence_b"])
         return Outcome(result, model_info(loaded), values)
-
-    def attention(self, model: str, text: str, text_pair: str = "", progress: Progress | None = None,
-                  prompt_chars: int = 0) -> Outcome:
-        """The attention of a text under a model, computed once per (checkpoint, dtype, text, sentence B).
-        prompt_chars: the text is a prompt of that many characters and what a model generated after it
-        (the Generate tab's "Show attention"): the result says where the generated tokens start."""
-        values = self.check("attention", model=model, text=text, text_pair=text_pair)
-        prompt_chars = number(prompt_chars or 0, "prompt_chars", 0, len(values["text"]), integer=True)
-        key = self.attention_key(values["model"], values["text"], values["text_pair"])
-
-        def compute():
-            with self._using(values["model"], ATTENTION, progress=progress) as loaded:
-                return attention_task.compute_attention(loaded, values["text"], values["text_pair"] or None)
-
-        result = self.attention_cache.get(key, compute)
-        if prompt_chars and result.causal:  # the boundary is not part of the cached weights: same text, same pass
-            start = attention_task.generated_start(self._tokenizer(values["model"]), result.ids, values["text"],
-                                                   prompt_chars)
-            result = dataclasses.replace(result, generated_start=start)
-        return Outcome(result, self._info_of(values["model"], ATTENTION), values | {"prompt_chars": prompt_chars})
-
-    def attention_view(self, model: str, text: str, text_pair: str = "", view: str = "heatmap", layer=0,
-                       head="mean", token=0, progress: Progress | None = None, prompt_chars: int = 0) -> Outcome:
-        """One view (heatmap, model view, rollout, token view) of a text's stored attention: (result, ViewData)."""
-        out = self.attention(model, text, text_pair, progress, prompt_chars)
-        data = view_data(out.result, view, layer, head, token)
-        chosen = {"view": data.view, "layer": data.layer, "head": data.head, "token": data.token}
-        return Outcome((out.result, data), out.model, out.values | chosen)
-
-    def attention_stored(self, model: str, text: str, text_pair: str = "") -> bool:
-        """Whether a re-plot of this text is free (its weights are still in the cache)."""
-        values = self.check("attention", model=model, text=text, text_pair=text_pair)
-        return self.attention_key(values["model"], values["text"], values["text_pair"]) in self.attention_cache
-
-    def attention_json(self, outcome: Outcome) -> dict:
-        """The weights of a view as shown, with what they mean (the tab's export)."""
-        return export_json(*outcome.result)
-
-    def attention_key(self, model: str, text: str, text_pair: str) -> tuple:
-        """Names the weights without loading them: catalogue source + the dtype the tab loads."""
-        self._refuse_engine_model(model, ATTENTION)
-        source = self.catalog.resolve(model, ATTENTION).source
-        return source, dtype_name(self.manager.default_dtype), text, text_pair
-
-    def tokenize(self, tokenizers, text: str, add_special_tokens: bool = True, partial: bool = False) -> Outcome:
-        """partial: the tokenizers that work are compared and the others listed in `failures` (the tab), instead
-        of one unusable tokenizer failing the whole request (the API)."""
-        values = self.check("tokenizer", tokenizers=tokenizers, text=text, add_special_tokens=add_special_tokens)
-        names, failures = tokenize_task.clean_names(values["tokenizers"]), [] if partial else None
-        results = tokenize_task.tokenize_all(names, values["text"], self._tokenizer, values["add_special_tokens"],
-                                             failures)
-        if partial and not results:
-            raise failures[0][1]
-        return Outcome(compare(results, failures or ()), None, values | {"tokenizers": [r.tokenizer for r in results]})
-
-    def detokenize(self, tokenizer: str, ids) -> Outcome:
-        if not isinstance(tokenizer, str):
-            raise InvalidInput("`tokenizer` must be one tokenizer (model) name.")
-        values = self.check("detokenize", tokenizer=tokenizer.strip(), ids=ids)
-        text, tokens = decode_ids(tokenize_task.resolve(values["tokenizer"], self._tokenizer), values["ids"])
-        return Outcome((text, tokens), None, values)
-
-    def _tokenizer(self, name: str):
-        self._refuse_engine_model(name, TOKENIZER)
-        return self.manager.tokenizer(name)[1]
 
     def _info_of(self, name: str, task: str) -> ModelInfo:
         entry = self.catalog.resolve(name, task)

@@ -6,8 +6,9 @@ A failure here never fails the run: the panel shows a comment instead.
 
 from __future__ import annotations
 
+import inspect
 import logging
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from .. import codegen
 from ..backends.base import ModelInfo
@@ -27,27 +28,9 @@ def _generate(v: Mapping, info: ModelInfo, **_) -> str:
                             prefix_ids=v.get("prefix_ids") or ())
 
 
-def _next_token(v: Mapping, info: ModelInfo, **_) -> str:
-    return codegen.next_token(v["model"], v["prompt"], v["top_k"], v["temperature"], v["top_p"], source=info.source,
-                              dtype=info.dtype)
-
-
-def _fill_mask(v: Mapping, info: ModelInfo, **_) -> str:
-    return codegen.fill_mask(v["model"], v["text"], v["top_k"], source=info.source, dtype=info.dtype)
-
-
-def _next_sentence(v: Mapping, info: ModelInfo, **_) -> str:
-    return codegen.next_sentence(v["model"], v["sentence_a"], v["sentence_b"], source=info.source, dtype=info.dtype)
-
-
 def _attention(v: Mapping, info: ModelInfo, layer: int = 0, head: Any = -1, causal: bool = False, **_) -> str:
     return codegen.attention(v["model"], v["text"], layer, head, v["text_pair"], source=info.source, causal=causal,
                              dtype=info.dtype)
-
-
-def _logit_lens(v: Mapping, info: ModelInfo, **_) -> str:
-    return codegen.logit_lens(v["model"], v["text"], v["top_k"], source=info.source, dtype=info.dtype,
-                              track=v.get("track") or "")
 
 
 def _tokenize(v: Mapping, info: ModelInfo | None, sources: Mapping[str, str] | None = None, **_) -> str:
@@ -65,15 +48,26 @@ def _compare(v: Mapping, info: ModelInfo, shared: bool = True, **_) -> str:
     return codegen.compare(v["prompt"], sides, v["max_new_tokens"], v["top_k"], v["top_p"], v["seed"], shared)
 
 
-MAKERS = {"generate": _generate, "next-token": _next_token, "fill-mask": _fill_mask,
-          "next-sentence": _next_sentence, "attention": _attention, "logit-lens": _logit_lens,
-          "compare": _compare, "tokenizer": _tokenize,
+def by_convention(task: str) -> Callable[..., str]:
+    """The maker a task gets unless MAKERS names another: codegen's function named like the task (next-token ->
+    codegen.next_token), called with the checked values its parameters name and the model's source and dtype."""
+    generate_code = getattr(codegen, task.replace("-", "_"))
+    wanted = inspect.signature(generate_code).parameters
+
+    def make(v: Mapping, info: ModelInfo, **_) -> str:
+        known = {**v, "source": info.source, "dtype": info.dtype}
+        return generate_code(**{name: known[name] for name in wanted if name in known})
+    return make
+
+
+# The tasks whose code needs more than by_convention gives, by spec id.
+MAKERS = {"generate": _generate, "attention": _attention, "compare": _compare, "tokenizer": _tokenize,
           "fine-tune": _fine_tune}
 
 
 def python_code(task: str, values: Mapping, info: ModelInfo | None, local_sources=(), **extra) -> str:
     try:
-        code = MAKERS[task](values, info, **extra)
+        code = (MAKERS.get(task) or by_convention(task))(values, info, **extra)
     except Exception as exc:  # noqa: BLE001 - the code panel must not fail the run
         log.info("no code for %s: %s", task, exc)
         return f"# No code for this input: {exc}\n"

@@ -34,21 +34,6 @@ def _generate(service, connected, **kw) -> dict:
 _generate.places_itself = True  # service.generate picks its model thread: the caller must not pick one first
 
 
-def _next_token(service, _connected, **kw) -> dict:
-    out = service.next_token(**kw)
-    return out.result.to_dict(out.model.name)
-
-
-def _fill_mask(service, _connected, **kw) -> dict:
-    out = service.fill_mask(**kw)
-    return out.result.to_dict(out.model.name)
-
-
-def _next_sentence(service, _connected, **kw) -> dict:
-    out = service.next_sentence(**kw)
-    return out.result.to_dict(out.model.name)
-
-
 def _attention(service, _connected, model, text, layer, head, text_pair) -> dict:
     result = service.attention(model, text, text_pair).result
     head = check_head(result, head)
@@ -56,11 +41,6 @@ def _attention(service, _connected, model, text, layer, head, text_pair) -> dict
     return {"model": result.model, "tokens": result.tokens, "num_layers": result.num_layers,
             "num_heads": result.num_heads, "layer": int(layer), "head": -1 if head == HEAD_MEAN else head,
             "causal": result.causal, "weights": weights.tolist()}
-
-
-def _logit_lens(service, _connected, **kw) -> dict:
-    out = service.logit_lens(**kw)
-    return out.result.to_dict(out.model.name)
 
 
 def _compare(service, _connected, **kw) -> dict:
@@ -91,12 +71,19 @@ def _models(service, _connected) -> dict:
     return service.models()
 
 
+def result_body(spec: TaskSpec) -> Callable[..., dict]:
+    """The endpoint body a task gets unless BODIES names another: the service method named like the endpoint,
+    its Outcome's result as the result's own to_dict(model) says."""
+    def body(service, _connected, **kw) -> dict:
+        out = getattr(service, spec.api_name)(**kw)
+        return out.result.to_dict(out.model.name)
+    return body
+
+
+# The tasks whose answer is not result_body's, by spec id.
 BODIES: dict[str, Callable[..., dict]] = {
-    "generate": _generate, "next_token": _next_token, "fill_mask": _fill_mask, "next_sentence": _next_sentence,
-    "attention": _attention, "logit_lens": _logit_lens,
-    "compare": _compare, "tokenize": _tokenize, "detokenize": _detokenize,
-    "fine_tune": _fine_tune,
-    "models": _models}
+    "generate": _generate, "attention": _attention, "compare": _compare, "tokenizer": _tokenize,
+    "detokenize": _detokenize, "fine-tune": _fine_tune, "models": _models}
 
 
 def signature(spec: TaskSpec) -> inspect.Signature:
@@ -135,7 +122,7 @@ def always() -> Callable[[], bool]:
 def endpoint(service, spec: TaskSpec, connected: Callable[[], Callable[[], bool]] = always) -> Callable[..., dict]:
     """`connected()` is called at the start of each request and gives a check of whether that request's
     caller is still there (long work, i.e. generation, stops when it says False)."""
-    sig, body = signature(spec), BODIES[spec.api_name]
+    sig, body = signature(spec), BODIES.get(spec.id) or result_body(spec)
 
     def call(*args, **kwargs) -> Any:
         bound = sig.bind(*args, **kwargs)

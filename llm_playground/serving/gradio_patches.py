@@ -1,4 +1,4 @@
-"""What this app changes in the pinned gradio (6.31.0), each checked by tests/test_gradio_patches.py:
+"""What this app changes in the pinned gradio (6.31.0), each checked by tests/api/test_gradio_patches.py:
 
 - four performance fixes: the session snapshot (applied by launch), the analytics summary, the idle queue's
   polling, and API results that gradio need not walk looking for files (`NoFiles`);

@@ -4,7 +4,9 @@ public API."""
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
+import pkgutil
 
 import gradio as gr
 from gradio.i18n import I18nData
@@ -16,24 +18,26 @@ from ..service.playground import PlaygroundService
 from ..serving import api, clients, gradio_patches, rest
 from ..serving.body_limit import BodyLimit
 from . import handoff, links, share
+from . import tabs as tabs_package
 from .assets import CSS, HEAD, SWITCH_LANGUAGE_JS
 from .common import bind, client_key
-from .tabs import attention as attention_tab
-from .tabs import compare as compare_tab
-from .tabs import fill_mask as fill_mask_tab
-from .tabs import finetune as finetune_tab
-from .tabs import generation as generation_tab
 from .tabs import generation_popover as popover
-from .tabs import logit_lens as logit_lens_tab
 from .tabs import models as models_tab
-from .tabs import next_sentence as next_sentence_tab
-from .tabs import next_token as next_token_tab
-from .tabs import tokenizer as tokenizer_tab
 
-# The UI module of each tab spec (specs.py gives the order, ids and labels).
-TAB_MODULES = {"generate": generation_tab, "next-token": next_token_tab, "fill-mask": fill_mask_tab,
-               "next-sentence": next_sentence_tab, "attention": attention_tab, "logit-lens": logit_lens_tab,
-               "compare": compare_tab, "tokenizer": tokenizer_tab, "fine-tune": finetune_tab}
+
+def tab_modules() -> dict:
+    """The UI module of each tab spec, found by convention: a module of ui/tabs/ with `TAB = "<spec id>"` and a
+    `build(service, lang)`. specs.py gives the order, ids and labels; a new tab only adds its module."""
+    found = {}
+    for info in pkgutil.iter_modules(tabs_package.__path__):
+        module = importlib.import_module(f"{tabs_package.__name__}.{info.name}")
+        if hasattr(module, "TAB") and hasattr(module, "build"):
+            assert module.TAB not in found, f"two tab modules for {module.TAB}"
+            found[module.TAB] = module
+    return found
+
+
+TAB_MODULES = tab_modules()
 
 
 def register_api(service: PlaygroundService) -> None:
@@ -84,7 +88,7 @@ def build_tabs(service: PlaygroundService, tabs: gr.Tabs, lang: gr.Radio | None 
 def relabel_page(service: PlaygroundService, app: gr.Blocks, page: links.Page):
     """What the server sends when the page's language changes. Gradio's i18n store relabels the controls,
     but not the headers of tabs not shown (they keep their first language until shown), nor what the server
-    wrote: example headers, the offline banner, the pickers' offline notes (tests/test_i18n.py)."""
+    wrote: example headers, the offline banner, the pickers' offline notes (tests/unit/test_i18n.py)."""
     tabs = [(block, block.label.key) for block in app.blocks.values()
             if isinstance(block, gr.Tab) and isinstance(block.label, I18nData)]
     datasets = [block for block in app.blocks.values() if getattr(block, "header_keys", None)]

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from ...errors import EngineError, TaskNotSupported
-from ...models.catalog import ATTENTION, FILL_MASK, GENERATION, NEXT_SENTENCE, TOKENIZER
 from .backend import ServedModel
 from .client import EngineClient, quoted
 from .tokens import TokenTexts
@@ -25,13 +24,6 @@ log = logging.getLogger(__name__)
 RETRY_SECONDS = 15.0  # an engine that did not answer is asked again at most this often
 RELIST_SECONDS = 300.0  # one that did, to see models it started serving since
 SEPARATOR = "@"
-# What needs a model's internals, for the message that an engine model only generates. GENERATION here
-# is the next-token tab: generation itself runs on the engine.
-NEEDS_INTERNALS = {GENERATION: "the next-token view (the whole distribution)", ATTENTION: "attention",
-                   FILL_MASK: "fill-mask", NEXT_SENTENCE: "next-sentence prediction", TOKENIZER: "the tokenizer view",
-                   "compare": "comparing two models (each scores the other's text)"}
-
-
 @dataclass
 class EngineStatus:
     up: bool | None = None  # None: never asked
@@ -146,14 +138,15 @@ class EngineRegistry:
             candidates += [served.root, PurePosixPath(served.root).name]
         return next((c for c in candidates if c in local_names), None)
 
-    def generation_only(self, name: str, task: str, local_names: list[str]) -> TaskNotSupported:
-        """Why an engine model cannot serve `task`, naming the same checkpoint when it exists locally."""
+    def generation_only(self, name: str, needs: str, local_names: list[str]) -> TaskNotSupported:
+        """Why an engine model cannot serve a task (`needs`: what the task needs the internals for, its spec's
+        needs_internals), naming the same checkpoint when it exists locally."""
         name = name.strip()
         client = self.client_for(name)
         twin = self.local_twin(name, local_names)
         where = f"'{client.label}' ({client.url})" if client else "an engine"
         message = (f"'{quoted(name, 120)}' is served by the inference engine {where}, which only generates "
-                   f"text: {NEEDS_INTERNALS.get(task, task)} needs the model's internals (weights, logits or attention), which only a "
+                   f"text: {needs} needs the model's internals (weights, logits or attention), which only a "
                    "model loaded in the playground exposes.")
         return TaskNotSupported(message + (f" The same checkpoint is available locally as '{twin}'." if twin
                                            else " No local copy of this checkpoint is configured."))

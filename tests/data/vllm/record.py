@@ -1,4 +1,4 @@
-"""Records the vLLM answers the contract test replays (tests/test_engine_contract.py).
+"""Records the vLLM answers the contract test replays (tests/engine/test_engine_contract.py).
 
 Run against a vLLM 0.32 server on stories260K-hd32 served as "stories260K" (see tests/engine_server.py):
     python tests/data/vllm/record.py http://127.0.0.1:PORT

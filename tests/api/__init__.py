@@ -1,0 +1,1 @@
+"""A launched app through its doors: gradio_client, plain HTTP (REST, OpenAI, MCP) and its lifecycle."""

@@ -1,0 +1,1 @@
+"""The real page in Debian's Chromium, driven by Playwright: screenshots land in test-artifacts/."""

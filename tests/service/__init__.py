@@ -1,0 +1,1 @@
+"""The service and the model manager, called directly: no server, no browser."""
