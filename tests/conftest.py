@@ -19,6 +19,8 @@ from .fixtures import SHARED_MODELS, build_models_dir  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
+# Playwright's waits (not assertions): a busy 2-core machine took over 30 s, its default, in fresh-clone runs
+PAGE_TIMEOUT_MS = 60_000
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
@@ -114,6 +116,14 @@ def browser():
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        new_context = b.new_context
+
+        def patient_context(*args, **kwargs):  # every page's waits: see page() below
+            context = new_context(*args, **kwargs)
+            context.set_default_timeout(PAGE_TIMEOUT_MS)
+            return context
+
+        b.new_context = patient_context
         yield b
         b.close()
 
@@ -122,7 +132,6 @@ def browser():
 def page(browser, app_server):
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
     pg = ctx.new_page()
-    pg.set_default_timeout(30_000)
     pg.goto(app_server[0])
     pg.wait_for_selector("gradio-app .tabs", state="attached")
     yield pg

@@ -79,7 +79,6 @@ def engine_client(engine_app):
 def engine_page(browser, engine_app):
     ctx = browser.new_context(viewport={"width": 1400, "height": 1100}, locale="en-US")
     pg = ctx.new_page()
-    pg.set_default_timeout(30_000)
     pg.goto(engine_app[0])
     pg.wait_for_selector("gradio-app .tabs", state="attached")
     yield pg

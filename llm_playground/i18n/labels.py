@@ -1,8 +1,9 @@
 """UI language: English and Japanese, chosen by the browser (Gradio i18n; passed to launch(i18n=I18N)).
 
 `t("key")` gives a gr.I18nData the browser translates: use it for labels, infos, button texts, tab and
-accordion labels, Radio choice labels and Markdown. Results computed on the server (summaries, tables,
-error messages) stay in English. Long texts (the learner guides) live in guide.py.
+accordion labels, Radio choice labels and Markdown. Results computed on the server (summaries, tables, chart
+titles) are written in the page's language by the handlers, with words.py's `tr`; error messages are
+translated by messages_ja.py. Long texts (the learner guides) are Markdown files read by guide.py.
 """
 
 from __future__ import annotations

@@ -212,7 +212,9 @@ class PlaygroundService(ModelDirectory, Comparisons, AttentionViews, Tokenizers)
 
     @contextlib.contextmanager
     def _causal_lm(self, name: str, progress: Progress | None):
-        """_using for tasks that read a causal LM's head: a BERT is refused saying what the task needs."""
+        """_using for tasks that read a causal LM's head: a BERT is refused saying what the task needs (an engine
+        model first, with its own reason: the message below would call it no causal LM)."""
+        self._refuse_engine_model(name, "logit-lens")
         try:
             with self._using(name, "logit-lens", progress=progress) as loaded:
                 yield loaded

@@ -145,13 +145,14 @@ def test_parameters_the_engine_cannot_honour_are_refused(engine_client):
     ("/next_token", dict(prompt="Once upon a time"), "next-token"),
     ("/fill_mask", dict(text="a [MASK] b"), "fill-mask"),
     ("/next_sentence", dict(sentence_a="A.", sentence_b="B."), "next-sentence"),
+    ("/logit_lens", dict(text="Once upon a time"), "logit lens"),  # it said "the next-token view" (same model task)
 ])
 def test_tabs_that_need_internals_say_generation_only(engine_client, api_name, kwargs, what):
     with pytest.raises(AppError) as err:
         engine_client.predict(model=ENGINE_MODEL, **kwargs, api_name=api_name)
     message = str(err.value)
     assert "only generates text" in message and what in message and "'vllm'" in message
-    local = "stories260K" if api_name in ("/attention", "/next_token") else None
+    local = "stories260K" if api_name in ("/attention", "/next_token", "/logit_lens") else None
     assert (f"available locally as '{local}'" in message) if local else "No local copy" in message
     with pytest.raises(AppError, match="only generates text"):
         engine_client.predict(tokenizers=[ENGINE_MODEL], text="Hi", api_name="/tokenize")
