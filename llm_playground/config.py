@@ -14,7 +14,7 @@ MAX_INPUT_CHARS = 5000  # characters of one text input (every task's text parame
 MAX_NEW_TOKENS_CAP = 512  # the most tokens one generation may ask for
 MAX_IDS = MAX_INPUT_CHARS  # token ids one /detokenize takes: as many as the longest text can have
 
-# What the app promises about its numbers (README: "Share and reproduce"): the same request gives the same
+# What the app promises about its numbers (docs/share.md: "How exact the same is"): the same request gives the same
 # tokens, and every number agrees within |a - b| <= SAME_ATOL + SAME_RTOL * |b| (numpy.isclose), not bit for
 # bit. Why: a request alone runs its forward on every core and beside another request on one (cores.py), and
 # another thread count adds floats in another order. Drift measured on 2 cores: 2e-6 on probabilities, 1e-5

@@ -33,7 +33,7 @@ MAX_ATTENTION_TOKENS = 512  # a 512x512 matrix per head is already ~1 pixel per 
 MAX_LENS_TOP_K = 10  # logit lens: predictions kept per layer and position (the JSON grows with it)
 MAX_LENS_TOKENS = 512  # logit lens: positions per run, whatever the model's context
 # Logit lens: predictions (layers x positions x top_k) per run: stories260K's whole context (6 x 512) at the default
-# top-k of 5, about 0.94 MB of JSON (README). A deeper model reads fewer positions, or fewer predictions per position.
+# top-k of 5, about 0.94 MB of JSON (docs/tabs/logit-lens.md). A deeper model reads fewer positions, or fewer predictions per position.
 MAX_LENS_PREDICTIONS = 6 * 512 * 5
 MAX_SEED = 2**63 - 1
 LINK_MAX_SEED = 2**53 - 1  # what a browser number keeps exactly
@@ -79,7 +79,7 @@ class TaskSpec:
     doc: str = ""
     tab: bool = True
     # An engine model only generates text: what this task needs the model's internals for, in the refusal's
-    # words ("" where an engine model serves it, i.e. generation).
+    # words ("" where an engine model serves every use; generation's is for scoring a prompt).
     needs_internals: str = ""
 
     def api_params(self) -> tuple[Param, ...]:

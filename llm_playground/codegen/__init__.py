@@ -1,6 +1,6 @@
 """Copy as Python: the short plain-`transformers` code that reproduces a tab's result outside the app.
 
-One function per task, taking the same parameters as the PlaygroundAPI method of that task plus the
+One function per task, taking the same parameters as the PlaygroundService method of that task plus the
 checkpoint `source` (what from_pretrained gets: catalogue ModelEntry.source; the model name when left
 out). Each returns a runnable script as a string. Every user string enters the code through repr() and
 every number through int()/float(), so no input can change what the code does, only what it reads.

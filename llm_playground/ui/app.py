@@ -31,7 +31,8 @@ def tab_modules() -> dict:
     found = {}
     for info in pkgutil.iter_modules(tabs_package.__path__):
         module = importlib.import_module(f"{tabs_package.__name__}.{info.name}")
-        if hasattr(module, "TAB") and hasattr(module, "build"):
+        build = getattr(module, "build", None)
+        if hasattr(module, "TAB") and build is not None and build.__module__ == module.__name__:
             assert module.TAB not in found, f"two tab modules for {module.TAB}"
             found[module.TAB] = module
     return found

@@ -1,7 +1,7 @@
 """The parts every tab shares: the share panel (copy link, JSON download, Copy as Python), the learner guide
 accordion, the error box beside the run button, examples, and the TabLink each tab returns (tab_link.py: its
 URL parameters -> its input components). The links themselves (restore on load, copy, address bar) are in
-links.py; the files and code behind the panel come from exports.py.
+links.py; the files and code behind the panel come from export_panel.py (and service/exports.py).
 """
 
 from __future__ import annotations

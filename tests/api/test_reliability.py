@@ -309,5 +309,5 @@ def test_only_gradio_cache_files_are_served(app_server, models_dir):
     # served from gradio's cache; nothing under ui/ keeps a folder of its own.
     temp = Path(tempfile.gettempdir()).resolve()
     assert app_server[1].exports.root.resolve().is_relative_to(temp)
-    for file in package.joinpath("ui").glob("*.py"):
+    for file in package.joinpath("ui").rglob("*.py"):  # the tabs too (ui/tabs/)
         assert "mkdtemp" not in file.read_text() and "write_text" not in file.read_text(), file

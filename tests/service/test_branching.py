@@ -103,7 +103,7 @@ def test_prefix_ids_are_checked(shared_service):
 
 
 def test_the_pages_tree_of_branches(shared_service):
-    """ui/branches.py: a branch records where it left its parent and what it replaced; the same branch run again
+    """ui/tabs/generation_branches.py: a branch records where it left its parent and what it replaced; the same branch run again
     replaces itself; other settings start a new tree; a page keeps at most MAX_BRANCHES."""
     from llm_playground.ui.tabs import generation_branches as branches
 

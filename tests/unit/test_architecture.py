@@ -17,6 +17,13 @@ EXTERNAL = {"torch", "gradio", "gr", "transformers", "plotly", "numpy", "starlet
             "gc", "threading", "json", "os", "sys", "openai", "vllm", "peft", "accelerate", "mcp"}
 
 
+# a file path (name.py, a/b.md, not `<tab>.en.md`) or a folder (a/b/)
+PATH_WORD = r"(?<![<>\w./-])[\w/.-]*\w\.(?:py|md|sh|yaml|txt|json)\b|(?<![\w.])[\w-]+(?:/[\w.-]+)*/(?=\s|$|,)"
+# a dotted name (checks.checked, service.workers), a CamelCase class or a CONSTANT_NAME, maybe called
+NAME_WORD = r"([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|[A-Z][a-z]+[A-Z]\w*|[A-Z][A-Z0-9]*_[A-Z0-9_]+)(?:\(.*\))?"
+FILE_SUFFIX = r"\.(py|md|sh|yml|yaml|json|txt)$"
+
+
 def code_spans(text: str) -> list[str]:
     text = re.sub(r"```.*?```", "", text, flags=re.S)  # the package tree is checked by path below, not as names
     return re.findall(r"`([^`\n]+)`", text)
@@ -78,8 +85,9 @@ def test_every_path_it_names_exists():
     for span in code_spans(DOC.read_text()) + re.findall(r"^\s*([\w/.]+\.py|[\w/]+/)\s", DOC.read_text(), re.M):
         if span.startswith(("/", "?", "http")):  # a URL's path, not a file
             continue
-        for word in re.findall(r"(?<![<>\w./-])[\w/.-]*\w\.(?:py|md|sh|yaml|txt|json)\b|(?<![\w.])[\w-]+(?:/[\w.-]+)*/(?=\s|$|,)", span):
-            if not (PACKAGE / word).exists() and not (ROOT / word).exists() and not resolve(word):
+        for word in re.findall(PATH_WORD, span):
+            bare_file = "/" not in word and any(PACKAGE.rglob(word))  # a data file named alone, e.g. a guide
+            if not (PACKAGE / word).exists() and not (ROOT / word).exists() and not resolve(word) and not bare_file:
                 missing.append(word)
     assert not missing, f"ARCHITECTURE.md names paths that do not exist: {sorted(set(missing))}"
 
@@ -105,9 +113,8 @@ def test_every_name_it_mentions_exists():
     """`checks.checked`, `service.workers`, `PlaygroundService.next_token`, `TAB_MODULES`: the last name is defined."""
     missing = []
     for span in code_spans(DOC.read_text()):
-        match = re.fullmatch(r"([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|[A-Z][a-z]+[A-Z]\w*|[A-Z][A-Z0-9]*_[A-Z0-9_]+)(?:\(.*\))?",
-                             span.strip())
-        if not match or match.group(1).split(".")[0] in EXTERNAL or re.search(r"\.(py|md|sh)$", match.group(1)):
+        match = re.fullmatch(NAME_WORD, span.strip())
+        if not match or match.group(1).split(".")[0] in EXTERNAL or re.search(FILE_SUFFIX, match.group(1)):
             continue
         last = match.group(1).rsplit(".", 1)[-1]
         if last not in defined_names() and last not in {m.rsplit(".", 1)[-1] for m in modules()}:

@@ -33,7 +33,7 @@ def test_every_tab_has_copy_as_python():
             assert callable(getattr(codegen, spec.id.replace("-", "_"), None)), spec.id
 
 
-def test_every_task_but_generation_says_why_an_engine_model_cannot_serve_it():
+def test_every_task_says_why_an_engine_model_cannot_serve_it():
     assert SPECS["generate"].needs_internals  # generation itself runs on an engine; scoring its prompt does not
     for spec in SPECS.values():
         if spec.model_task is not None:

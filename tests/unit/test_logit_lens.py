@@ -149,9 +149,9 @@ def test_payload_at_the_whole_context_is_under_a_megabyte(shared_service):
     data = shared_service.logit_lens("stories260K", text).result.to_dict("stories260K")
     assert len(data["tokens"]) == 512 and data["layers"] == 6
     size = len(json.dumps(data).encode())
-    assert 500_000 < size <= 1_000_000, size  # README: 0.94 MB
+    assert 500_000 < size <= 1_000_000, size  # docs/tabs/logit-lens.md: 0.94 MB
     followed = shared_service.logit_lens("stories260K", text, track=" Lily").result.to_dict("stories260K")
-    assert len(json.dumps(followed).encode()) <= 1_000_000  # README: 0.99 MB with a followed token
+    assert len(json.dumps(followed).encode()) <= 1_000_000  # docs/tabs/logit-lens.md: 0.99 MB with a followed token
 
 
 def test_api_through_gradio_client(client, shared_service):

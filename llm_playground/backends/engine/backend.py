@@ -7,7 +7,7 @@ concatenate to the completion), id, probability and top-5 alternatives.
 Probabilities: vLLM's default `logprobs_mode` is `raw_logprobs`, the log-softmax of the model's logits
 before temperature, penalties and top-k/top-p, which is exactly what the app's `prob` promises. An
 engine started with `--logprobs-mode processed_logprobs` (or one that reports post-filter values)
-would report the filtered distribution instead: README says which engines match.
+would report the filtered distribution instead: docs/engines.md says which engines match.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The chips (plots/generation.py) carry their data in attributes; this script, in the page head, draws the
 popover from them with textContent (token texts are never parsed as HTML). Choosing an alternative stores
 the branch (the ids of the chips before it, then the chosen id) in window.playgroundBranchPick and presses
-the tab's hidden #gen-branch-go button, whose event reads it (generation_tab.BRANCH_PICK_JS).
+the tab's hidden #gen-branch-go button, whose event reads it (tabs/generation.py's BRANCH_PICK_JS).
 """
 
 from __future__ import annotations
