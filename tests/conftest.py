@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 # Tiers (README's test command runs them all; the fast one is `pytest -m fast`, about a minute): a test is marked
 # by its folder and by what it uses, so a unit test that launches a browser is still a browser test.
 TIERS = ("unit", "service", "api", "browser", "engine")
-USES = {"browser": {"browser", "page", "engine_page"}, "engine": {"vllm", "spare_engine", "engine_app", "engine_client"},
+USES = {"browser": {"browser", "page", "engine_page"},
+        "engine": {"vllm", "spare_engine", "engine_app", "engine_client"},
         "api": {"app_server", "client"}}
 
 
@@ -136,6 +138,22 @@ def page(browser, app_server):
     pg.wait_for_selector("gradio-app .tabs", state="attached")
     yield pg
     ctx.close()
+
+
+@pytest.fixture
+def slow_stories260k(app_server, monkeypatch):
+    """The app's stories260K, slowed to 30 ms a forward pass (120 tokens: ~4 s). Unslowed it makes hundreds of
+    tokens a second, so a page on a busy machine can see a whole text arrive at once, or a Stop land after
+    the end: tests of streaming and Stop need it to take its time."""
+    loaded = app_server[1].manager.get("stories260K", "generation")
+    real_forward = loaded.model.forward
+
+    def slow_forward(*args, **kwargs):
+        time.sleep(0.03)
+        return real_forward(*args, **kwargs)
+
+    monkeypatch.setattr(loaded.model, "forward", slow_forward)
+    return loaded
 
 
 def screenshot(page, name: str) -> Path:

@@ -124,8 +124,9 @@ def test_sampler_view_shows_each_filter(page):
     screenshot(page, "sampler-view")
 
 
-def test_stop_leaves_every_panel_consistent(page):
-    """After Stop: the stats say stopped, and the chips, table, chart and code show the tokens made so far."""
+def test_stop_leaves_every_panel_consistent(page, slow_stories260k):
+    """After Stop: the stats say stopped, and the chips, table, chart and code show the tokens made so far. The
+    model is slowed (500 tokens: 15 s): unslowed it could end all 500 before the Stop landed (a fresh-clone run)."""
     choose_model(page, "gen-model", "stories260K")
     page.get_by_label("Max new tokens", exact=False).first.fill("500")
     page.get_by_text("sampling", exact=True).click()  # sampling does not end at a story's end as soon

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from ..conftest import choose_model, screenshot
 
 # Records every distinct value the output box takes, to prove the text streams in.
@@ -22,18 +20,9 @@ FINISHED = ("document.querySelector('#gen-stats')?.innerText.includes('tokens') 
             "!document.querySelector('#gen-stats')?.innerText.includes('generating')")
 
 
-def test_generation_streams_with_probabilities(page, app_server, monkeypatch):
-    """The text reaches the page in several updates. The app's stories260K is slowed to 30 ms a step (120
-    tokens: ~4 s): unslowed it makes its 120 tokens in a fraction of a second, so on a busy machine the whole
-    text was ready before the page's second update and only 2 values were seen (a fresh-clone run failed so)."""
-    loaded = app_server[1].manager.get("stories260K", "generation")
-    real_forward = loaded.model.forward
-
-    def slow_forward(*args, **kwargs):
-        time.sleep(0.03)
-        return real_forward(*args, **kwargs)
-
-    monkeypatch.setattr(loaded.model, "forward", slow_forward)
+def test_generation_streams_with_probabilities(page, slow_stories260k):
+    """The text reaches the page in several updates (the model slowed: on a busy machine the whole text was
+    ready before the page's second update and only 2 values were seen, in a fresh-clone run)."""
     choose_model(page, "gen-model", "stories260K")
     page.locator("#gen-prompt textarea").fill("Once upon a time")
     page.evaluate(WATCH_OUTPUT)
