@@ -146,14 +146,21 @@ def slow_stories260k(app_server, monkeypatch):
     tokens a second, so a page on a busy machine can see a whole text arrive at once, or a Stop land after
     the end: tests of streaming and Stop need it to take its time."""
     loaded = app_server[1].manager.get("stories260K", "generation")
-    real_forward = loaded.model.forward
+    slow_down(loaded, monkeypatch, 0.03)
+    return loaded
+
+
+def slow_down(loaded, monkeypatch, seconds: float) -> list[float]:
+    """Every forward pass of the loaded model waits `seconds` first; returns the times of the calls."""
+    real_forward, calls = loaded.model.forward, []
 
     def slow_forward(*args, **kwargs):
-        time.sleep(0.03)
+        calls.append(time.monotonic())
+        time.sleep(seconds)
         return real_forward(*args, **kwargs)
 
     monkeypatch.setattr(loaded.model, "forward", slow_forward)
-    return loaded
+    return calls
 
 
 def screenshot(page, name: str) -> Path:

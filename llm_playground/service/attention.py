@@ -4,16 +4,13 @@ and text, kept in the service's attention cache, and the views of them the tab a
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
 
 from ..models.catalog import ATTENTION
 from ..models.devices import dtype_name
 from ..tasks import attention as attention_task
 from ..tasks.attention_views import export_json, view_data
 from ..tasks.validation import number
-from .outcome import Outcome
-
-Progress = Callable[[float, str], None]
+from .outcome import Outcome, Progress
 
 
 class AttentionViews:

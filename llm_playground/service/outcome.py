@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any, Generic, Iterator, TypeVar
+from typing import Any, Callable, Generic, Iterator, TypeVar
 
 from ..backends.base import ModelInfo
 from ..tasks.generation import GenerationParams, GenerationState
 
 T = TypeVar("T")
+Progress = Callable[[float, str], None]  # (fraction done, what is happening): a UI progress bar
 
 
 @dataclass

@@ -41,11 +41,9 @@ from .directory import ModelDirectory
 from .exports import ExportFolder
 from .finetune import FineTuner
 from .generations import Generations
-from .outcome import GenerationRun, Outcome
+from .outcome import GenerationRun, Outcome, Progress
 from .ratelimit import RateLimiter, TooManyAtOnce
 from .tokenizers import Tokenizers
-
-Progress = Callable[[float, str], None]
 
 
 class PlaygroundService(ModelDirectory, Comparisons, AttentionViews, Tokenizers):

@@ -17,7 +17,7 @@ from llm_playground.models.catalog import ATTENTION, FILL_MASK, GENERATION, NEXT
 from llm_playground.models.manager import ModelManager
 from llm_playground.service.playground import PlaygroundService
 
-from ..conftest import free_port
+from ..conftest import free_port, slow_down
 from ..http_calls import HttpCaller
 
 STREAM_THREAD = "playground-stream"
@@ -46,15 +46,7 @@ def slow_tiny_gpt2(app_server, monkeypatch):
     """The app's own tiny-gpt2, slowed to ~40 ms per forward pass so a 120-token stream lasts ~5 s."""
     manager = app_server[1].manager
     loaded = manager.get("tiny-gpt2", GENERATION)
-    real_forward = loaded.model.forward
-    calls = []
-
-    def slow_forward(*args, **kwargs):
-        calls.append(time.monotonic())
-        time.sleep(0.04)
-        return real_forward(*args, **kwargs)
-
-    monkeypatch.setattr(loaded.model, "forward", slow_forward)
+    calls = slow_down(loaded, monkeypatch, 0.04)
     assert wait_until(lambda: not stream_threads(app_server), 15), "a stream from an earlier test is still running"
     return loaded, calls
 
