@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from .errors import InvalidInput
+from .errors import InvalidInput, Word
 from .specs import BOOL, CHOICE, FLOAT, IDS, INT, MODEL, MODELS, TEXT, Param, TaskSpec
 from .tasks.validation import clean_text, flag, number
 
-# How messages name a text parameter ("The sentence A is empty").
+# How messages name a text parameter ("The sentence A is empty"; Japanese in i18n/errors.ja.yaml's words).
 WHAT = {"sentence_a": "sentence A", "sentence_b": "sentence B", "text_pair": "sentence B",
         "train_text": "training text", "eval_text": "held-out text"}
 
@@ -22,7 +22,7 @@ def check_text(param: Param, value) -> str:
     what = WHAT.get(param.name, param.name)
     if param.optional:
         if value is not None and not isinstance(value, str):
-            raise InvalidInput(f"The {what} must be a string, got {type(value).__name__}.")
+            raise InvalidInput("text.not_a_string", what=Word(what), type=type(value).__name__)
         if not value or not value.replace("\x00", "").strip():
             return ""
     return clean_text(value, what, int(param.high))
@@ -32,7 +32,7 @@ def check_choice(param: Param, value) -> str:
     if isinstance(value, str) and value.strip().lower() in param.choices:
         return value.strip().lower()
     shown = repr(value) if isinstance(value, str) else str(value)
-    raise InvalidInput(f"Unknown {param.name} {shown[:40]} (use {', '.join(param.choices)}).")
+    raise InvalidInput("choice.unknown", name=param.name, got=shown[:40], choices=", ".join(param.choices))
 
 
 def check(param: Param, value) -> Any:

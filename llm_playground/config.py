@@ -10,9 +10,16 @@ from pathlib import Path
 GIB = 1024**3
 PUBLIC_RATE_LIMIT = 60  # requests per minute per client, in public mode
 PUBLIC_JOBS_PER_CLIENT = 8  # requests waiting or running per client, in public mode
-MAX_INPUT_CHARS = 5000  # characters of one text input (every task's text parameters; specs.py reads it)
+MAX_INPUT_CHARS = 5000  # characters of one text input (every task's text parameters; specs/ reads it)
 MAX_NEW_TOKENS_CAP = 512  # the most tokens one generation may ask for
 MAX_IDS = MAX_INPUT_CHARS  # token ids one /detokenize takes: as many as the longest text can have
+# Uploads (only where a tab takes a file: Fine-tune; serving/uploads.py). A file waits on disk until the tab has
+# read it (then it is deleted) or UPLOAD_MAX_AGE has passed; what waits is bounded per client and in all, so a
+# client cannot fill the disk. One file is at most tasks/text_upload.py's MAX_UPLOAD_BYTES (512 KiB).
+UPLOAD_BYTES_PER_CLIENT = 1024**2  # two files at the size limit
+UPLOAD_FILES_PER_CLIENT = 4
+UPLOAD_BYTES_TOTAL = 64 * 1024**2
+UPLOAD_MAX_AGE = 300.0  # seconds
 
 # What the app promises about its numbers (docs/share.md: "How exact the same is"): the same request gives the same
 # tokens, and every number agrees within |a - b| <= SAME_ATOL + SAME_RTOL * |b| (numpy.isclose), not bit for
@@ -31,9 +38,25 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _env_int(name: str) -> int | None:
-    value = os.environ.get(name)
-    return int(value) if value not in (None, "") else None
+def whole(least: int):
+    """An argparse type: a whole number from `least`. Flags and their environment variables (string defaults,
+    which argparse converts too) are refused with a message instead of being changed silently (a proxy_hops of 0
+    became 1, an engine_stream_interval of 0 became 1)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(str(text).strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"{value} is below {least}")
+        return value
+    parse.__name__ = f"whole number from {least}"
+    return parse
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    """An environment variable as a flag's default (argparse checks it with the flag's type); empty = unset."""
+    return os.environ.get(name) or default
 
 
 def _protection(value: int | None, public_value: int, custom_models: bool) -> int:
@@ -87,6 +110,10 @@ class Settings:
     decode: str = "auto"  # one of DECODE_MODES
     allow_fine_tune: bool | None = None  # None: on where custom models are (off on public deployments)
     fine_tune_jobs: int = 1  # training runs at once in the whole server (each client: one)
+    upload_bytes_per_client: int = UPLOAD_BYTES_PER_CLIENT  # uploaded bytes one client may have waiting
+    upload_files_per_client: int = UPLOAD_FILES_PER_CLIENT
+    upload_bytes_total: int = UPLOAD_BYTES_TOTAL  # uploaded bytes waiting, all clients together
+    upload_max_age: float = UPLOAD_MAX_AGE  # seconds an upload no tab has read is kept
 
     @property
     def fine_tune(self) -> bool:
@@ -118,17 +145,17 @@ def build_parser() -> argparse.ArgumentParser:
                         help="allow arbitrary Hub ids even on Spaces")
     p.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME",
                                                     "0.0.0.0" if on_spaces else "127.0.0.1"))
-    p.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
+    p.add_argument("--port", type=whole(0), default=_env("GRADIO_SERVER_PORT", "7860"))
     p.add_argument("--share", action="store_true", help="create a public Gradio share link")
-    p.add_argument("--rate-limit", type=int, default=_env_int("PLAYGROUND_RATE_LIMIT"),
+    p.add_argument("--rate-limit", type=whole(0), default=_env("PLAYGROUND_RATE_LIMIT"),
                    help="requests per minute per client (0 = off; default 60 in public mode, else off)")
-    p.add_argument("--jobs-per-client", type=int, default=_env_int("PLAYGROUND_JOBS_PER_CLIENT"),
+    p.add_argument("--jobs-per-client", type=whole(0), default=_env("PLAYGROUND_JOBS_PER_CLIENT"),
                    help="requests one client may have waiting or running at once (0 = no limit; default 8 in "
                         "public mode, else no limit)")
-    p.add_argument("--proxy-hops", type=int, default=_env_int("PLAYGROUND_PROXY_HOPS") or 1,
+    p.add_argument("--proxy-hops", type=whole(0), default=_env("PLAYGROUND_PROXY_HOPS", "1"),
                    help="trusted reverse proxies in front of the app: the client address is that many "
                         "X-Forwarded-For entries from the right (default 1, as on Spaces)")
-    p.add_argument("--queue-size", type=int, default=int(os.environ.get("PLAYGROUND_QUEUE_SIZE", "64")),
+    p.add_argument("--queue-size", type=whole(1), default=_env("PLAYGROUND_QUEUE_SIZE", "64"),
                    help="requests waiting beyond this are refused with 'queue full'")
     p.add_argument("--no-mcp", dest="mcp", action="store_false", default=_env_bool("PLAYGROUND_MCP", True),
                    help="do not serve the API endpoints as MCP tools (on by default; PLAYGROUND_MCP=0)")
@@ -137,11 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "repeatable (env PLAYGROUND_ENGINE_URL, comma-separated; key: PLAYGROUND_ENGINE_API_KEY)")
     p.add_argument("--engine-timeout", type=float, default=float(os.environ.get("PLAYGROUND_ENGINE_TIMEOUT", "60")),
                    help="seconds an engine may stay silent before the request fails")
-    p.add_argument("--engine-concurrency", type=int,
-                   default=int(os.environ.get("PLAYGROUND_ENGINE_CONCURRENCY", "32")),
+    p.add_argument("--engine-concurrency", type=whole(1), default=_env("PLAYGROUND_ENGINE_CONCURRENCY", "32"),
                    help="engine generations running at once (local models keep 4)")
-    p.add_argument("--engine-stream-interval", type=int,
-                   default=int(os.environ.get("PLAYGROUND_ENGINE_STREAM_INTERVAL", "4")),
+    p.add_argument("--engine-stream-interval", type=whole(1), default=_env("PLAYGROUND_ENGINE_STREAM_INTERVAL", "4"),
                    help="tokens per streamed chunk asked of the engine (vLLM's stream_interval; 1 = every token)")
     p.add_argument("--decode", choices=DECODE_MODES,
                    default=os.environ.get("PLAYGROUND_DECODE", "auto"),
@@ -154,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="allow the Fine-tune tab and /fine_tune (default: on, off in public mode; "
                            "PLAYGROUND_FINE_TUNE=1 or 0)")
     tune.add_argument("--no-fine-tune", dest="fine_tune", action="store_false", help="turn fine-tuning off")
-    p.add_argument("--fine-tune-jobs", type=int, default=int(os.environ.get("PLAYGROUND_FINE_TUNE_JOBS", "1")),
+    p.add_argument("--fine-tune-jobs", type=whole(1), default=_env("PLAYGROUND_FINE_TUNE_JOBS", "1"),
                    help="training runs at once in the whole server (default 1)")
     return p
 
@@ -192,8 +217,8 @@ def settings_from_args(argv: list[str] | None = None) -> Settings:
         engine_api_key=os.environ.get("PLAYGROUND_ENGINE_API_KEY") or None,
         engine_timeout=args.engine_timeout,
         engine_concurrency=args.engine_concurrency,
-        engine_stream_interval=max(1, args.engine_stream_interval),
+        engine_stream_interval=args.engine_stream_interval,
         decode=args.decode,
         allow_fine_tune=args.fine_tune,
-        fine_tune_jobs=max(1, args.fine_tune_jobs),
+        fine_tune_jobs=args.fine_tune_jobs,
     )

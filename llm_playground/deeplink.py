@@ -5,7 +5,8 @@ tab with those inputs and presses Generate. The parameters of each tab are its s
 (specs.link_params), with the ranges of the tab's own controls; names are the public API's; a parameter equal to
 its default may be left out. Every value is validated: numbers are clamped to the control's range, an
 unknown model, view or dtype is replaced by the default, over-long text is cut; each such change is
-reported in `Restored.problems` (the UI shows them as one warning). Unknown parameters are ignored.
+reported in `Restored.problems`, as Messages (the UI shows them as one warning, in the page's language).
+Unknown parameters are ignored.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
+from .errors import Message
 from .specs import Param
 
 TRUE, FALSE = ("1", "true", "yes", "on", "sampling"), ("0", "false", "no", "off", "greedy")
@@ -25,14 +27,14 @@ class Restored:
     tab: str | None = None
     values: dict[str, Any] = field(default_factory=dict)
     run: bool = False
-    problems: list[str] = field(default_factory=list)
+    problems: list[Message] = field(default_factory=list)
 
 
 def _short(value: str, n: int = 40) -> str:
     return repr(value if len(value) <= n else value[:n - 3] + "...")
 
 
-def _number(raw: str, p: Param, problems: list[str]):
+def _number(raw: str, p: Param, problems: list[Message]):
     """The value of a numeric parameter, clamped to [low, high]; None when it is not a number."""
     raw = raw.strip()
     if raw.lower() in p.special:
@@ -42,13 +44,15 @@ def _number(raw: str, p: Param, problems: list[str]):
     except ValueError:
         x = math.nan
     if not math.isfinite(x) or (p.kind == "int" and x != int(x)):
-        what = "a whole number" if p.kind == "int" else "a number"
-        also = f" or {' / '.join(p.special)}" if p.special else ""
-        problems.append(f"{p.name}={_short(raw)} is not {what}{also}; ignored.")
+        whole = p.kind == "int"
+        key = (("link.not_a_whole_number_or" if whole else "link.not_a_number_or") if p.special else
+               ("link.not_a_whole_number" if whole else "link.not_a_number"))
+        problems.append(Message(key, name=p.name, raw=_short(raw), special=" / ".join(p.special)))
         return None
     clamped = min(max(x, p.low), p.high)
     if clamped != x:
-        problems.append(f"{p.name}={raw} is outside {_fmt(p.low)}–{_fmt(p.high)}; using {_fmt(clamped)}.")
+        problems.append(Message("link.outside", name=p.name, raw=raw, low=_fmt(p.low), high=_fmt(p.high),
+                                used=_fmt(clamped)))
     return int(clamped) if p.kind == "int" else float(clamped)
 
 
@@ -56,48 +60,48 @@ def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
-def _text(raw: str, p: Param, problems: list[str]) -> str:
+def _text(raw: str, p: Param, problems: list[Message]) -> str:
     text = raw.replace("\x00", "")
     if p.high is not None and len(text) > p.high:
-        problems.append(f"{p.name} has {len(text):,} characters; cut to the limit of {int(p.high):,}.")
+        problems.append(Message("link.cut", name=p.name, n=len(text), limit=int(p.high)))
         text = text[:int(p.high)]
     return text
 
 
-def _ids(raw: str, p: Param, problems: list[str]) -> list[int] | None:
+def _ids(raw: str, p: Param, problems: list[Message]) -> list[int] | None:
     """Token ids written 12,7,431 (a branch's forced start); at most `high` of them."""
     parts = [v for v in raw.replace(",", " ").split() if v]
     if not all(v.isdigit() and len(v) <= 9 for v in parts):
-        problems.append(f"{p.name}={_short(raw)} is not a list of token ids; ignored.")
+        problems.append(Message("link.not_ids", name=p.name, raw=_short(raw)))
         return None
     if p.high is not None and len(parts) > p.high:
-        problems.append(f"{p.name}: at most {int(p.high)} ids; kept the first {int(p.high)}.")
+        problems.append(Message("link.ids_cut", name=p.name, n=int(p.high)))
         parts = parts[:int(p.high)]
     return [int(v) for v in parts]
 
 
-def _model(raw: str, p: Param, known: Callable[[str], bool], problems: list[str]) -> str | None:
+def _model(raw: str, p: Param, known: Callable[[str], bool], problems: list[Message]) -> str | None:
     name = raw.strip()
     if name and len(name) <= MAX_NAME and known(name):
         return name
-    problems.append(f"{p.name}={_short(name)} is not available here; kept the default.")
+    problems.append(Message("link.model_unavailable", name=p.name, raw=_short(name)))
     return None
 
 
-def _models(raws: list[str], p: Param, known: Callable[[str], bool], problems: list[str]) -> list[str] | None:
+def _models(raws: list[str], p: Param, known: Callable[[str], bool], problems: list[Message]) -> list[str] | None:
     names = [n.strip() for raw in raws for n in raw.split(",") if n.strip()]
     names = list(dict.fromkeys(names))
     good = [n for n in names if len(n) <= MAX_NAME and known(n)]
     if len(good) < len(names):
         bad = ", ".join(_short(n) for n in names if n not in good)
-        problems.append(f"{p.name}: {bad} not available here; left out.")
+        problems.append(Message("link.models_unavailable", name=p.name, bad=bad))
     if p.high is not None and len(good) > p.high:
-        problems.append(f"{p.name}: at most {int(p.high)}; kept the first {int(p.high)}.")
+        problems.append(Message("link.models_cut", name=p.name, n=int(p.high)))
         good = good[:int(p.high)]
     return good or None
 
 
-def _one(raw: str, p: Param, known: Callable[[str], bool], problems: list[str]):
+def _one(raw: str, p: Param, known: Callable[[str], bool], problems: list[Message]):
     if p.kind == "text":
         return _text(raw, p, problems)
     if p.kind in ("int", "float"):
@@ -106,7 +110,7 @@ def _one(raw: str, p: Param, known: Callable[[str], bool], problems: list[str]):
         word = raw.strip().lower()
         if word in TRUE or word in FALSE:
             return word in TRUE
-        problems.append(f"{p.name}={_short(raw)} is not true or false; ignored.")
+        problems.append(Message("link.not_a_flag", name=p.name, raw=_short(raw)))
         return None
     if p.kind == "ids":
         return _ids(raw, p, problems)
@@ -114,7 +118,7 @@ def _one(raw: str, p: Param, known: Callable[[str], bool], problems: list[str]):
         word = raw.strip().lower().replace("_", " ").replace("-", " ")
         match = next((c for c in p.choices if c.lower().replace("-", " ") == word), None)
         if match is None:
-            problems.append(f"{p.name}={_short(raw)} is not one of {', '.join(p.choices)}; ignored.")
+            problems.append(Message("link.not_a_choice", name=p.name, raw=_short(raw), choices=", ".join(p.choices)))
         return match
     return _model(raw, p, known, problems)
 
@@ -135,7 +139,7 @@ def parse(query: Mapping[str, str] | Iterable[tuple[str, str]], tab_specs: Mappi
         return out  # e.g. gradio's own ?view=api or ?__theme=dark: not a link to a tab
     tab = (multi.get("tab") or ["generate"])[-1].strip().lower().replace("_", "-").replace(" ", "-")
     if tab not in tab_specs:
-        out.problems.append(f"tab={_short(tab)} is not a tab ({', '.join(tab_specs)}); ignored.")
+        out.problems.append(Message("link.not_a_tab", raw=_short(tab), tabs=", ".join(tab_specs)))
         return out
     out.tab = tab
     check = (known or {}).get(tab) or (lambda name: False)
@@ -150,7 +154,7 @@ def parse(query: Mapping[str, str] | Iterable[tuple[str, str]], tab_specs: Mappi
     out.run = run in TRUE and tab != "models"
     if out.run and any(p.kind == "model" and p.name in multi and p.name not in out.values for p in tab_specs[tab]):
         out.run = False  # the model asked for cannot be used: do not run another one on the visitor's text
-        out.problems.append("The link's model is not available, so it was not run.")
+        out.problems.append(Message("link.not_run"))
     return out
 
 

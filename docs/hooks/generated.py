@@ -4,6 +4,7 @@ A page asks for a generated part with an HTML comment on a line of its own:
 
     <!-- generated: api-params NAME -->       the parameters of the endpoint /NAME (llm_playground.specs)
     <!-- generated: config-flags -->          the command-line flags and environment variables (llm_playground.config)
+    <!-- generated: endpoint-list -->         every endpoint's name, comma separated (the MCP tools)
     <!-- generated: include ARCHITECTURE.md -->  the repository's ARCHITECTURE.md, without its title
 
 Only `llm_playground.specs` and `llm_playground.config` are imported: both are free of torch and gradio. A
@@ -40,6 +41,8 @@ def on_page_markdown(markdown: str, *, page, **_) -> str:
             return api_params(arg)
         if what == "config-flags":
             return config_flags()
+        if what == "endpoint-list":  # every endpoint, so a list of tools cannot leave one out
+            return ", ".join(f"`{s.api_name}`" for s in endpoint_specs())
         if what == "include":
             return include(arg)
         raise PluginError(f"{page.file.src_path}: unknown generated part {match[0]!r}")

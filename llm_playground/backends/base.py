@@ -35,11 +35,10 @@ class GenerationBackend(Protocol):
     def context_length(self) -> int | None:
         """How many tokens (prompt + new) the model can hold; None when unknown."""
 
-    def room(self, prompt: str) -> int | None:
-        """Tokens the model's context leaves for generation after `prompt`; None when unknown."""
-
-    def check(self, prompt: str, params: GenerationParams) -> None:
-        """Refuse, with a message naming it, a parameter this backend cannot honour or a prompt too long."""
+    def prepare(self, prompt: str, params: GenerationParams, fit: bool = False) -> None:
+        """Check, once per request, what depends on the model: a parameter this backend cannot honour, the forced
+        tokens, the prompt's length against the context (with `fit`, params.max_new_tokens is shortened to the room
+        left rather than refused). Refusals name the problem. `stream` then reuses what was measured here."""
 
     def stream(self, prompt: str, params: GenerationParams, stop: threading.Event) -> Iterator[GenerationState]:
         """The state after every step, until max_new_tokens, EOS, or `stop` is set."""

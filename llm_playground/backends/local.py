@@ -36,6 +36,7 @@ class LocalGeneration:
         self.info = model_info(loaded)
         self._hold = hold  # the manager's hold: the model counts as in use while a stream runs
         self.decode, self.progress = decode, progress  # decode_steps.py: dynamic cache, or static (compiled)
+        self._prompt: tuple[str, torch.Tensor] | None = None  # the prompt prepare() encoded, and its ids
 
     def session(self):
         return self._hold(self.loaded) if self._hold else contextlib.nullcontext()
@@ -43,16 +44,20 @@ class LocalGeneration:
     def context_length(self) -> int | None:
         return usable_positions(self.loaded.model.config)
 
-    def room(self, prompt: str, forced: int = 0) -> int | None:
-        """Tokens the context leaves for generation after this prompt and `forced` tokens (None: no known limit)."""
-        limit = self.context_length()
-        return None if not limit else limit - encode_prompt(self.loaded.tokenizer, prompt).shape[1] - forced
-
-    def check(self, prompt: str, params: GenerationParams) -> None:
-        n = encode_prompt(self.loaded.tokenizer, prompt).shape[1]
-        check_context(n, params.max_new_tokens, self.context_length(), self.loaded.name, len(params.prefix_ids))
+    def prepare(self, prompt: str, params: GenerationParams, fit: bool = False) -> None:
+        """See GenerationBackend.prepare; the prompt is encoded here, once, and `stream` reuses its ids."""
+        n, limit, forced = self._encoded(prompt).shape[1], self.context_length(), len(params.prefix_ids)
+        if fit and limit and 0 < limit - n - forced < params.max_new_tokens:
+            params.max_new_tokens = limit - n - forced
+        check_context(n, params.max_new_tokens, limit, self.loaded.name, forced)
         if params.prefix_ids:
             check_prefix(params.prefix_ids, self._vocab_size(), self.loaded.name)
+
+    def _encoded(self, prompt: str) -> torch.Tensor:
+        """The prompt's ids; a backend serves one request, so the last prompt is all there is to remember."""
+        if self._prompt is None or self._prompt[0] != prompt:
+            self._prompt = (prompt, encode_prompt(self.loaded.tokenizer, prompt))
+        return self._prompt[1]
 
     def _vocab_size(self) -> int:
         head = self.loaded.model.get_output_embeddings()
@@ -60,11 +65,11 @@ class LocalGeneration:
 
     def stream(self, prompt: str, params: GenerationParams,
                stop: threading.Event | None = None) -> Iterator[GenerationState]:
-        """Every step's state. A forced prefix goes through the model with the prompt in one pass, as
-        generate() reads its input_ids; its tokens are recorded (forced) from that pass's logits."""
+        """Every step's state, for a prompt and parameters `prepare` checked. A forced prefix goes through the model
+        with the prompt in one pass, as generate() reads its input_ids; its tokens are recorded (forced) from that
+        pass's logits."""
         loaded, model, prefix = self.loaded, self.loaded.model, params.prefix_ids
-        prompt_ids = encode_prompt(loaded.tokenizer, prompt)
-        check_context(prompt_ids.shape[1], params.max_new_tokens, self.context_length(), loaded.name, len(prefix))
+        prompt_ids = self._encoded(prompt)
         n, start_len = params.num_sequences, prompt_ids.shape[1]
         ids = torch.cat([prompt_ids, torch.tensor([prefix], dtype=prompt_ids.dtype)], dim=1).repeat(n, 1)
         ids = ids.to(loaded.device)
@@ -107,8 +112,10 @@ class LocalGeneration:
 
 def stream_generate(loaded, prompt: str, params: GenerationParams,
                     stop: threading.Event | None = None) -> Iterator[GenerationState]:
-    """Convenience for tests and scripts: validate the parameters, then stream on `loaded`."""
-    return LocalGeneration(loaded).stream(prompt, params.validated(), stop)
+    """Convenience for tests and scripts: validate the parameters, prepare, then stream on `loaded`."""
+    backend, params = LocalGeneration(loaded), params.validated()
+    backend.prepare(prompt, params)
+    return backend.stream(prompt, params, stop)
 
 
 def generate(loaded, prompt: str, params: GenerationParams) -> GenerationState:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, Word
 from ..tasks.validation import number
 
 DTYPES = ("float32", "bfloat16", "float16", "int8")
@@ -16,7 +16,7 @@ USER_MASK_RE = re.compile(re.escape("[MASK]"), re.IGNORECASE)
 def text_literal(value, what: str = "text") -> str:
     """The text as the app reads it (clean_text drops NULs); always a str so repr() makes a literal."""
     if not isinstance(value, str):
-        raise InvalidInput(f"The {what} must be a string.")
+        raise InvalidInput("text.must_be_a_string", what=Word(what))
     return value.replace("\x00", "")
 
 
@@ -34,7 +34,7 @@ def dtype_of(dtype) -> tuple[str, str]:
     if name == "auto":
         return "float32", "# The app's dtype 'auto' is float32 on a CPU (16-bit on a GPU: use the dtype it reports)."
     if name not in DTYPES:
-        raise InvalidInput(f"Unknown dtype {dtype!r} (use auto, {', '.join(DTYPES)}).")
+        raise InvalidInput("choice.unknown", name="dtype", got=repr(dtype), choices=", ".join(("auto", *DTYPES)))
     if name == "int8":  # loaded in float32, then quantized (int8_lines)
         return "float32", "# int8: the app loads float32 weights and quantizes every linear layer (below)."
     return name, ""

@@ -2,8 +2,8 @@
 
 `t("key")` gives a gr.I18nData the browser translates: use it for labels, infos, button texts, tab and
 accordion labels, Radio choice labels and Markdown. Results computed on the server (summaries, tables, chart
-titles) are written in the page's language by the handlers, with words.py's `tr`; error messages are
-translated by messages_ja.py. Long texts (the learner guides) are Markdown files read by guide.py.
+titles) are written in the page's language by the handlers, with words.py's `tr`; error messages are made in
+it from their key (messages.py). Long texts (the learner guides) are Markdown files read by guide.py.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import InvalidInput, TaskNotSupported
+from ..errors import InvalidInput, TaskNotSupported, Word
 
 GENERATION = "generation"
 FILL_MASK = "fill-mask"
@@ -41,11 +41,8 @@ class ModelEntry:
 
 
 # Why a model lacks a task, said in the refusal (the tab names alone do not tell users what is missing).
-MISSING_HEAD = {
-    FILL_MASK: ": it has no masked-language-model (MLM) head",
-    NEXT_SENTENCE: (": it has no next-sentence-prediction (NSP) head; only BERT checkpoints saved with their "
-                    "NSP weights have one, not RoBERTa, DistilBERT or most fine-tuned BERTs"),
-}
+# The message for a model asked for a task it cannot do, where the reason is always the same head.
+MISSING_HEAD = {FILL_MASK: "model.no_mlm_head", NEXT_SENTENCE: "model.no_nsp_head"}
 
 _LM = frozenset({GENERATION, TOKENIZER, ATTENTION})
 _BERT = frozenset({FILL_MASK, NEXT_SENTENCE, TOKENIZER, ATTENTION})
@@ -165,30 +162,27 @@ class Catalog:
     def resolve(self, name: str, task: str) -> ModelEntry:
         """The entry for a user-supplied model name, or a specific error."""
         if name is not None and not isinstance(name, str):
-            raise InvalidInput(f"The model must be given by its name (a string), got {type(name).__name__}.")
+            raise InvalidInput("model.not_a_string", type=type(name).__name__)
         name = (name or "").strip()
         if not name:
-            raise InvalidInput("Choose a model.")
+            raise InvalidInput("model.choose")
         entry = self.entries.get(name)
         if entry is None:
             entry = self._custom_entry(name)
         if task not in entry.tasks:
             can = ", ".join(sorted(entry.tasks)) or "nothing"
-            why = MISSING_HEAD.get(task, "")
-            raise TaskNotSupported(f"Model '{name}' cannot be used for {task}{why} (it supports: {can}).")
+            raise TaskNotSupported(MISSING_HEAD.get(task, "model.cannot"), model=name, task=Word(task), can=can)
         return entry
 
     def _custom_entry(self, name: str) -> ModelEntry:
         shown = name if len(name) <= 80 else name[:77] + "..."
         if not self.allow_custom:
-            raise InvalidInput(f"Unknown model '{shown}'. This deployment only offers: "
-                               f"{', '.join(self.entries)}.")
+            raise InvalidInput("model.unknown", model=shown, models=", ".join(self.entries))
         if not HUB_ID_RE.match(name) or ".." in name:
-            raise InvalidInput(f"'{shown}' is not a valid Hugging Face model id "
-                               "(expected 'name' or 'owner/name'; paths and URLs are not accepted).")
+            raise InvalidInput("model.bad_hub_id", model=shown)
         if Path(name).exists():
             # from_pretrained would read a folder relative to the working directory: only
             # --models-dir may provide local models.
-            raise InvalidInput(f"'{shown}' is not a known model; local folders are only served from --models-dir.")
+            raise InvalidInput("model.local_folder", model=shown)
         # Unknown checkpoint: allow every task, the manager checks the heads once it is loaded.
         return ModelEntry(name, name, frozenset(TASKS), description="custom Hub model")

@@ -25,25 +25,26 @@ def resolve_device(requested: str = "auto") -> str:
             return "mps"
         return "cpu"
     if requested.startswith("cuda") and not torch.cuda.is_available():
-        raise InvalidInput(f"Device '{requested}' was requested but CUDA is not available.")
+        raise InvalidInput("device.no_cuda", device=requested)
     if requested == "mps" and not torch.backends.mps.is_available():
-        raise InvalidInput("Device 'mps' was requested but Apple MPS is not available.")
+        raise InvalidInput("device.no_mps")
     if requested not in {"cpu", "mps"} and not requested.startswith("cuda"):
-        raise InvalidInput(f"Unknown device '{requested}' (use auto, cpu, cuda, cuda:N or mps).")
+        raise InvalidInput("choice.unknown", name="device", got=f"'{requested}'",
+                           choices="auto, cpu, cuda, cuda:N or mps")
     return requested
 
 
 def resolve_dtype(requested: str | None, device: str) -> torch.dtype:
     """'auto': float32 on CPU (exact, matches plain transformers), 16-bit on accelerators."""
     if requested is not None and not isinstance(requested, str):
-        raise InvalidInput(f"Unknown dtype {requested!r} (use auto, {', '.join(DTYPES)}).")
+        raise InvalidInput("choice.unknown", name="dtype", got=repr(requested), choices=", ".join(("auto", *DTYPES)))
     requested = (requested or "auto").lower()
     if requested != "auto":
         if requested not in DTYPES:
-            raise InvalidInput(f"Unknown dtype '{requested}' (use auto, {', '.join(DTYPES)}).")
+            raise InvalidInput("choice.unknown", name="dtype", got=f"'{requested}'",
+                               choices=", ".join(("auto", *DTYPES)))
         if requested == "int8" and device != "cpu":
-            raise InvalidInput(f"int8 weights (dynamic quantization) run on the CPU only; on {device} use bfloat16 "
-                               "or float16 to save memory.")
+            raise InvalidInput("device.int8_cpu_only", device=device)
         return DTYPES[requested]
     if device.startswith("cuda"):
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16

@@ -37,7 +37,7 @@ def delete(repo_id: str, cache_dir: str | None = None, repo_type: str = "model")
     info = scan_cache_dir(cache_dir)
     repos = [r for r in info.repos if r.repo_id == repo_id and r.repo_type == repo_type]
     if not repos:
-        raise InvalidInput(f"'{repo_id}' ({repo_type}) is not in the local Hugging Face cache.")
+        raise InvalidInput("cache.not_cached", name=repo_id, type=repo_type)
     strategy = info.delete_revisions(*(rev.commit_hash for r in repos for rev in r.revisions))
     strategy.execute()
     return strategy.expected_freed_size

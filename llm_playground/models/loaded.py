@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from ..errors import TaskNotSupported
+from ..errors import TaskNotSupported, Word
 from ..runtime.cores import ModelLock
 from .catalog import ModelEntry
 
@@ -44,8 +44,7 @@ class LoadedModel:
 
     def require(self, task: str) -> None:
         if task not in self.tasks:
-            raise TaskNotSupported(
-                f"Model '{self.name}' has no {task} head in its weights, so it cannot be used for {task}.")
+            raise TaskNotSupported("model.head_missing", model=self.name, task=Word(task))
 
     @contextlib.contextmanager
     def eager_attention(self):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from ..errors import ModelLoadError
+from ..errors import Message, ModelLoadError
 from . import quantize
 from .catalog import FILL_MASK, GENERATION, NEXT_SENTENCE, ModelEntry
 
@@ -39,13 +39,10 @@ def one_load_at_a_time():
         yield
 
 
-OUT_OF_MEMORY = "Not enough memory"
-
-
-def worth_remembering(message: str) -> bool:
+def worth_remembering(error: ModelLoadError) -> bool:
     """A failure that will happen again on the next try (not an out-of-memory, which passes as others
     unload): the manager answers it from memory for a while instead of re-reading the checkpoint."""
-    return not message.startswith(OUT_OF_MEMORY)
+    return error.key != "load.out_of_memory"
 
 
 def folder_mtime(source: str) -> float:
@@ -132,43 +129,42 @@ def _chain(exc: BaseException):
         exc = exc.__cause__ or exc.__context__
 
 
-def explain_load_error(exc: Exception, entry: ModelEntry, local_only: bool) -> str:
+def explain_load_error(exc: Exception, entry: ModelEntry, local_only: bool) -> Message:
     from huggingface_hub.errors import GatedRepoError, LocalEntryNotFoundError, RepositoryNotFoundError
 
     name = entry.name
     chain = list(_chain(exc))
     text = " ".join(str(e) for e in chain)
     if any(isinstance(e, (torch.OutOfMemoryError, MemoryError)) for e in chain):
-        return f"{OUT_OF_MEMORY} to load '{name}'. Try a smaller model or a 16-bit dtype."
+        return Message("load.out_of_memory", model=name)
     if any(isinstance(e, GatedRepoError) for e in chain):
-        return f"Model '{name}' is gated on the Hugging Face Hub; gated models are not supported here."
+        return Message("load.gated", model=name)
     if any(isinstance(e, RepositoryNotFoundError) for e in chain) or "is not a valid model identifier" in text:
-        return f"Model '{name}' was not found on the Hugging Face Hub. Check the spelling (e.g. 'gpt2')."
+        return Message("load.not_on_hub", model=name)
     offline_words = ("couldn't connect", "cannot find the requested files", "offline")
     if not entry.local and (any(isinstance(e, LocalEntryNotFoundError) for e in chain)
                             or (local_only and any(w in text.lower() for w in offline_words))):
-        return (f"Model '{name}' is not in this machine's Hugging Face cache and the Hub cannot be reached. "
-                "Connect to the internet, pre-download it (hf download " + name + "), or pick a local model.")
+        return Message("load.offline", model=name)
     known = _known_problem(name, text, chain)
     if known:
         log.warning("could not load %s: %s", name, known)  # one line: the manager remembers the failure
         return known
     log.exception("unexpected load failure for %s", name, exc_info=exc)
     first = _without_paths(str(exc).strip().splitlines()[0][:200], entry) if str(exc).strip() else ""
-    return f"Could not load '{name}': {type(exc).__name__}{': ' + first if first else ''}"
+    # the library's own words, which have no translation
+    return Message("load.failed", model=name, error=f"{type(exc).__name__}{': ' + first if first else ''}")
 
 
-def _known_problem(name: str, text: str, chain: list) -> str | None:
+def _known_problem(name: str, text: str, chain: list) -> Message | None:
     lower = text.lower()
     if "contains custom code" in lower or "trust_remote_code" in lower:
-        return (f"'{name}' needs Python code shipped inside the checkpoint (trust_remote_code); this app never "
-                "runs such code. Pick a model that transformers supports natively.")
+        return Message("load.remote_code", model=name)
     if "no file named" in lower or "does not appear to have a file named pytorch_model" in lower:
-        return f"'{name}' has no weights file (model.safetensors or pytorch_model.bin), so it cannot be loaded."
+        return Message("load.no_weights", model=name)
     if "deserializ" in lower or "safetensor" in lower or any(isinstance(e, EOFError) for e in chain):
-        return f"The weights of '{name}' are corrupt or truncated and could not be read."
+        return Message("load.corrupt", model=name)
     if "Unrecognized model" in text or "does not appear to have a file named config.json" in text:
-        return f"'{name}' has no supported model configuration (config.json)."
+        return Message("load.no_config", model=name)
     return None
 
 

@@ -3,7 +3,7 @@
 - Lazy: nothing loads at start-up.
 - One copy of the weights per (checkpoint, dtype), whatever the number of tabs using it — also while
   it is unloaded or evicted but still in use: a request for it then takes that copy back.
-- Single-flight: concurrent requests for a model that is loading wait for that one load; loads of
+- Single-flight (single_flight.py): concurrent requests for a model that is loading wait for that one load; loads of
   different models run one at a time (loading.one_load_at_a_time).
 - Bounded: least-recently-used models are evicted once their bytes exceed the budget; models still in
   use (`hold`) keep counting against it until their last user lets go.
@@ -20,22 +20,22 @@ import logging
 import threading
 import time
 from collections import Counter, OrderedDict
-from concurrent.futures import Future
 from typing import Any, Callable
 
 import torch
 
 from ..config import Settings
+from ..errors import Message, Word
 from . import loading
 from .catalog import TOKENIZER, Catalog, ModelEntry
 from .devices import HubProbe, dtype_name, resolve_device, resolve_dtype
 from .loaded import LoadedModel
+from .single_flight import FAILURE_TTL, SingleFlight  # noqa: F401 - FAILURE_TTL: read with the manager
 from .sizes import model_bytes
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
 Key = tuple[str, str]  # (checkpoint source, dtype name)
-FAILURE_TTL = 30.0
 
 
 class ModelManager:
@@ -51,8 +51,7 @@ class ModelManager:
         self._models: OrderedDict[Key, LoadedModel] = OrderedDict()
         self._retired: dict[Key, LoadedModel] = {}  # unloaded or evicted while in use
         self._tokenizers: dict[str, Any] = {}
-        self._inflight: dict[tuple, Future] = {}
-        self._failures: dict[tuple, tuple[float, str, float]] = {}  # key -> (when, message, folder mtime)
+        self._loads = SingleFlight(self._lock, clock)  # loads in flight and recent failures
         self._reserved: dict[object, int] = {}  # bytes held by work that is not a loaded model (a training run)
         self.load_counts: Counter = Counter()  # from_pretrained calls per source, for tests and the bench
 
@@ -66,7 +65,7 @@ class ModelManager:
         try:
             loaded = self._single_flight(("model", *key), lambda: self._load_model(entry, torch_dtype, progress))
         except loading.ModelLoadError as exc:
-            raise loading.ModelLoadError(self._with_local_hint(str(exc), entry, task)) from exc
+            raise loading.ModelLoadError(self._with_local_hint(exc.text, entry, task)) from exc
         with self._lock:
             if key in self._models:
                 self._models.move_to_end(key)
@@ -94,7 +93,8 @@ class ModelManager:
     @contextlib.contextmanager
     def reserve(self, what: str, nbytes: int):
         """Count `nbytes` against the memory budget for the block (a training run's weights, gradients and
-        optimizer state): idle models are evicted to make room; without room, a PlaygroundError."""
+        optimizer state): idle models are evicted to make room; without room, a PlaygroundError naming `what`
+        (a Message, or a str shown as it is)."""
         token = object()  # two runs of the same model hold two reservations
         with self._lock:
             idle = sum(m.nbytes for m in self._models.values() if m.users == 0)
@@ -104,9 +104,7 @@ class ModelManager:
                 self._evict_over_budget(keep=None)
         self._free_memory()
         if over > 0:
-            raise loading.ModelLoadError(f"{loading.OUT_OF_MEMORY} for {what}: it needs {nbytes / 2**20:,.0f} MiB "
-                                         "and the models in use leave too little of this server's memory budget. "
-                                         "Try again when other work has finished, or with a smaller model.")
+            raise loading.ModelLoadError("memory.reserve", what=what, mib=nbytes / 2**20)
         try:
             yield
         finally:
@@ -119,7 +117,7 @@ class ModelManager:
         try:
             return entry, self._tokenizer(entry)
         except loading.ModelLoadError as exc:
-            raise loading.ModelLoadError(self._with_local_hint(str(exc), entry, TOKENIZER)) from exc
+            raise loading.ModelLoadError(self._with_local_hint(exc.text, entry, TOKENIZER)) from exc
 
     def _tokenizer(self, entry: ModelEntry):
         with self._lock:
@@ -146,7 +144,7 @@ class ModelManager:
             keys = [k for k, m in self._models.items() if name is None or m.name == name]
             for key in keys:
                 self._retire(key)
-            self._failures.clear()  # unloading is also how an operator asks for a fresh try
+            self._loads.forget_failures()  # unloading is also how an operator asks for a fresh try
         self._free_memory()
         return len(keys)
 
@@ -166,38 +164,7 @@ class ModelManager:
         return loaded
 
     def _single_flight(self, key: tuple, load: Callable[[], Any]):
-        with self._lock:
-            cached = self._cached(key)
-            if cached is not None:
-                return cached
-            self._raise_remembered_failure(key)
-            future = self._inflight.get(key)
-            owner = future is None
-            if owner:
-                future = self._inflight[key] = Future()
-        if not owner:
-            return future.result()  # re-raises the loader's error too
-        try:
-            value = load()
-            future.set_result(value)
-            return value
-        except BaseException as exc:
-            if isinstance(exc, loading.ModelLoadError) and loading.worth_remembering(str(exc)):
-                with self._lock:
-                    self._failures[key] = (self.clock(), str(exc), loading.folder_mtime(key[1]))
-            future.set_exception(exc)
-            raise
-        finally:
-            with self._lock:
-                self._inflight.pop(key, None)
-
-    def _raise_remembered_failure(self, key: tuple) -> None:
-        failed = self._failures.get(key)
-        if failed and self.clock() - failed[0] < FAILURE_TTL and loading.folder_mtime(key[1]) == failed[2]:
-            wait = FAILURE_TTL - (self.clock() - failed[0])
-            raise loading.ModelLoadError(f"{failed[1]} (It failed {self.clock() - failed[0]:.0f} s ago; it will be "
-                                         f"tried again in {wait:.0f} s.)")
-        self._failures.pop(key, None)
+        return self._loads.run(key, lambda: self._cached(key), load)
 
     def _cached(self, key: tuple):
         if key[0] == "tokenizer":
@@ -210,12 +177,14 @@ class ModelManager:
     def _local_only(self, entry: ModelEntry) -> bool:
         return entry.local or not self.hub_probe()
 
-    def _with_local_hint(self, message: str, entry: ModelEntry, task: str) -> str:
-        """A Hub model failed while the Hub is unreachable: name the local models that do work."""
-        if entry.local or "cannot be reached" not in message or "Available offline" in message:
-            return message
+    def _with_local_hint(self, message: Message, entry: ModelEntry, task: str) -> Message:
+        """A Hub model failed while the Hub is unreachable (now, or when it was remembered): name the local
+        models that do work."""
+        first = message.values["message"] if message.key == "load.failed_recently" else message
         usable = [e.name for e in self.catalog.entries.values() if e.local and task in e.tasks]
-        return message + (f" Available offline for {task}: {', '.join(usable)}." if usable else "")
+        if entry.local or getattr(first, "key", None) != "load.offline" or not usable:
+            return message
+        return Message("load.offline_hint", message=message, task=Word(task), models=", ".join(usable))
 
     def _load_tokenizer(self, entry: ModelEntry):
         tok = loading.load_tokenizer(entry, self._local_only(entry))

@@ -24,7 +24,7 @@ class AttentionViews:
         key = self.attention_key(values["model"], values["text"], values["text_pair"])
 
         def compute():
-            with self._using(values["model"], "attention", progress=progress) as loaded:
+            with self.using(values["model"], "attention", progress=progress) as loaded:
                 return attention_task.compute_attention(loaded, values["text"], values["text_pair"] or None)
 
         result = self.attention_cache.get(key, compute)

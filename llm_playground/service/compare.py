@@ -4,8 +4,11 @@ model scores the other's text. A mixin of the service, so that service/playgroun
 from __future__ import annotations
 
 import contextlib
+import threading
 from dataclasses import replace
+from typing import Callable
 
+from ..errors import ClientGone
 from ..tasks import compare as compare_task
 from ..tasks.generation import GenerationParams
 from .outcome import Outcome
@@ -13,26 +16,33 @@ from .outcome import Outcome
 SIDES = ("a", "b")
 
 
+def side_values(values: dict, side: str) -> dict:
+    """One side's own settings under the generate spec's names (do_sample_a -> do_sample)."""
+    return {name[:-2]: value for name, value in values.items() if name.endswith(f"_{side}")}
+
+
 class Comparisons:
-    def compare(self, prompt: str, model_a: str, model_b: str, progress=None, **raw):
+    def compare(self, prompt: str, model_a: str, model_b: str, progress=None,
+                keep_going: Callable[[], bool] | None = None, stop: threading.Event | None = None, **raw):
         """Both generations use one seed (drawn once for -1); then, when the models share a vocabulary, each
-        text is read by both models (tasks/compare.py). Engine models are refused: scoring needs logits."""
+        text is read by both models (tasks/compare.py). Engine models are refused: scoring needs logits.
+        keep_going, stop: as for generate; a caller who left stops the work within a step (ClientGone)."""
         values = self.check("compare", prompt=prompt, model_a=model_a, model_b=model_b, **raw)
         seed, backends, states = values["seed"], [], []
         for side in SIDES:
             self._refuse_engine_model(values[f"model_{side}"], "compare")
         with contextlib.ExitStack() as held:
             for side in SIDES:
-                params = GenerationParams(
-                    max_new_tokens=values["max_new_tokens"], do_sample=values[f"do_sample_{side}"],
-                    temperature=values[f"temperature_{side}"], top_k=values["top_k"], top_p=values["top_p"],
-                    seed=seed).validated(self.specs["generate"])
+                params = GenerationParams.from_checked(values | {"seed": seed, **side_values(values, side)})
                 seed = params.seed if params.do_sample else seed  # a seed drawn for A is B's too
                 backend = self.generation_backend(values[f"model_{side}"], values[f"dtype_{side}"], progress)
                 held.enter_context(backend.session())  # both stay loaded until the texts are scored
-                backend.check(values["prompt"], params)
+                backend.prepare(values["prompt"], params)
                 backends.append(backend)
-                states.append(self.generations.run(backend, values["prompt"], params))
+                state = self.generations.run(backend, values["prompt"], params, keep_going, stop)
+                if state is None or state.stopped:
+                    raise ClientGone("generate.client_gone")
+                states.append(state)
             if seed == -1:  # two greedy sides: no draw, nothing to report
                 seed = 0
             states = [replace(s, params=replace(s.params, seed=seed)) for s in states]

@@ -100,7 +100,7 @@ class ModelDirectory:
         """Unload a model (it loads again on next use). Not on public deployments: one visitor's unload would
         make everybody wait for cold loads again."""
         if self.settings.public:
-            raise InvalidInput("Unloading models is disabled on this deployment.")
+            raise InvalidInput("deploy.no_unload")
         return self.manager.unload(name)
 
     def cached_repos(self) -> list[hub_cache.CachedRepo]:
@@ -108,5 +108,5 @@ class ModelDirectory:
 
     def delete_cached(self, repo_id: str, repo_type: str = "model") -> int:
         if self.settings.public:
-            raise InvalidInput("Deleting cache entries is disabled on this deployment.")
+            raise InvalidInput("deploy.no_delete")
         return hub_cache.delete(repo_id, repo_type=repo_type)

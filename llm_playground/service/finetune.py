@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..backends.base import ModelInfo
-from ..errors import InvalidInput, PlaygroundError
+from ..errors import InvalidInput, Message, PlaygroundError
 from ..models.catalog import ATTENTION, GENERATION, TOKENIZER, ModelEntry
 from ..models.sizes import model_bytes
 from ..tasks import finetune as ft
@@ -53,16 +53,15 @@ class FineTuner:
     # ---- public -------------------------------------------------------------------------------
     def start(self, model: str, train_text: str, eval_text: str = "", client: str | None = None, **raw) -> Job:
         if not self.settings.fine_tune:
-            raise InvalidInput("Fine-tuning is off on this deployment: training takes minutes of CPU and memory "
-                               "per run, so public servers do not offer it. Run the app on your own machine (it is "
-                               "on by default there), or start it with --allow-fine-tune.")
+            raise InvalidInput("finetune.off")
         values = self.service.check("fine-tune", model=model, train_text=train_text, eval_text=eval_text, **raw)
         client = client or self.client_key()
         job = self._admit(client, values)
         try:
             prepared = self.service.workers.call(self._prepare, values)  # loads and copies: torch, on a model thread
             reservation = contextlib.ExitStack()
-            reservation.enter_context(self.service.manager.reserve(f"fine-tuning {job.base}", prepared.nbytes))
+            reservation.enter_context(self.service.manager.reserve(Message("memory.fine_tuning", model=job.base),
+                                                                     prepared.nbytes))
             threading.Thread(target=self._run, args=(job, prepared, reservation), daemon=True,
                              name=f"fine-tune-{job.id}").start()
         except BaseException:
@@ -97,12 +96,10 @@ class FineTuner:
         with self._lock:
             mine = self._jobs.get(client)
             if mine is not None and mine.status == RUNNING:
-                raise InvalidInput(f"You already have a training run in progress ({mine.name}). Wait for it to "
-                                   "finish or press Stop.")
+                raise InvalidInput("finetune.already_running", name=mine.name)
             cap = self.settings.fine_tune_jobs
             if sum(j.status == RUNNING for j in self._jobs.values()) >= cap:
-                raise InvalidInput(f"The server is busy: it trains at most {cap} model{'s' if cap > 1 else ''} at "
-                                   "once and another visitor's run is in progress. Try again in a minute or two.")
+                raise InvalidInput("finetune.busy" if cap > 1 else "finetune.busy_one", cap=cap)
             job = Job(secrets.token_hex(3), client, entry.name, values, ft.Progress(values["max_steps"]))
             self._jobs.pop(client, None)
             self._jobs[client] = job  # newest last: beyond MAX_JOBS, the oldest finished runs are forgotten
@@ -119,13 +116,13 @@ class FineTuner:
         """A float32 copy of the base model and the text cut into blocks; refusals before any thread starts."""
         # float32 weights, also where the app serves 16-bit ones (a GPU): training starts from the checkpoint's
         # own numbers, as the Copy-as-Python code does (on a CPU this is the copy every tab uses).
-        with self.service._using(values["model"], "fine-tune", "float32") as loaded, loaded.lock:
+        with self.service.using(values["model"], "fine-tune", "float32") as loaded, loaded.lock:
             model = copy.deepcopy(loaded.model)
             tokenizer, source = loaded.tokenizer, loaded.entry.source
         context = usable_positions(model.config)
         if context and values["max_seq_len"] > context:
-            raise InvalidInput(f"max_seq_len {values['max_seq_len']} is longer than {values['model']}'s context "
-                               f"({context} tokens).")
+            raise InvalidInput("finetune.seq_too_long", n=values["max_seq_len"], model=values["model"],
+                               context=context)
         train_chunks = ft.blocks(tokenizer, values["train_text"], values["max_seq_len"])
         eval_chunks = (ft.blocks(tokenizer, values["eval_text"], values["max_seq_len"], "held-out text")
                        if values["eval_text"] else None)
@@ -144,8 +141,8 @@ class FineTuner:
         except Exception as exc:  # noqa: BLE001 - a run's failure is reported on the job, never raised
             if not isinstance(exc, PlaygroundError):
                 log.exception("fine-tuning %s failed", job.name)
-            job.error = str(exc) if isinstance(exc, PlaygroundError) else (
-                f"Training failed on the server ({type(exc).__name__}); the error was logged.")
+            job.error = exc.text if isinstance(exc, PlaygroundError) else (
+                Message("finetune.failed", error=type(exc).__name__))
             job.status = FAILED
         finally:
             shutil.rmtree(output_dir, ignore_errors=True)

@@ -44,7 +44,7 @@ class Job:
     stop: threading.Event = field(default_factory=threading.Event)
     status: str = RUNNING
     phase: str = "preparing"  # preparing, measuring, training, saving
-    error: str = ""
+    error: str = ""  # a Message: the tab shows it in the page's language
     result: FineTuneResult | None = None
     done: threading.Event = field(default_factory=threading.Event)
 
@@ -57,7 +57,7 @@ class Job:
         out = {"status": self.status, "phase": self.phase, "model": self.name, "base": self.base,
                **self.progress.snapshot()}
         if self.error:
-            out["error"] = self.error
+            out["error"] = str(self.error)  # its English
         if self.result is not None:
             out["result"] = self.result.to_dict()
         return out

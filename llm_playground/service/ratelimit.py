@@ -34,8 +34,7 @@ class RateLimiter:
                 hits.popleft()
             if len(hits) >= self.per_minute:
                 wait = self.window - (now - hits[0])
-                raise RateLimited(f"Too many requests: this deployment allows {self.per_minute} per minute. "
-                                  f"Try again in {wait:.0f} s.")
+                raise RateLimited("traffic.rate_limited", per_minute=self.per_minute, wait=wait)
             hits.append(now)
             if len(self._hits) > 10_000:  # forget idle clients so the table stays small
                 for k in [k for k, v in self._hits.items() if not v or now - v[-1] >= self.window]:

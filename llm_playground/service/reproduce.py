@@ -6,8 +6,10 @@ A failure here never fails the run: the panel shows a comment instead.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import logging
+import pkgutil
 from typing import Any, Callable, Mapping
 
 from .. import codegen
@@ -48,10 +50,20 @@ def _compare(v: Mapping, info: ModelInfo, shared: bool = True, **_) -> str:
     return codegen.compare(v["prompt"], sides, v["max_new_tokens"], v["top_k"], v["top_p"], v["seed"], shared)
 
 
+def codegen_function(name: str) -> Callable[..., str]:
+    """The function `name` of whichever codegen/ module defines it: a new tab's module needs no export line."""
+    for found in pkgutil.iter_modules(codegen.__path__):
+        module = importlib.import_module(f"{codegen.__name__}.{found.name}")
+        function = getattr(module, name, None)
+        if callable(function) and getattr(function, "__module__", None) == module.__name__:
+            return function
+    raise LookupError(f"no codegen function named {name!r}")
+
+
 def by_convention(task: str) -> Callable[..., str]:
     """The maker a task gets unless MAKERS names another: codegen's function named like the task (next-token ->
     codegen.next_token), called with the checked values its parameters name and the model's source and dtype."""
-    generate_code = getattr(codegen, task.replace("-", "_"))
+    generate_code = codegen_function(task.replace("-", "_"))
     wanted = inspect.signature(generate_code).parameters
 
     def make(v: Mapping, info: ModelInfo, **_) -> str:

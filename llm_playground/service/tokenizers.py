@@ -24,7 +24,7 @@ class Tokenizers:
 
     def detokenize(self, tokenizer: str, ids) -> Outcome:
         if not isinstance(tokenizer, str):
-            raise InvalidInput("`tokenizer` must be one tokenizer (model) name.")
+            raise InvalidInput("tok.not_one")
         values = self.check("detokenize", tokenizer=tokenizer.strip(), ids=ids)
         text, tokens = decode_ids(tokenize_task.resolve(values["tokenizer"], self._tokenizer), values["ids"])
         return Outcome((text, tokens), None, values)

@@ -1,7 +1,7 @@
 """The public JSON API: one endpoint per task spec, each a thin call to the service (no gradio here).
 
 `endpoints(service)` gives, per API name, a plain function whose named parameters, types, defaults and
-docstring come from the task's spec (specs.py) and which returns JSON-able data. ui/app.py registers
+docstring come from the task's spec (specs/) and which returns JSON-able data. ui/app.py registers
 them with gr.api (so gradio_client and `/?view=api` see them); other front doors can mount the same
 functions. Errors are PlaygroundErrors with a message written for the caller.
 """
@@ -9,6 +9,8 @@ functions. Errors are PlaygroundErrors with a message written for the caller.
 from __future__ import annotations
 
 import inspect
+import threading
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..service.finetune_jobs import wait
@@ -16,25 +18,33 @@ from ..specs import IDS, MODEL, MODELS, TEXT, TaskSpec
 from ..tasks.attention import HEAD_MEAN, check_head, head_matrix
 
 
+@dataclass(frozen=True)
+class Caller:
+    """What long work (generation, Compare, fine-tuning) needs to know of whoever asked: whether they still wait
+    for the answer, and who they are. Each door makes one per request: Gradio's queue can only be asked
+    (still_there; the client is the request context's); a REST route also sets `gone` the moment the client
+    leaves, which ends even a wait for a free model slot at once, and names the client its gate admitted."""
+    still_there: Callable[[], bool] = field(default=lambda: True)
+    gone: threading.Event | None = None
+    client: str | None = None  # None: the Gradio request context says (ui/common.client_key)
+
+
 def generation_dict(state, model, filters: bool = False) -> dict:
     """What /generate returns for a finished GenerationState and the ModelInfo that computed it."""
     return {**state.to_dict(model.name, model.device, filters), "dtype": model.dtype}
 
 
-def whole_generation(service, keep_going: Callable[[], bool] | None, **kw) -> dict:
-    """/generate's answer (the service puts the work on its model threads). keep_going: see service.generate."""
-    out = service.generate(keep_going=keep_going, **kw)
+def _generate(service, caller: Caller, **kw) -> dict:
+    """/generate's answer, at once (no hand-over per step to a stream nobody watches); it stops within a step
+    once its caller is gone (service.generate)."""
+    out = service.generate(keep_going=caller.still_there, stop=caller.gone, **kw)
     return generation_dict(out.result, out.model, bool(out.values.get("filtered_probs")))
-
-
-def _generate(service, connected, **kw) -> dict:
-    return whole_generation(service, connected(), **kw)
 
 
 _generate.places_itself = True  # service.generate picks its model thread: the caller must not pick one first
 
 
-def _attention(service, _connected, model, text, layer, head, text_pair) -> dict:
+def _attention(service, _caller, model, text, layer, head, text_pair) -> dict:
     result = service.attention(model, text, text_pair).result
     head = check_head(result, head)
     weights = head_matrix(result, layer, head)
@@ -43,38 +53,38 @@ def _attention(service, _connected, model, text, layer, head, text_pair) -> dict
             "causal": result.causal, "weights": weights.tolist()}
 
 
-def _compare(service, _connected, **kw) -> dict:
-    out = service.compare(**kw)
+def _compare(service, caller: Caller, **kw) -> dict:
+    out = service.compare(keep_going=caller.still_there, stop=caller.gone, **kw)
     return out.result.to_dict()
 
 
-def _tokenize(service, _connected, **kw) -> dict:
+def _tokenize(service, _caller, **kw) -> dict:
     comparison = service.tokenize(**kw).result
     return {"text": comparison.text, "results": [r.to_dict() for r in comparison.results]}
 
 
-def _detokenize(service, _connected, tokenizer, ids) -> dict:
+def _detokenize(service, _caller, tokenizer, ids) -> dict:
     out = service.detokenize(tokenizer, ids)
     text, tokens = out.result
     return {"tokenizer": out.values["tokenizer"], "text": text,
             "tokens": [{"id": t.id, "token": t.token, "special": t.special} for t in tokens]}
 
 
-def _fine_tune(service, connected, **kw):
+def _fine_tune(service, caller: Caller, **kw):
     """Streams the run's state about twice a second and ends with its result (`status` done or failed). A
     caller that goes away stops the run (the model it had trained so far is still registered)."""
-    job = service.fine_tuner.start(**kw)
-    yield from wait(job, keep_going=connected())
+    job = service.fine_tuner.start(client=caller.client, **kw)
+    yield from wait(job, keep_going=caller.still_there)
 
 
-def _models(service, _connected) -> dict:
+def _models(service, _caller) -> dict:
     return service.models()
 
 
 def result_body(spec: TaskSpec) -> Callable[..., dict]:
     """The endpoint body a task gets unless BODIES names another: the service method named like the endpoint,
     its Outcome's result as the result's own to_dict(model) says."""
-    def body(service, _connected, **kw) -> dict:
+    def body(service, _caller, **kw) -> dict:
         out = getattr(service, spec.api_name)(**kw)
         return out.result.to_dict(out.model.name)
     return body
@@ -115,25 +125,21 @@ def docstring(spec: TaskSpec) -> str:
     return "\n".join(lines)
 
 
-def always() -> Callable[[], bool]:
-    return lambda: True
-
-
-def endpoint(service, spec: TaskSpec, connected: Callable[[], Callable[[], bool]] = always) -> Callable[..., dict]:
-    """`connected()` is called at the start of each request and gives a check of whether that request's
-    caller is still there (long work, i.e. generation, stops when it says False)."""
+def endpoint(service, spec: TaskSpec, caller: Callable[[], Caller] = Caller) -> Callable[..., dict]:
+    """The endpoint function of `spec` for one door. `caller()` is called at the start of each request, on the
+    thread that runs it, and describes that request's caller (long work stops once it has gone)."""
     sig, body = signature(spec), BODIES.get(spec.id) or result_body(spec)
 
     def call(*args, **kwargs) -> Any:
         bound = sig.bind(*args, **kwargs)
         bound.apply_defaults()
-        return body(service, connected, **bound.arguments)
+        return body(service, caller(), **bound.arguments)
 
     if inspect.isgeneratorfunction(body):  # a streaming endpoint (/fine_tune): gradio streams generators
         def call(*args, **kwargs) -> Any:  # noqa: F811
             bound = sig.bind(*args, **kwargs)
             bound.apply_defaults()
-            yield from body(service, connected, **bound.arguments)
+            yield from body(service, caller(), **bound.arguments)
 
     call.places_itself = getattr(body, "places_itself", False)
     call.__name__ = call.__qualname__ = spec.api_name
@@ -143,8 +149,7 @@ def endpoint(service, spec: TaskSpec, connected: Callable[[], Callable[[], bool]
     return call
 
 
-def endpoints(service, connected: Callable[[], Callable[[], bool]] = always
-              ) -> dict[str, tuple[Callable[..., dict], TaskSpec]]:
+def endpoints(service, caller: Callable[[], Caller] = Caller) -> dict[str, tuple[Callable[..., dict], TaskSpec]]:
     """API name -> (function, spec), in tab order."""
-    return {spec.api_name: (endpoint(service, spec, connected), spec)
+    return {spec.api_name: (endpoint(service, spec, caller), spec)
             for spec in service.specs.values() if spec.api_name}

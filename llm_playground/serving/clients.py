@@ -9,11 +9,21 @@ server directly cannot pick its own address, and an entry that is not an IP addr
 
 Hugging Face Spaces: one proxy layer sits in front of the app (the peer is a private 10.x address) and
 appends the client's address, hence the default of 1 hop.
+
+MCP: Gradio's MCP server replays each queued tool call over loopback with the MCP request's headers. The gate
+(serving/gate.py) stamps an MCP request with the client it came from and this process's REPLAY_SECRET, so the
+replay counts against that client: not against loopback (which every MCP user would share), nor an address a
+forged X-Forwarded-For names where no proxy stands in front of the app. Only this process knows the secret.
 """
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
+import secrets
+
+CLIENT_HEADER, SECRET_HEADER = "x-playground-client", "x-playground-vouch"
+REPLAY_SECRET = secrets.token_urlsafe(24)  # drawn once per process, never sent to a client
 
 
 def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -27,6 +37,13 @@ def behind_proxy(peer: str) -> bool:
     """A private or loopback peer is a proxy (Spaces, a local reverse proxy); a public one is the client."""
     address = _ip(peer)
     return bool(address and (address.is_private or address.is_loopback))
+
+
+def vouched_headers(headers: list[tuple[bytes, bytes]], client: str) -> list[tuple[bytes, bytes]]:
+    """`headers` (an ASGI scope's) saying that the request, and a replay of it, comes from `client`."""
+    ours = (CLIENT_HEADER.encode(), SECRET_HEADER.encode())
+    kept = [(k, v) for k, v in headers if k.lower() not in ours]
+    return kept + [(ours[0], client.encode()), (ours[1], REPLAY_SECRET.encode())]
 
 
 def client_address(peer: str | None, forwarded: str | None, proxy_hops: int = 1) -> str:
@@ -44,6 +61,9 @@ def of_request(request, proxy_hops: int = 1) -> str:
     """The client address of a starlette/fastapi/gradio request (anything with .client and .headers)."""
     if request is None:
         return "local"
+    vouched = request.headers.get(SECRET_HEADER)
+    if vouched is not None and hmac.compare_digest(vouched, REPLAY_SECRET):
+        return request.headers.get(CLIENT_HEADER) or "unknown"
     client = getattr(request, "client", None)
     peer = getattr(client, "host", None) if client else None
     return client_address(peer, request.headers.get("x-forwarded-for"), proxy_hops)

@@ -2,7 +2,8 @@
 
 - four performance fixes: the session snapshot (applied by launch), the analytics summary, the idle queue's
   polling, and API results that gradio need not walk looking for files (`NoFiles`);
-- admission on the queue: each request is checked for its client before it is queued;
+- admission on the queue: each request is checked for its client before it is queued (serving/gate.py's
+  `Gate.admit`, which the gate's own doors use too);
 - `still_wanted`: whether the client of the running event is still there to read its result.
 
 The last three are applied per app (on its own queue object) by build_app, never process-wide.
@@ -128,19 +129,20 @@ def quieter_queue_polling(app) -> None:
     app._queue.sleep_when_free = QUEUE_POLL
 
 
-def admission(app, service) -> None:
+def admission(app, gate) -> None:
     """Check every request when gradio queues it, not when it runs: a client over its rate limit or
-    with too many requests in flight gets HTTP 429 with the reason (the page shows it; gradio_client
-    raises an HTTP error), and nothing of it enters the shared queue. Admitted requests wait in a fair
+    with too many requests in flight (here and at the gate's own doors: `gate.admit`) gets HTTP 429 with
+    the reason (the page shows it; gradio_client raises an HTTP error), and nothing of it enters the shared
+    queue; a file it names must be one it uploaded (`gate.check_files`). Admitted requests wait in a fair
     order: each client's next request goes behind one request of every other waiting client (gradio's
     queue is first come, first served, so a client with eight requests in flight would go before all)."""
     from fastapi import HTTPException
     from gradio import route_utils
 
-    from ..errors import PlaygroundError
     from . import clients
+    from .doors import Refused
 
-    queue, push, hops = app._queue, app._queue.push, service.settings.proxy_hops
+    queue, push, hops = app._queue, app._queue.push, gate.hops
 
     async def admitted_push(body, request, username):
         fn = route_utils.get_fn(queue.blocks, None, body) if body.fn_index is not None else None
@@ -149,9 +151,10 @@ def admission(app, service) -> None:
         if fn is not None and fn.fn is not None:
             client = clients.of_request(request, hops)
             try:
-                service.admit(client, _in_flight(queue, client, hops), getattr(fn.fn, "rate_limited", False))
-            except PlaygroundError as exc:
-                raise HTTPException(status_code=429, detail=str(exc)) from None
+                gate.admit(client, getattr(fn.fn, "rate_limited", False))
+                gate.check_files(body.data, client)
+            except Refused as exc:
+                raise HTTPException(status_code=exc.status, detail=exc.message) from None
         pushed = await push(body, request, username)
         if fn is not None and fn.concurrency_id in queue.event_queue_per_concurrency_id:
             async with queue.delete_lock:  # gradio's own lock around changes of the waiting lists
@@ -181,7 +184,7 @@ def _fair_order(queue, waiting: list, hops: int) -> None:
     waiting[:] = [event for _, _, event in sorted(turns, key=lambda t: t[:2])]
 
 
-def _in_flight(queue, client: str, hops: int) -> int:
+def in_flight(queue, client: str, hops: int) -> int:
     """Events of `client` waiting in any concurrency queue or running now."""
 
     waiting = [e for q in queue.event_queue_per_concurrency_id.values() for e in q.queue]

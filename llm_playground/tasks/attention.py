@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..errors import InvalidInput, TaskNotSupported
+from ..errors import InvalidInput, Message, TaskNotSupported
 from ..specs import HEAD_MAX, HEAD_MEAN, MAX_ATTENTION_TOKENS
 from .encoder import usable_positions
 from .generation import encode_prompt
@@ -55,13 +55,12 @@ def is_causal_lm(model) -> bool:
                                                                and model.can_generate()))
 
 
-def token_limit(loaded) -> tuple[int, str]:
-    """(the most tokens this model can show, why)."""
+def token_limit(loaded) -> tuple[int, int | None]:
+    """(the most tokens this model can show, its positions when they are the limit: else the view's)."""
     positions = usable_positions(loaded.model.config)
     if positions and positions < MAX_TOKENS:
-        return positions, f"{loaded.name} only has {positions} positions"
-    return MAX_TOKENS, (f"the attention view stops at {MAX_TOKENS} tokens: a {MAX_TOKENS}×{MAX_TOKENS} "
-                        "matrix per head is already one pixel per cell, and bigger ones slow the browser")
+        return positions, positions
+    return MAX_TOKENS, None
 
 
 def encode(loaded, text: str, pair: str | None) -> dict[str, torch.Tensor]:
@@ -72,8 +71,7 @@ def encode(loaded, text: str, pair: str | None) -> dict[str, torch.Tensor]:
             return {"input_ids": encode_prompt(tok, text)}
         return dict(tok(text, return_tensors="pt"))
     if is_causal_lm(loaded.model):
-        raise InvalidInput(f"Sentence B is for BERT-style models; {loaded.name} reads text left to right, "
-                           "so put both sentences in the text.")
+        raise InvalidInput("attention.pair_needs_bert", model=loaded.name)
     return dict(tok(text, pair, return_tensors="pt"))
 
 
@@ -89,10 +87,11 @@ def preprocess(loaded, text: str, pair: str | None) -> dict[str, torch.Tensor]:
     """Token ids within the view's limit, on the model's device."""
     inputs = encode(loaded, text, pair)
     n = inputs["input_ids"].shape[1]
-    limit, reason = token_limit(loaded)
+    limit, positions = token_limit(loaded)
+    if n > limit and positions:
+        raise InvalidInput("attention.too_long_positions", n=n, limit=limit, model=loaded.name, positions=positions)
     if n > limit:
-        raise InvalidInput(f"The input is {n} tokens; at most {limit} can be shown, because {reason}. "
-                           "Shorten the text.")
+        raise InvalidInput("attention.too_long_view", n=n, limit=limit)
     return {k: v.to(loaded.device) for k, v in inputs.items()}
 
 
@@ -103,10 +102,9 @@ def forward(loaded, inputs: dict[str, torch.Tensor]) -> np.ndarray:
             # The base model skips the LM head: a vocabulary projection that attention does not need.
             out = model.base_model(**inputs, output_attentions=True)
     except (TypeError, ValueError) as exc:
-        raise TaskNotSupported(f"{loaded.name} cannot return attention weights for plain text "
-                               f"({type(exc).__name__}).") from exc
+        raise TaskNotSupported("attention.unsupported", model=loaded.name, error=type(exc).__name__) from exc
     if not getattr(out, "attentions", None):
-        raise TaskNotSupported(f"{loaded.name} returned no attention weights.")
+        raise TaskNotSupported("attention.no_weights", model=loaded.name)
     return torch.stack(out.attentions)[:, 0].float().cpu().numpy()
 
 
@@ -142,7 +140,8 @@ def compute_attention(loaded, text: str, pair: str | None = None) -> AttentionRe
 # ---- views of the stored weights (numpy only) --------------------------------------------------
 
 def check_layer(result: AttentionResult, layer) -> int:
-    return _in_range(layer, "layer", result.num_layers, f"{result.model} has {result.num_layers} layers")
+    return _in_range(layer, "layer", result.num_layers, Message("detail.layers", model=result.model,
+                                                                 n=result.num_layers))
 
 
 def check_head(result: AttentionResult, head) -> int | str:
@@ -151,15 +150,14 @@ def check_head(result: AttentionResult, head) -> int | str:
         return head
     if head in (-1, "-1"):
         return HEAD_MEAN
-    return _in_range(head, "head", result.num_heads, f"{result.model} has {result.num_heads} heads per layer; "
-                                                     "-1 means the mean over heads")
+    return _in_range(head, "head", result.num_heads, Message("detail.heads", model=result.model, n=result.num_heads))
 
 
-def _in_range(value, name: str, count: int, why: str) -> int:
+def _in_range(value, name: str, count: int, why: Message) -> int:
     try:
         return number(value, name, 0, count - 1, integer=True)
     except InvalidInput as exc:
-        raise InvalidInput(f"{str(exc).rstrip('.')} ({why}).") from None
+        raise InvalidInput(exc.text.with_detail(why)) from None
 
 
 def combine_heads(layer_weights: np.ndarray, head: int | str) -> np.ndarray:
@@ -192,6 +190,6 @@ def rollout(attentions: np.ndarray, upto: int | None = None, head: str = HEAD_ME
 
 def token_attention(result: AttentionResult, token, head) -> np.ndarray:
     """[layers, T]: what query token `token` attends to in every layer (one head or mean/max)."""
-    index = _in_range(token, "token", len(result.ids), f"the input has {len(result.ids)} tokens")
+    index = _in_range(token, "token", len(result.ids), Message("detail.tokens", n=len(result.ids)))
     head = check_head(result, head)
     return np.stack([combine_heads(layer[:, index:index + 1], head)[0] for layer in result.attentions])

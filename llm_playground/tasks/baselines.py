@@ -78,8 +78,7 @@ class WordBaseline(Baseline):
         return [(vocab.setdefault(text[s:e], len(vocab)), text[s:e], s, e) for s, e in spans]
 
     def decode(self, ids):
-        raise InvalidInput("The word baseline has no fixed vocabulary (its ids number the words of one text), "
-                           "so ids cannot be decoded. Pick a real tokenizer or the character baseline.")
+        raise InvalidInput("baseline.no_vocabulary")
 
 
 class CharacterBaseline(Baseline):
@@ -89,8 +88,7 @@ class CharacterBaseline(Baseline):
     def decode(self, ids):
         bad = next((i for i in ids if not 0 <= i <= MAX_CODE_POINT or 0xD800 <= i <= 0xDFFF), None)
         if bad is not None:
-            raise InvalidInput(f"{bad} is not a Unicode code point the character baseline can decode "
-                               f"(0–{MAX_CODE_POINT}, no surrogates).")
+            raise InvalidInput("baseline.not_a_code_point", id=bad, most=MAX_CODE_POINT)
         return "".join(map(chr, ids))
 
 

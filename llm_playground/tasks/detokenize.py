@@ -18,15 +18,15 @@ def parse_ids(raw: Any) -> list[int]:
     else:
         items = [p for p in re.split(r"[\s,\[\]()]+", str(raw or "")) if p]
     if not items:
-        raise InvalidInput("Paste some token ids first, e.g. 15496, 995.")
+        raise InvalidInput("ids.empty")
     if len(items) > MAX_IDS:
-        raise InvalidInput(f"{len(items):,} ids is too many; the limit is {MAX_IDS:,}.")
+        raise InvalidInput("ids.too_many", n=len(items), limit=MAX_IDS)
     ids = []
     for item in items:
         try:
             value = int(str(item))
         except ValueError:
-            raise InvalidInput(f"'{str(item)[:20]}' is not a token id (ids are whole numbers).") from None
+            raise InvalidInput("ids.not_an_id", item=str(item)[:20]) from None
         ids.append(value)
     return ids
 
@@ -40,7 +40,7 @@ def decode_ids(tok: Any, raw_ids: Any) -> tuple[str, list[Token]]:
     size = len(tok)
     bad = next((i for i in ids if not 0 <= i < size), None)
     if bad is not None:
-        raise InvalidInput(f"Id {bad} is outside this tokenizer's vocabulary (0–{size - 1}).")
+        raise InvalidInput("ids.outside_vocab", id=bad, last=size - 1)
     specials = set(tok.all_special_ids)
     pieces = tok.convert_ids_to_tokens(ids)
     return decode(tok, ids), [Token(i, piece, 0, 0, i in specials) for i, piece in zip(ids, pieces)]

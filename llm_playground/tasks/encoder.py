@@ -47,8 +47,7 @@ def encode(loaded, text: str, pair: str | None = None):
     enc = loaded.tokenizer(text, pair, return_tensors="pt")
     n, limit = enc["input_ids"].shape[1], token_limit(loaded)
     if n > limit:
-        raise InvalidInput(f"The text is {n} tokens long; {loaded.name} reads at most {limit} tokens "
-                           "(special tokens included). Shorten it.")
+        raise InvalidInput("encoder.too_long", n=n, model=loaded.name, limit=limit)
     return enc
 
 

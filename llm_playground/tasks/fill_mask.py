@@ -51,18 +51,18 @@ class FillMaskResult:
 def with_model_mask(text: str, tokenizer) -> str:
     """The text with every [MASK] (any case) replaced by the tokenizer's own mask token."""
     if not tokenizer.mask_token:
-        raise TaskNotSupported("This model's tokenizer has no mask token, so it cannot fill masks.")
+        raise TaskNotSupported("fill.no_mask_token")
     return _USER_MASK_RE.sub(lambda _: tokenizer.mask_token, text)
 
 
 def _mask_positions(ids: list[int], tokenizer) -> list[int]:
     positions = [i for i, t in enumerate(ids) if t == tokenizer.mask_token_id]
     if not positions:
-        own = "" if tokenizer.mask_token == USER_MASK else f" (or the model's own {tokenizer.mask_token})"
-        raise InvalidInput(f"The text has no {USER_MASK}{own}. Put {USER_MASK} where a word should be "
-                           f"predicted, e.g. 'I played {USER_MASK} with my friends at school yesterday'.")
+        if tokenizer.mask_token == USER_MASK:
+            raise InvalidInput("fill.no_mask")
+        raise InvalidInput("fill.no_mask_own", own=tokenizer.mask_token)
     if len(positions) > MAX_MASKS:
-        raise InvalidInput(f"The text has {len(positions)} masks; the limit is {MAX_MASKS}.")
+        raise InvalidInput("fill.too_many_masks", n=len(positions), limit=MAX_MASKS)
     return positions
 
 

@@ -20,7 +20,7 @@ from typing import Callable
 
 import torch
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, Word
 
 STOPPED, TIMED_OUT, FINISHED = "stopped", "timed out", "finished"
 MIN_TOKENS = 4  # BOS and three tokens: anything shorter has almost nothing to predict
@@ -87,8 +87,7 @@ def blocks(tokenizer, text: str, max_seq_len: int, what: str = "training text") 
     """The text cut into blocks of max_seq_len tokens (a shorter text: one block of all its tokens)."""
     ids = token_ids(tokenizer, text)
     if len(ids) < MIN_TOKENS:
-        raise InvalidInput(f"The {what} is too short to learn from: it has {len(ids)} token(s); give a sentence "
-                           "or more.")
+        raise InvalidInput("finetune.too_short", what=Word(what), n=len(ids))
     size = min(max_seq_len, len(ids))
     return [ids[i:i + size] for i in range(0, len(ids) - size + 1, size)]
 

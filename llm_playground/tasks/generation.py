@@ -1,4 +1,5 @@
-"""Text generation, the model-free parts: parameters, per-step state, prompt encoding, decoding pieces.
+"""Text generation, the model-free parts: per-step state, prompt encoding, decoding pieces (the parameters are in
+generation_params.py).
 
 The decode loop itself (the forward) lives in a backend: backends/local.py runs the model in this
 process, an engine backend asks a server. Every backend yields the same GenerationState after each
@@ -8,105 +9,14 @@ sampling filter), its top alternatives, and the token actually picked.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field
 
 import torch
-from transformers import (LogitsProcessorList, NoRepeatNGramLogitsProcessor, RepetitionPenaltyLogitsProcessor,
-                          TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper)
 
 from ..errors import InvalidInput
+# the parameters live beside this module; imported from here too, with the state they belong to
+from .generation_params import MAX_ALTERNATIVES, TOP_N, GenerationParams, token_ids  # noqa: F401
 from .sampler import Filtered
-from .validation import flag, number
-
-TOP_N = 5  # alternatives shown per step in the UI and /generate
-MAX_ALTERNATIVES = 20  # what a caller may ask for (OpenAI-style logprobs go up to 20)
-# Below these the scaled logits overflow float32 (inf - inf = nan in the softmax): sampling would fail.
-MIN_TEMPERATURE = 0.01
-MIN_REPETITION_PENALTY = 0.001
-
-
-@dataclass
-class GenerationParams:
-    max_new_tokens: int = 40
-    do_sample: bool = False
-    temperature: float = 1.0
-    top_k: int = 50
-    top_p: float = 1.0
-    repetition_penalty: float = 1.0
-    no_repeat_ngram_size: int = 0
-    seed: int = 0
-    num_sequences: int = 1
-    alternatives: int = TOP_N  # most likely tokens recorded per step (not a spec parameter: no UI control)
-    # Forced start of the continuation (a branch: the tokens generated before plus the alternative chosen);
-    # generation goes on for max_new_tokens after them.
-    prefix_ids: list[int] = field(default_factory=list)
-
-    def validated(self, spec=None) -> "GenerationParams":
-        """Each value checked against the generate spec's limits; seed -1 replaced by a drawn seed."""
-        from ..checks import check
-        from ..specs import DEFAULT_SPECS
-
-        spec = spec or DEFAULT_SPECS["generate"]
-        do_sample = flag(self.do_sample, "do_sample")
-        values = {"do_sample": do_sample}
-        for name, value in asdict(self).items():
-            if name == "alternatives":
-                values[name] = number(value, name, 1, MAX_ALTERNATIVES, integer=True)
-            elif name == "prefix_ids":
-                values[name] = token_ids(value, name, int(spec.param("max_new_tokens").high))
-            elif name != "do_sample":
-                param = spec.param(name)
-                if name == "temperature":  # greedy ignores it: 0 is fine there
-                    param = replace(param, low_open=do_sample)
-                values[name] = check(param, value)
-        p = GenerationParams(**values)
-        p._check_domain()
-        if p.seed == -1 and p.do_sample:  # a fresh random seed, reported back so it can be reused (greedy needs none)
-            p.seed = int(torch.randint(0, 2**31 - 1, (1,)).item())
-        return p
-
-    def _check_domain(self) -> None:
-        if self.do_sample and self.temperature < MIN_TEMPERATURE:
-            raise InvalidInput(f"temperature must be at least {MIN_TEMPERATURE} when sampling, got "
-                               f"{self.temperature:g}: smaller values overflow. For the most likely token every "
-                               "time, use greedy decoding.")
-        if self.repetition_penalty < MIN_REPETITION_PENALTY:
-            raise InvalidInput(f"repetition_penalty must be at least {MIN_REPETITION_PENALTY}, got "
-                               f"{self.repetition_penalty:g}: smaller values overflow (1 = no penalty).")
-
-    def processors(self) -> LogitsProcessorList:
-        """The same processors, in the same order, that generate() builds for these settings."""
-        procs = LogitsProcessorList()
-        if self.repetition_penalty != 1.0:
-            procs.append(RepetitionPenaltyLogitsProcessor(self.repetition_penalty))
-        if self.no_repeat_ngram_size > 0:
-            procs.append(NoRepeatNGramLogitsProcessor(self.no_repeat_ngram_size))
-        if self.do_sample:
-            if self.temperature != 1.0:
-                procs.append(TemperatureLogitsWarper(self.temperature))
-            if self.top_k > 0:
-                procs.append(TopKLogitsWarper(self.top_k))
-            if self.top_p < 1.0:
-                procs.append(TopPLogitsWarper(self.top_p))
-        return procs
-
-
-def token_ids(value, name: str, most: int) -> list[int]:
-    """A list of token ids, or the same written "12, 7, 431" (a link, the UI's box); range checked by the model."""
-    if value is None or value == "":
-        return []
-    if isinstance(value, str):
-        parts = [v for v in value.replace(",", " ").split() if v]
-        if not all(v.isdigit() for v in parts):
-            raise InvalidInput(f"`{name}` must be token ids (whole numbers separated by commas), got '{value[:60]}'.")
-        value = [int(v) for v in parts]
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0
-                                                       for v in value):
-        raise InvalidInput(f"`{name}` must be a list of token ids (whole numbers from 0).")
-    if len(value) > most:
-        raise InvalidInput(f"`{name}` has {len(value)} tokens; at most {most} can be forced.")
-    return list(value)
-
 
 @dataclass
 class Alternative:
@@ -219,21 +129,23 @@ def encode_prompt(tokenizer, prompt: str) -> torch.Tensor:
     if ids.shape[1] > 1 and ids[0, -1].item() == tokenizer.eos_token_id:
         ids = ids[:, :-1]
     if ids.shape[1] == 0:
-        raise InvalidInput("The prompt produced no tokens for this model's tokenizer.")
+        raise InvalidInput("generate.no_tokens")
     return ids
 
 
 def check_context(prompt_tokens: int, max_new_tokens: int, limit: int | None, model: str, forced: int = 0) -> None:
     if limit and prompt_tokens + forced + max_new_tokens > limit:
-        also = f" plus {forced} forced tokens (prefix_ids)" if forced else ""
-        raise InvalidInput(f"The prompt is {prompt_tokens} tokens{also}; with max_new_tokens={max_new_tokens} it "
-                           f"exceeds {model}'s context of {limit} tokens.")
+        if forced:
+            raise InvalidInput("generate.too_long_forced", n=prompt_tokens, forced=forced,
+                               max_new_tokens=max_new_tokens, model=model, limit=limit)
+        raise InvalidInput("generate.too_long", n=prompt_tokens, max_new_tokens=max_new_tokens, model=model,
+                           limit=limit)
 
 
 def check_prefix(prefix_ids: list[int], vocab_size: int, model: str) -> None:
     bad = [i for i in prefix_ids if i >= vocab_size]
     if bad:
-        raise InvalidInput(f"prefix_ids: token id {bad[0]} is not in {model}'s vocabulary (ids 0–{vocab_size - 1}).")
+        raise InvalidInput("generate.id_not_in_vocab", id=bad[0], model=model, last=vocab_size - 1)
 
 
 def eos_ids(generation_config) -> set[int]:

@@ -27,7 +27,7 @@ from ..specs import MAX_LENS_PREDICTIONS, MAX_LENS_TOKENS
 from .encoder import usable_positions
 from .generation import Detokenizer, encode_prompt
 
-MAX_TOKENS, MAX_PREDICTIONS = MAX_LENS_TOKENS, MAX_LENS_PREDICTIONS  # bound the grid and its JSON (specs.py)
+MAX_TOKENS, MAX_PREDICTIONS = MAX_LENS_TOKENS, MAX_LENS_PREDICTIONS  # bound the grid and its JSON (specs/params.py)
 NORM_NAMES = ("norm", "ln_f", "final_layer_norm", "final_norm", "norm_f")  # Llama/Qwen, GPT-2, NeoX/OPT, ...
 
 
@@ -103,13 +103,11 @@ def preprocess(loaded, text: str, top_k: int) -> torch.Tensor:
     ids = encode_prompt(loaded.tokenizer, text)
     n, limit = ids.shape[1], min(usable_positions(loaded.model.config) or MAX_TOKENS, MAX_TOKENS)
     if n > limit:
-        raise InvalidInput(f"The text is {n} tokens; the logit lens reads at most {limit} with {loaded.name}. "
-                           "Shorten it.")
+        raise InvalidInput("lens.too_long", n=n, limit=limit, model=loaded.name)
     layers = loaded.model.config.get_text_config().num_hidden_layers + 1
     if layers * n * top_k > MAX_PREDICTIONS:
-        raise InvalidInput(f"The logit lens would send {layers} layers x {n} tokens x top {top_k} = "
-                           f"{layers * n * top_k:,} predictions; the limit is {MAX_PREDICTIONS:,}. Lower top_k or "
-                           "shorten the text.")
+        raise InvalidInput("lens.too_many", layers=layers, n=n, k=top_k, total=layers * n * top_k,
+                           limit=MAX_PREDICTIONS)
     return ids
 
 
@@ -121,8 +119,7 @@ def final_norm(model, name: str):
             module = getattr(owner, attr, None) if owner is not None else None
             if isinstance(module, torch.nn.Module):
                 return module
-    raise PlaygroundError(f"The logit lens cannot find the final norm of {name} ({type(model).__name__}), so it "
-                          "cannot read its layers the way its output is read.")
+    raise PlaygroundError("lens.no_final_norm", model=name, cls=type(model).__name__)
 
 
 def _same_logits(ours: torch.Tensor, theirs: torch.Tensor) -> bool:
@@ -168,13 +165,11 @@ def forward(loaded, ids: torch.Tensor, k: int, chosen: int | None = None) -> Len
     model = loaded.model
     norm, head = final_norm(model, loaded.name), model.get_output_embeddings()
     if head is None:
-        raise PlaygroundError(f"{loaded.name} has no output embedding, so the logit lens cannot read its layers.")
+        raise PlaygroundError("lens.no_output_embedding", model=loaded.name)
     with loaded.lock, torch.inference_mode(), out_of_memory_as_error(loaded.name):
         out, pre = _pass(model, norm, ids.to(loaded.device))
         if pre is None or not _same_logits(head(norm(pre))[0], out.logits[0]):
-            raise PlaygroundError(f"The logit lens cannot reproduce the output of {loaded.name} "
-                                  f"({type(model).__name__}) from its final norm and output embedding, so it does "
-                                  "not show this model.")
+            raise PlaygroundError("lens.not_reproduced", model=loaded.name, cls=type(model).__name__)
         states = [*out.hidden_states[:-1], pre]  # the last block's output before the norm, not hidden_states[-1]
         final_ids = torch.softmax(out.logits[0].float(), -1).topk(1, dim=-1).indices[:, 0]  # as _read ranks
         next_ids = ids[0, 1:].to(final_ids.device)
@@ -207,8 +202,7 @@ def track_id(tokenizer, text: str, track: str) -> int | None:
     base, full = encode_prompt(tokenizer, text)[0].tolist(), encode_prompt(tokenizer, text + track)[0].tolist()
     at = next((i for i, (a, b) in enumerate(zip(base, full)) if a != b), min(len(base), len(full)))
     if at >= len(full):
-        raise InvalidInput(f"track={track[:40]!r} adds no token after the text with this tokenizer; write the token "
-                           "as it would follow the text, e.g. ' Paris' with its leading space.")
+        raise InvalidInput("lens.track_adds_nothing", track=repr(track[:40]))
     return full[at]
 
 

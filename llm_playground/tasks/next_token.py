@@ -47,7 +47,7 @@ def preprocess(loaded, prompt: str) -> torch.Tensor:
     ids = encode_prompt(loaded.tokenizer, prompt)
     limit = usable_positions(loaded.model.config)
     if limit and ids.shape[1] > limit:
-        raise InvalidInput(f"The prompt is {ids.shape[1]} tokens; {loaded.name} reads at most {limit}. Shorten it.")
+        raise InvalidInput("next_token.too_long", n=ids.shape[1], model=loaded.name, limit=limit)
     return ids
 
 

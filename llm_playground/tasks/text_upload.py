@@ -20,22 +20,22 @@ def read_upload(path: str | Path, max_bytes: int = MAX_UPLOAD_BYTES) -> str:
     path = Path(path)
     name = path.name[-60:]
     if path.suffix.lower() not in SUFFIXES:
-        raise InvalidInput(f"'{name}' is not a .txt or .jsonl file; upload plain text (.txt) or JSON lines (.jsonl).")
+        raise InvalidInput("upload.not_text_file", name=name)
     size = path.stat().st_size
     if size == 0:
-        raise InvalidInput(f"'{name}' is empty.")
+        raise InvalidInput("upload.empty", name=name)
     if size > max_bytes:
-        raise InvalidInput(f"'{name}' has {size:,} bytes; the limit is {max_bytes:,} bytes. Upload a shorter text.")
+        raise InvalidInput("upload.too_big", name=name, n=size, most=max_bytes)
     data = path.read_bytes()
     if b"\x00" in data:
-        raise InvalidInput(f"'{name}' looks like a binary file, not text.")
+        raise InvalidInput("upload.binary", name=name)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput(f"'{name}' is not UTF-8 text.") from None
+        raise InvalidInput("upload.not_utf8", name=name) from None
     text = _jsonl_text(text, name) if path.suffix.lower() == ".jsonl" else text
     if not text.strip():
-        raise InvalidInput(f"'{name}' has no text in it.")
+        raise InvalidInput("upload.no_text", name=name)
     return text
 
 
@@ -47,9 +47,8 @@ def _jsonl_text(text: str, name: str) -> str:
         try:
             row = json.loads(line)
         except ValueError:
-            raise InvalidInput(f"Line {number} of '{name}' is not JSON; a .jsonl file has one JSON object per "
-                               'line, e.g. {"text": "..."}.') from None
+            raise InvalidInput("upload.not_json", line=number, name=name, example='{"text": "..."}') from None
         if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-            raise InvalidInput(f'Line {number} of \'{name}\' has no "text" field (a string).')
+            raise InvalidInput("upload.no_text_field", line=number, name=name)
         out.append(row["text"])
     return "\n".join(out)

@@ -161,8 +161,7 @@ def _encode_hf(tok: Any, text: str, add_special: bool) -> list[Token]:
         enc = tok(text, add_special_tokens=add_special, return_offsets_mapping=True,
                   return_attention_mask=False, return_token_type_ids=False, verbose=False)
     except NotImplementedError:
-        raise TaskNotSupported("This tokenizer has no fast (Rust) version, so it cannot report which "
-                               "characters each token covers.") from None
+        raise TaskNotSupported("tok.not_fast") from None
     ids, specials, unk = enc["input_ids"], set(tok.all_special_ids), tok.unk_token_id
     byte_level = tokenizer_kind(tok) == "byte-level BPE"
     tokens = []
@@ -199,12 +198,12 @@ def clean_names(names: Any) -> list[str]:
     if isinstance(names, str):
         names = [names]
     if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
-        raise InvalidInput("`tokenizers` must be a list of tokenizer (model) names.")
+        raise InvalidInput("tok.not_a_list")
     unique = list(dict.fromkeys(n.strip() for n in names if n.strip()))
     if not unique:
-        raise InvalidInput("Choose at least one tokenizer.")
+        raise InvalidInput("tok.choose")
     if len(unique) > MAX_TOKENIZERS:
-        raise InvalidInput(f"Compare at most {MAX_TOKENIZERS} tokenizers at once (got {len(unique)}).")
+        raise InvalidInput("tok.too_many", most=MAX_TOKENIZERS, n=len(unique))
     return unique
 
 

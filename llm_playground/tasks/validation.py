@@ -6,21 +6,22 @@ import contextlib
 import gc
 import math
 
-from ..errors import InvalidInput, PlaygroundError
+from ..errors import InvalidInput, PlaygroundError, Word
 
 
 def clean_text(text: str | None, what: str, max_chars: int) -> str:
     """Reject empty and oversized text (max_chars: the spec's limit, from Settings.max_input_chars) and
-    characters no tokenizer can encode (lone surrogates); drop NULs."""
+    characters no tokenizer can encode (lone surrogates); drop NULs. `what` names the text in messages."""
+    what = Word(what)
     if text is not None and not isinstance(text, str):
-        raise InvalidInput(f"The {what} must be a string, got {type(text).__name__}.")
+        raise InvalidInput("text.not_a_string", what=what, type=type(text).__name__)
     text = (text or "").replace("\x00", "")
     if not text.strip():
-        raise InvalidInput(f"The {what} is empty. Type something first.")
+        raise InvalidInput("text.empty", what=what)
     if len(text) > max_chars:
-        raise InvalidInput(f"The {what} has {len(text):,} characters; the limit is {max_chars:,}.")
+        raise InvalidInput("text.too_long", what=what, n=len(text), limit=max_chars)
     if any(0xD800 <= ord(c) <= 0xDFFF for c in text):
-        raise InvalidInput(f"The {what} contains invalid Unicode (a lone surrogate); please re-type it.")
+        raise InvalidInput("text.lone_surrogate", what=what)
     return text
 
 
@@ -49,17 +50,18 @@ def number(value, name: str, low: float, high: float, *, integer: bool = False,
         try:
             x = float(x)
         except (TypeError, ValueError):
-            raise InvalidInput(f"{name} must be a number, got {_short(value)}.") from None
+            raise InvalidInput("number.not_a_number", name=name, got=_short(value)) from None
         if not math.isfinite(x):
-            raise InvalidInput(f"{name} must be a finite number, got {_short(value)}.")
+            raise InvalidInput("number.not_finite", name=name, got=_short(value))
         if integer:
             if x != int(x):
-                raise InvalidInput(f"{name} must be a whole number, got {_short(value)}.")
+                raise InvalidInput("number.not_whole", name=name, got=_short(value))
             x = int(x)
     below = x <= low if low_open else x < low
     if below or x > high:
         bracket = "(" if low_open else "["
-        raise InvalidInput(f"{name} must be in {bracket}{_bound(low)}, {_bound(high)}], got {_short(value)}.")
+        raise InvalidInput("number.out_of_range", name=name, range=f"{bracket}{_bound(low)}, {_bound(high)}]",
+                           got=_short(value))
     return int(x) if integer else float(x)
 
 
@@ -71,7 +73,7 @@ def flag(value, name: str) -> bool:
         return bool(value)
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
-    raise InvalidInput(f"{name} must be true or false, got {_short(value)}.")
+    raise InvalidInput("flag.not_a_flag", name=name, got=_short(value))
 
 
 @contextlib.contextmanager
@@ -85,5 +87,4 @@ def out_of_memory_as_error(model_name: str):
         gc.collect()
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
-        raise PlaygroundError(f"Ran out of memory while running '{model_name}'. Try a shorter text, fewer "
-                              "tokens or sequences, or a 16-bit dtype.") from None
+        raise PlaygroundError("run.out_of_memory", model=model_name) from None

@@ -15,8 +15,10 @@ from starlette.middleware import Middleware
 from ..i18n.labels import I18N, TEXTS, t
 from ..service.generations import CONCURRENCY
 from ..service.playground import PlaygroundService
-from ..serving import api, clients, gradio_patches, rest
+from ..serving import api, gradio_patches, rest
 from ..serving.body_limit import BodyLimit
+from ..serving.gate import Doorway, Gate
+from ..tasks.text_upload import MAX_UPLOAD_BYTES
 from . import handoff, links, share
 from . import tabs as tabs_package
 from .assets import CSS, HEAD, SWITCH_LANGUAGE_JS
@@ -27,7 +29,7 @@ from .tabs import models as models_tab
 
 def tab_modules() -> dict:
     """The UI module of each tab spec, found by convention: a module of ui/tabs/ with `TAB = "<spec id>"` and a
-    `build(service, lang)`. specs.py gives the order, ids and labels; a new tab only adds its module."""
+    `build(service, lang)`. specs/ gives the order, ids and labels; a new tab only adds its module."""
     found = {}
     for info in pkgutil.iter_modules(tabs_package.__path__):
         module = importlib.import_module(f"{tabs_package.__name__}.{info.name}")
@@ -43,7 +45,10 @@ TAB_MODULES = tab_modules()
 
 def register_api(service: PlaygroundService) -> None:
     """Public JSON endpoints: one per spec, sharing the concurrency id of the tab's buttons."""
-    for name, (fn, spec) in api.endpoints(service, gradio_patches.still_wanted).items():
+    def caller() -> api.Caller:  # Gradio's queue can only be asked whether the event is still wanted
+        return api.Caller(gradio_patches.still_wanted())
+
+    for name, (fn, spec) in api.endpoints(service, caller).items():
         limit = {"concurrency_limit": None} if spec.concurrency_id is None else {
             "concurrency_id": spec.concurrency_id, "concurrency_limit": service.concurrency_limit(spec.concurrency_id)}
         endpoint = _no_files(bind(service, fn, for_page=False))
@@ -132,10 +137,13 @@ def build_app(service: PlaygroundService) -> gr.Blocks:
     with app:
         lang.change(None, [lang], None, js=SWITCH_LANGUAGE_JS, api_visibility="private", queue=False)
         lang.change(relabel, [lang], outputs, api_visibility="private", queue=False, show_progress="hidden")
-    app.queue(max_size=service.settings.queue_size, default_concurrency_limit=CONCURRENCY)
+    # api_open=False: /gradio_api/run|api/<name> refuse queued events (they ran outside every limit); the
+    # gate (serving/gate.py) refuses them too and admits the page's unqueued ones, which need those routes.
+    app.queue(max_size=service.settings.queue_size, default_concurrency_limit=CONCURRENCY, api_open=False)
     gradio_patches.fewer_analytics_summaries(app)
     gradio_patches.quieter_queue_polling(app)
-    gradio_patches.admission(app, service)
+    app.playground_gate = Gate(service, app)  # every door's state; launch puts it in front of every route
+    gradio_patches.admission(app, app.playground_gate)
     return app
 
 
@@ -150,8 +158,11 @@ def launch(app: gr.Blocks, service: PlaygroundService, **kwargs):
     options = dict(server_name=s.host, server_port=s.port, share=s.share, theme=gr.themes.Soft(), css=CSS + popover.CSS,
                    head=HEAD + popover.HEAD, show_error=True, footer_links=["api", "gradio"], i18n=I18N,
                    # no allowed_paths: files are served only from gradio's own upload/cache folders
-                   # The REST and OpenAI routes join Gradio's FastAPI app (behind the same middleware).
-                   app_kwargs={"middleware": [Middleware(BodyLimit)],
-                               "routes": rest.build_routes(service, lambda r: clients.of_request(r, s.proxy_hops))},
+                   # max_file_size: gradio's own refusal of a bigger file (the gate refuses it first)
+                   max_file_size=MAX_UPLOAD_BYTES,
+                   # The REST and OpenAI routes join Gradio's FastAPI app, behind the same middleware: the body
+                   # limit, then the gate (each request held to its door: serving/doors.py).
+                   app_kwargs={"middleware": [Middleware(BodyLimit), Middleware(Doorway, gate=app.playground_gate)],
+                               "routes": rest.build_routes(service, app.playground_gate)},
                    mcp_server=s.mcp)
     return app.launch(**(options | kwargs))

@@ -22,23 +22,20 @@ from typing import Callable
 import gradio as gr
 
 from ..errors import PlaygroundError
-from ..i18n.messages_ja import to_japanese
+from ..i18n.messages import Message
 from ..i18n.words import tr
 from ..plots.text import md, plain
 
 log = logging.getLogger("llm_playground")
-INTERNAL = "Something went wrong on the server ({}). The error was logged; please try again."
 
 
 def message_of(exc: Exception, lang: str = "en") -> str:
     if isinstance(exc, PlaygroundError):
-        text = str(exc)
-    elif isinstance(exc, gr.Error):
-        text = exc.message
-    else:
-        log.exception("unexpected error")
-        text = INTERNAL.format(type(exc).__name__)
-    return to_japanese(text) if lang == "ja" else text
+        return exc.message(lang)
+    if isinstance(exc, gr.Error):  # raised by gradio or a handler with its text: it has no other language
+        return exc.message
+    log.exception("unexpected error")
+    return Message("server.internal", error=type(exc).__name__).message(lang)
 
 
 def as_gr_error(exc: Exception, for_page: bool = True, lang: str = "en") -> gr.Error:

@@ -20,7 +20,7 @@ RUN_ATTENTION_JS = "() => (" + CLICK_JS % json.dumps({"attention": "att-run"}) +
 def attention_inputs(fields: dict, tabs: gr.Tabs, last: dict | None, lang: str = "en") -> dict:
     """The Attention tab's inputs for the last generated text (its first sequence)."""
     if not last:
-        raise InvalidInput("Generate a text first, then show its attention.")
+        raise InvalidInput("attention.generate_first")
     return {tabs: gr.Tabs(selected="attention"), fields["model"]: last["model"], fields["text"]: last["text"],
             fields["text_pair"]: "", fields["prompt_chars"]: len(last["prompt"])}
 

@@ -13,7 +13,7 @@ from typing import Callable
 import gradio as gr
 
 from .. import deeplink
-from ..i18n.messages_ja import to_japanese
+from ..i18n.messages import Message, joined
 from ..i18n.words import tr
 from ..models.catalog import HUB_ID_RE
 from ..plots.text import plain
@@ -149,10 +149,9 @@ def restore(service, page: Page, request: gr.Request) -> dict:
     try:
         parsed = deeplink.parse(request.query_params if request else {}, tab_specs(service), known_models(service))
     except Exception:  # noqa: BLE001 - a link must never break the page
-        parsed = deeplink.Restored(problems=["The link could not be read; ignored."])
+        parsed = deeplink.Restored(problems=[Message("link.unreadable")])
     if parsed.problems:  # the link's values are anybody's text: escaped
-        problems = " ".join(parsed.problems)
-        gr.Warning(plain(tr(lang, "link_problems", problems=to_japanese(problems) if lang == "ja" else problems)),
+        gr.Warning(plain(tr(lang, "link_problems", problems=joined(parsed.problems, lang))),
                    title=tr(lang, "warning_title"))
     note = service.offline_note(lang)
     updates: dict = {page.lang: lang, page.banner: gr.update(value=note, visible=bool(note)), page.run_target: "",

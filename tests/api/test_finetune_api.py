@@ -61,3 +61,31 @@ def test_the_tab_says_why_when_fine_tuning_is_off(models_dir):
             service.fine_tuner.start("stories260K", TRAIN)
     finally:
         service.close()
+
+
+def test_rest_fine_tune_runs_belong_to_their_own_clients(models_dir):
+    """Each REST client's run is its own (all REST runs counted as one visitor, "local": with two training
+    slots, a second client was refused naming the first one's model, issue #33)."""
+    import threading
+    import time
+
+    from llm_playground.config import Settings
+
+    from ..conftest import free_port, launched
+
+    settings = Settings(models_dir=models_dir, port=free_port(), allow_fine_tune=True, fine_tune_jobs=2)
+    for url, service in launched(settings):
+        post = lambda who, **kw: httpx.post(  # noqa: E731
+            url.rstrip("/") + "/api/v1/fine_tune", headers={"X-Forwarded-For": who}, timeout=300,
+            json={"train_text": TRAIN, "max_seq_len": 32, **kw})
+        first = threading.Thread(target=post, args=("192.0.2.30",), kwargs={"max_steps": 500, "max_seconds": 8})
+        first.start()
+        deadline = time.monotonic() + 60
+        while service.fine_tuner.job("192.0.2.30") is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second = post("192.0.2.31", max_steps=2)
+        again = post("192.0.2.30", max_steps=2)  # its own run is still going: refused, naming its own model
+        first.join()
+        assert second.status_code == 200 and second.json()["status"] == "done", second.text
+        mine = service.fine_tuner.job("192.0.2.30").name
+        assert again.status_code == 400 and mine in again.json()["error"], again.text

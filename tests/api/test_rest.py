@@ -127,6 +127,7 @@ def test_omitted_parameters_take_the_spec_defaults(app_server, client):
     ({"model": "stories260K"}, "Missing parameter 'prompt' (the text to continue)"),
     ("[1, 2]", "must be a JSON object of named parameters"),
     ("{\"prompt\": ", "not valid JSON"),
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),  # was a 500 and a logged traceback (issue #33)
 ])
 def test_malformed_requests_are_4xx_with_a_specific_message(app_server, body, message):
     response = rest(app_server[0], "generate", body, raw=body if isinstance(body, str) else None)

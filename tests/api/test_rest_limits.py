@@ -85,6 +85,9 @@ def still_stepping(calls: list, quiet: float = 0.3) -> bool:
     ("/api/v1/generate", BODY),
     ("/v1/completions", {"model": "tiny-gpt2", "prompt": "Hello", "max_tokens": 120, "temperature": 0}),
     ("/v1/completions", {"model": "tiny-gpt2", "prompt": "Hello", "max_tokens": 120, "stream": True}),
+    # Compare: two generations and their scoring (it ran 21-59 s after its client left, issue #33)
+    ("/api/v1/compare", {"prompt": "Hello", "model_a": "tiny-gpt2", "model_b": "tiny-gpt2", "dtype_b": "auto",
+                         "max_new_tokens": 100}),
 ])
 def test_disconnect_stops_the_model(app_server, slow_tiny_gpt2, path, body):  # noqa: F811
     """The client leaves after a few steps: the producer ends within a step, the model is left alone."""

@@ -160,6 +160,9 @@ def test_several_prompts_and_n(oa):
     (dict(max_tokens=0), 400, "max_tokens", "max_tokens must be in [1, 512], got 0"),
     (dict(temperature=-1), 400, "temperature", "temperature must be in [0, 100], got -1"),
     (dict(n=9), 400, "n", "n must be in [1, 8], got 9"),
+    # a request's cost is its sequences: 8 prompts x n=8 were 64 of them, 8x the documented cap (issue #33)
+    (dict(prompt=["a"] * 8, n=8), 400, "n", "at most 8 sequences; 8 prompts x n=8 would be 64"),
+    (dict(prompt=["a"] * 3, n=3), 400, "n", "3 prompts x n=3 would be 9"),
     (dict(stop=["\n"]), 400, "stop", "'stop' is not supported"),
     (dict(extra_body={"frobnicate": 1}), 400, "frobnicate", "Unknown parameter 'frobnicate'"),
     (dict(prompt=[1, 2, 3]), 400, "prompt", "token ids are not accepted"),

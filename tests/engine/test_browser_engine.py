@@ -116,10 +116,16 @@ def test_stop_button_stops_the_engine(engine_page, engine_app, vllm):
 @pytest.mark.parametrize("requests", [1, 2], ids=["while-measuring-the-prompt", "while-the-engine-is-silent"])
 def test_stop_before_the_engines_first_token(engine_page, engine_app, fake_engine, requests):
     """The engine says nothing (a queued request, a long prefill, a hung server): Stop ends the wait and the
-    page says stopped, instead of waiting for the engine's timeout and showing its error. The app asks the
-    silent engine twice: /tokenize (how long the prompt is: the app gives up after 3 s), then the answer."""
+    page says stopped, instead of waiting for the engine's timeout and showing its error. With max_new_tokens
+    at the slider's end the prompt's bytes cannot tell whether it fits, so the app asks the silent engine twice:
+    /tokenize (how long the prompt is: the app gives up after 3 s), then the answer."""
     page, asked = engine_page, fake_engine.asked["slow"]
     choose_model(page, "gen-model", "slow@fake")
+    page.wait_for_function("Number(document.querySelector('#gen-max-new input[type=range]')?.max) > 300")
+    most = page.locator("#gen-max-new input[type=range]").get_attribute("max")
+    number = page.locator("#gen-max-new input[type=number]")
+    number.fill(most)
+    number.press("Enter")
     page.click("#gen-run")
     deadline = time.monotonic() + 15
     while fake_engine.asked["slow"] < asked + requests and time.monotonic() < deadline:

@@ -84,3 +84,21 @@ def test_the_api_key_goes_to_the_engine_only(models_dir):
         compile(code, "<copy as python>", "exec")
     finally:
         service.close()
+
+
+def test_credentials_in_an_engine_url_reach_the_engine_only(models_dir, caplog):
+    """http://user:secret@host was shown to every visitor (Models tab, messages, Copy as Python) and logged
+    (issue #33): only the engine's HTTP client keeps it."""
+    caplog.set_level("INFO", logger="llm_playground")
+    url = "http://user:s3cret@127.0.0.1:9/v1"
+    service = PlaygroundService(Settings(models_dir=models_dir, engines=(f"down={url}",)), hub_probe=lambda: False)
+    try:
+        client = service.engines.clients[0]
+        assert "s3cret" in client.url and client.shown_url == "http://127.0.0.1:9"
+        shown = json.dumps(service.engine_status()) + json.dumps(service.models())
+        with pytest.raises(EngineError) as failed:
+            service.generate("m@down", "Hi")
+        shown += str(failed.value) + failed.value.message("ja") + caplog.text
+        assert "s3cret" not in shown and "user:" not in shown and "127.0.0.1:9" in shown
+    finally:
+        service.close()

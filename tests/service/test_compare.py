@@ -95,6 +95,23 @@ def test_bad_input_is_refused_clearly(shared_service, raw, message):
     assert isinstance(info.value, InvalidInput) or "not" in str(info.value)
 
 
+def test_a_compare_whose_caller_left_stops_within_a_step(shared_service):
+    """Compare runs two generations and scores them: once its caller is gone (page closed, API client left) it
+    stops within a step of side A instead of finishing both (it ran on for 21-59 s, issue #33)."""
+    from llm_playground.errors import ClientGone
+
+    steps = []
+
+    def still_there() -> bool:
+        steps.append(1)
+        return len(steps) < 3
+
+    with pytest.raises(ClientGone):
+        shared_service.compare("Hello world", "tiny-gpt2", "tiny-gpt2", max_new_tokens=40, dtype_b="auto",
+                               keep_going=still_there)
+    assert len(steps) == 3  # asked after each of A's steps; B never started
+
+
 def test_compare_code_reproduces_the_numbers(shared_service):
     out = shared_service.compare("Hello world", "tiny-gpt2", "tiny-gpt2-b", max_new_tokens=10, do_sample_b=True,
                                  seed=9, dtype_b="bfloat16")

@@ -278,20 +278,18 @@ def test_upload_files(tmp_path):
 
 
 def test_fine_tuning_messages_have_a_japanese_form(service, tmp_path):
-    from llm_playground.i18n.messages_ja import to_japanese
-
     from ..unit.test_i18n import english_left
 
     messages = []
     for kw in (dict(train_text=""), dict(train_text="a"), dict(train_text="x" * 100_001)):
         with pytest.raises(PlaygroundError) as err:
             service.fine_tuner.start(**(dict(model="stories260K", train_text=TRAIN) | kw))
-        messages.append(str(err.value))
+        messages.append(err.value)
     job = running_job(service, client="a")
     for client in ("a", "b"):
         with pytest.raises(InvalidInput) as err:
             service.fine_tuner.start("stories260K", TRAIN, client=client)
-        messages.append(str(err.value))
+        messages.append(err.value)
     service.fine_tuner.stop("a")
     job.done.wait(120)
     for name, data in {"a.txt": b"", "b.txt": b"\x00", "c.txt": b"\xff\xfe", "d.bin": b"x", "e.jsonl": b"x\n",
@@ -299,19 +297,19 @@ def test_fine_tuning_messages_have_a_japanese_form(service, tmp_path):
         (tmp_path / name).write_bytes(data)
         with pytest.raises(InvalidInput) as err:
             read_upload(tmp_path / name)
-        messages.append(str(err.value))
+        messages.append(err.value)
     public = PlaygroundService(Settings(allow_custom_models=False), hub_probe=lambda: False)
     with pytest.raises(InvalidInput) as err:
         public.fine_tuner.start("stories260K", TRAIN)
-    messages.append(str(err.value))
+    messages.append(err.value)
     public.close()
     small = PlaygroundService(Settings(memory_budget=2_000_000), hub_probe=lambda: False)
     with pytest.raises(PlaygroundError) as err:
         small.fine_tuner.start("stories260K", TRAIN)
-    messages.append(str(err.value))
+    messages.append(err.value)
     small.close()
-    for message in messages:
-        assert english_left(to_japanese(message)) == [], (message, to_japanese(message))
+    for error in messages:
+        assert english_left(error.message("ja")) == [], (str(error), error.message("ja"))
 
 
 def test_reservations_count_against_the_budget_until_released(manager):

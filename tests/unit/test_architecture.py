@@ -191,8 +191,8 @@ def test_few_top_level_modules_and_every_package_on_the_map():
 def test_the_checks_can_fail(tmp_path):
     """The checkers themselves: a forbidden import and a cycle are found (a test must be able to fail)."""
     assert "torch" in imports_of("llm_playground.tasks.encoder", modules()["llm_playground.tasks.encoder"])
-    assert "llm_playground.checks" in imports_of("llm_playground.tasks.generation",
-                                                 modules()["llm_playground.tasks.generation"])
+    assert "llm_playground.checks" in imports_of("llm_playground.tasks.generation_params",
+                                                 modules()["llm_playground.tasks.generation_params"])
     assert resolve("runtime/cores.py") == ["llm_playground.runtime.cores"] == resolve("cores.py")
     assert "llm_playground.ui.tabs.generation" in resolve("ui/")
     assert not resolve("no_such_module.py")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from llm_playground import codegen
 from llm_playground.config import Settings
 from llm_playground.service import reproduce
-from llm_playground.service.playground import PlaygroundService
+from llm_playground.service.playground import PlaygroundService, task_function
 from llm_playground.serving import api
 from llm_playground.specs import for_settings
 from llm_playground.ui.app import TAB_MODULES
@@ -21,16 +21,28 @@ def test_every_tab_spec_has_exactly_one_ui_module():
 
 
 def test_every_endpoint_has_a_body():
-    """BODIES for the special answers; otherwise the service method named like the endpoint."""
+    """BODIES for the special answers; otherwise the service method named like the endpoint: its own, or the one
+    its spec derives from the task function of the same name (run_task)."""
     for spec in SPECS.values():
         if spec.api_name and spec.id not in api.BODIES:
-            assert callable(getattr(PlaygroundService, spec.api_name, None)), spec.id
+            assert callable(getattr(PlaygroundService, spec.api_name, None)) or task_function(spec), spec.id
+
+
+def test_a_task_without_a_method_gets_one_from_its_spec_and_nothing_else_does():
+    derived = {spec.api_name for spec in SPECS.values() if not hasattr(PlaygroundService, spec.api_name or "-")
+               and task_function(spec)}
+    assert derived == {"next_token", "fill_mask", "next_sentence"}
+    service = PlaygroundService.__new__(PlaygroundService)
+    service.specs = SPECS
+    assert service.next_token.args == ("next-token",)
+    for missing in ("models_", "fine_tune_", "no_such_task"):
+        assert not hasattr(service, missing)
 
 
 def test_every_tab_has_copy_as_python():
     for spec in SPECS.values():
         if spec.tab and spec.id not in ("models",) and spec.id not in reproduce.MAKERS:
-            assert callable(getattr(codegen, spec.id.replace("-", "_"), None)), spec.id
+            assert callable(reproduce.codegen_function(spec.id.replace("-", "_"))), spec.id
 
 
 def test_every_task_says_why_an_engine_model_cannot_serve_it():

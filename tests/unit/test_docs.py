@@ -45,6 +45,16 @@ def test_every_api_parameter_is_in_its_generated_table(site):
             assert f"<code>{param.name}</code>" in tables[spec.api_name], f"/{spec.api_name}: {param.name}"
 
 
+def test_every_endpoint_is_listed_as_an_mcp_tool(site):
+    """The MCP tool list is generated (README and the docs once left out logit_lens, compare and fine_tune)."""
+    text = page(site, "api")
+    tools = text[text.index("MCP tools"):]
+    tools = tools[:tools.index("Each is described")]
+    for spec in specs.for_settings(config.Settings()).values():
+        if spec.api_name:
+            assert f"{spec.api_name}" in tools, spec.api_name
+
+
 def test_every_flag_and_environment_variable_is_on_the_configuration_page(site):
     text = page(site, "configuration")
     flags = [o for a in config.build_parser()._actions for o in a.option_strings if o.startswith("--")]

@@ -9,7 +9,6 @@ import pytest
 
 from llm_playground.errors import PlaygroundError
 from llm_playground.i18n.labels import TEXTS
-from llm_playground.i18n.messages_ja import to_japanese
 from llm_playground.i18n.words import W
 from llm_playground.serving.api import endpoints
 
@@ -27,12 +26,26 @@ def english_left(text: str) -> list[str]:
     return ENGLISH.findall(bare)
 
 
-@pytest.mark.parametrize("api,kwargs,message", [p.values for p in BAD])
+# Raised as English sentences by files being restructured (#27): English on the Japanese page until their raise
+# sites use their keys (tests/unit/test_messages.py PENDING). strict: a converted one fails here, so that it is
+# taken off this list.
+PENDING = ()
+
+
+def pending(param):
+    message = param.values[2]
+    if any(part in message for part in PENDING):
+        return pytest.param(*param.values, marks=pytest.mark.xfail(strict=True, raises=AssertionError,
+                                                                   reason="raised without its key yet"))
+    return param.values
+
+
+@pytest.mark.parametrize("api,kwargs,message", [pending(p) for p in BAD])
 def test_every_bad_input_message_has_a_japanese_form(shared_service, api, kwargs, message):
     fn = endpoints(shared_service)[api.strip("/")][0]
     with pytest.raises(PlaygroundError) as error:
         fn(**(GOOD[api] | kwargs))
-    ja = to_japanese(str(error.value))
+    ja = error.value.message("ja")
     assert re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", ja), ja
     assert not english_left(ja), (str(error.value), ja)
 

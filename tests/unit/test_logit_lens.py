@@ -13,7 +13,6 @@ import torch
 from gradio_client.exceptions import AppError
 
 from llm_playground.errors import PlaygroundError
-from llm_playground.i18n.messages_ja import to_japanese
 from llm_playground.tasks.generation import encode_prompt
 from llm_playground.ui.app import build_tabs
 from llm_playground.ui.tabs import logit_lens as logit_lens_tab
@@ -129,7 +128,7 @@ def test_the_last_layer_is_the_models_own_distribution(shared_service):
 def test_bad_input_is_refused_in_words(shared_service, kwargs, message):
     with pytest.raises(PlaygroundError, match=message) as error:
         shared_service.logit_lens(**(dict(model="stories260K", text="Once upon a time") | kwargs))
-    ja = to_japanese(str(error.value))
+    ja = error.value.message("ja")
     assert not english_left(ja), (str(error.value), ja)
 
 

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from typing import Iterator
 
-from ...errors import EngineError, InvalidInput
+from ...errors import EngineError, InvalidInput, Message
 from ...tasks.generation import (TOP_N, Alternative, GeneratedToken, GenerationParams, GenerationState, Sequence,
                                  check_context)
 from ..base import ModelInfo
@@ -40,17 +40,15 @@ class ServedModel:
 
 
 def engine_info(served: ServedModel) -> ModelInfo:
-    return ModelInfo(served.name, served.id, device="remote", dtype="", engine=served.client.url)
+    return ModelInfo(served.name, served.id, device="remote", dtype="", engine=served.client.shown_url)
 
 
-def unsupported(params: GenerationParams, dtype: str = "auto") -> str | None:
+def unsupported(params: GenerationParams, dtype: str = "auto") -> Message | None:
     """The first parameter an OpenAI-style completion cannot honour, as a sentence naming it."""
     if params.no_repeat_ngram_size:
-        return (f"no_repeat_ngram_size={params.no_repeat_ngram_size}: engine models cannot forbid repeated "
-                "n-grams (the OpenAI completions API has no such parameter). Set it to 0, or use a local model.")
+        return Message("engine.no_ngram_ban", n=params.no_repeat_ngram_size)
     if dtype not in (None, "auto"):
-        return (f"dtype={dtype}: an engine model runs in the dtype its engine was started with. Use dtype=auto, "
-                "or a local model to compare dtypes.")
+        return Message("engine.dtype_fixed", dtype=dtype)
     return None
 
 
@@ -86,24 +84,22 @@ class EngineGeneration:
     def context_length(self) -> int | None:
         return self.served.max_model_len
 
-    def room(self, prompt: str, forced: int = 0) -> int | None:
-        """Tokens the engine's context leaves after `prompt` and `forced` tokens (None: unknown, or it cannot
-        tokenize)."""
-        limit, count = self.context_length(), self._prompt_tokens(prompt)
-        return None if not limit or count is None else limit - count - forced
-
-    def check(self, prompt: str, params: GenerationParams) -> None:
+    def prepare(self, prompt: str, params: GenerationParams, fit: bool = False) -> None:
+        """See GenerationBackend.prepare. vLLM silently shortens max_tokens to fit its context: refused here
+        instead, as a local model is. A token covers at least one byte of text (plus BOS/EOS), so most prompts
+        are measured without asking the engine to tokenize them."""
         problem = unsupported(params, self.dtype)
         if problem:
             raise InvalidInput(problem)
-        limit = self.context_length()
-        # vLLM silently shortens max_tokens to fit its context: refuse instead, as a local model does. A
-        # token covers at least one byte of text (plus BOS/EOS), so most prompts need no /tokenize call.
-        forced = len(params.prefix_ids)
-        if limit and len(prompt.encode("utf-8")) + 2 + forced + params.max_new_tokens > limit:
-            count = self._prompt_tokens(prompt)
-            if count is not None:
-                check_context(count, params.max_new_tokens, limit, self.served.name, forced)
+        limit, forced = self.context_length(), len(params.prefix_ids)
+        if not limit or len(prompt.encode("utf-8")) + 2 + forced + params.max_new_tokens <= limit:
+            return
+        count = self._prompt_tokens(prompt)
+        if count is None:  # the engine cannot tokenize: it applies its own limit
+            return
+        if fit and 0 < limit - count - forced < params.max_new_tokens:
+            params.max_new_tokens = limit - count - forced
+        check_context(count, params.max_new_tokens, limit, self.served.name, forced)
 
     def _prompt_tokens(self, prompt: str) -> int | None:
         """The prompt's length in the engine's tokens (None when the engine cannot tokenize)."""
@@ -151,8 +147,7 @@ class EngineGeneration:
             isinstance(c, dict) and isinstance(c.get("index", 0), int) and 0 <= c.get("index", 0) < n
             for c in choices)
         if not ok:
-            raise EngineError(f"{self.served.client.who} sent a chunk that is not a completion: "
-                              f"'{quoted(chunk)}'.")
+            raise EngineError("engine.not_a_completion", engine=self.served.client.who, answer=quoted(chunk))
         return [c | {"index": c.get("index", 0)} for c in choices]
 
     def _apply(self, seq: Sequence, choice: dict, n_top: int = TOP_N) -> None:
@@ -183,8 +178,8 @@ class EngineGeneration:
         except (TypeError, KeyError, ValueError, AttributeError):
             if not choice.get("text") and not logprobs:
                 return []  # a chunk that only carries a finish reason
-            raise EngineError(f"{self.served.client.who} sent tokens without their log-probabilities: "
-                              f"'{quoted(choice)}'. The playground needs an engine that supports `logprobs`.") from None
+            raise EngineError("engine.no_token_logprobs", engine=self.served.client.who,
+                              answer=quoted(choice)) from None
 
 
 def split_text(text: str, tokens: list[tuple[int, str | None]], texts: TokenTexts) -> list[str]:

@@ -18,7 +18,7 @@ from .client import EngineClient, quoted
 def prompt_ids(client: EngineClient, model_id: str, prompt: str) -> list[int]:
     tokens = client.post("/tokenize", {"model": model_id, "prompt": prompt}).get("tokens")
     if not isinstance(tokens, list) or not all(isinstance(t, int) for t in tokens):
-        raise EngineError(f"{client.who} did not tokenize the prompt, which a branch (prefix_ids) needs.")
+        raise EngineError("engine.no_branch_tokens", engine=client.who)
     return tokens
 
 
@@ -31,10 +31,9 @@ def forced_tokens(client: EngineClient, model_id: str, ids: list[int], prefix: l
         choice = client.post("/v1/completions", body)["choices"][0]
         steps = choice["prompt_logprobs"][len(ids):]
     except (KeyError, IndexError, TypeError) as exc:
-        raise EngineError(f"{client.who} did not report prompt_logprobs, which a branch (prefix_ids) needs: "
-                          f"'{quoted(exc)}'.") from None
+        raise EngineError("engine.no_prompt_logprobs", engine=client.who, error=quoted(exc)) from None
     if len(steps) != len(prefix):
-        raise InvalidInput("prefix_ids: the engine read the forced tokens differently; choose the branch again.")
+        raise InvalidInput("engine.forced_differently")
     texts.resolve(list(prefix) + [int(k) for step in steps for k in (step or {})])
     return [_token(token_id, step or {}, n_top, texts) for token_id, step in zip(prefix, steps)]
 

@@ -12,11 +12,12 @@ import json
 import re
 import threading
 from typing import Iterator
+import urllib.parse
 from urllib.parse import urlsplit
 
 import httpx
 
-from ...errors import EngineError, EngineUnreachable, InvalidInput
+from ...errors import EngineError, EngineUnreachable, InvalidInput, Message
 from .stop_watch import StopWatch
 
 LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
@@ -45,12 +46,24 @@ def quoted(text, limit: int = 200) -> str:
     return flat if len(flat) <= limit else flat[:limit - 1] + "…"
 
 
+def without_credentials(url: str) -> str:
+    """The URL as visitors and logs may see it: `http://user:secret@host/v1` -> `http://host/v1`."""
+    parts = urllib.parse.urlsplit(url)
+    if not (parts.username or parts.password):
+        return url
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    return urllib.parse.urlunsplit(parts._replace(netloc=host + (f":{parts.port}" if parts.port else "")))
+
+
 class EngineClient:
-    """One engine: its label (what model names carry after '@'), base URL and HTTP connection pool."""
+    """One engine: its label (what model names carry after '@'), base URL and HTTP connection pool. `shown_url`
+    is the URL without its credentials: the only form that reaches a page, a message, an API answer or the log."""
 
     def __init__(self, spec: str, index: int = 0, api_key: str | None = None, timeout: float = 60.0,
                  max_connections: int = 64, transport: httpx.BaseTransport | None = None, stream_interval: int = 1):
         self.label, self.url = parse_engine(spec, index)
+        self.shown_url = without_credentials(self.url)
         self.timeout, self.stream_interval = timeout, stream_interval
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.http = httpx.Client(base_url=self.url, headers=headers, trust_env=False, transport=transport,
@@ -61,8 +74,8 @@ class EngineClient:
         self.stop_watch = StopWatch(f"engine-{self.label}")
 
     @property
-    def who(self) -> str:
-        return f"The engine '{self.label}' ({self.url})"
+    def who(self) -> Message:
+        return Message("engine.who", label=self.label, url=self.shown_url)
 
     # ---- requests -------------------------------------------------------------------------------
     def list_models(self) -> list[dict]:
@@ -75,8 +88,7 @@ class EngineClient:
         self._raise_for_error(response.status_code, body)
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, list) or not all(isinstance(m, dict) and isinstance(m.get("id"), str) for m in data):
-            raise EngineError(f"{self.who} answered GET /v1/models without a list of models: "
-                              f"'{quoted(json.dumps(body))}'.")
+            raise EngineError("engine.no_model_list", engine=self.who, answer=quoted(json.dumps(body)))
         return data
 
     def post(self, path: str, body: dict, timeout: float = LIST_TIMEOUT) -> dict:
@@ -117,8 +129,7 @@ class EngineClient:
             raise self.transport_error(exc, chunks) from None
         if stop is not None and stop.is_set():
             return
-        raise EngineError(f"{self.who} ended its answer without finishing it (no [DONE] after {chunks} "
-                          "chunk(s)): it may have stopped or crashed.")
+        raise EngineError("engine.unfinished", engine=self.who, chunks=chunks)
 
     # ---- decoding the answer --------------------------------------------------------------------
     def _event(self, line: str):
@@ -126,17 +137,16 @@ class EngineClient:
         if not line.strip() or line.startswith(SSE_FIELDS):
             return None
         if not line.startswith("data:"):
-            raise EngineError(f"{self.who} sent something that is not a server-sent event stream: "
-                              f"'{quoted(line)}'.")
+            raise EngineError("engine.not_sse", engine=self.who, answer=quoted(line))
         data = line[5:].strip()
         if data == "[DONE]":
             return _DONE
         try:
             chunk = json.loads(data)
         except ValueError:
-            raise EngineError(f"{self.who} sent malformed JSON in its answer: '{quoted(data)}'.") from None
+            raise EngineError("engine.bad_json", engine=self.who, answer=quoted(data)) from None
         if not isinstance(chunk, dict):
-            raise EngineError(f"{self.who} sent a chunk that is not a JSON object: '{quoted(data)}'.")
+            raise EngineError("engine.not_an_object", engine=self.who, answer=quoted(data))
         if "error" in chunk:  # vLLM reports refusals found after the stream started this way
             code = chunk["error"].get("code") if isinstance(chunk["error"], dict) else None
             self._raise_for_error(code if isinstance(code, int) and code >= 400 else 500, chunk)
@@ -148,8 +158,8 @@ class EngineClient:
         except ValueError:
             if response.status_code >= 400:
                 return {"error": {"message": response.text}}
-            raise EngineError(f"{self.who} answered with something that is not JSON (HTTP {response.status_code}): "
-                              f"'{quoted(response.text)}'.") from None
+            raise EngineError("engine.not_json", engine=self.who, status=response.status_code,
+                              answer=quoted(response.text)) from None
 
     def _raise_for_error(self, status: int, body) -> None:
         if status < 400 and not (isinstance(body, dict) and "error" in body):
@@ -158,29 +168,22 @@ class EngineClient:
         error = error if isinstance(error, dict) else {"message": error if error else body}
         message = quoted(error.get("message") or body)
         if error.get("param") == "logprobs" or "logprobs" in message.lower():
-            raise EngineError(f"{self.who} refused to return the top alternatives of each token (logprobs): "
-                              f"'{message}'. The playground needs logprobs=5: start vLLM with --max-logprobs 5 "
-                              "or more (its default, 20, is enough).")
+            raise EngineError("engine.logprobs_refused", engine=self.who, answer=message)
         if status in (401, 403):
-            raise EngineError(f"{self.who} refused the API key (HTTP {status}): set PLAYGROUND_ENGINE_API_KEY "
-                              "to the engine's key.")
+            raise EngineError("engine.key_refused", engine=self.who, status=status)
         if status == 400 and error.get("param") in ("max_tokens", "prompt", "input"):
-            raise InvalidInput(f"{self.who} refused the request: '{message}'.")
-        kind = "failed" if status >= 500 else "refused the request"
-        raise EngineError(f"{self.who} {kind} (HTTP {status}): '{message}'.")
+            raise InvalidInput("engine.input_refused", engine=self.who, answer=message)
+        raise EngineError("engine.failed" if status >= 500 else "engine.refused", engine=self.who, status=status,
+                          answer=message)
 
     def transport_error(self, exc: httpx.HTTPError, chunks: int) -> EngineError:
         if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
-            return EngineUnreachable(f"{self.who} cannot be reached ({quoted(exc) or type(exc).__name__}). "
-                               "It may be down or still starting; local models still work.")
+            return EngineUnreachable("engine.unreachable", engine=self.who, error=quoted(exc) or type(exc).__name__)
         if isinstance(exc, httpx.TimeoutException):
-            return EngineError(f"{self.who} sent nothing for {self.timeout:g} s, so the request was abandoned "
-                               "(the engine may be overloaded or stuck).")
+            return EngineError("engine.silent", engine=self.who, seconds=self.timeout)
         if chunks:
-            return EngineError(f"{self.who} closed the connection in the middle of the answer (after {chunks} "
-                               f"chunk(s)): it may have stopped or crashed ({type(exc).__name__}).")
-        return EngineError(f"{self.who} closed the connection without answering ({type(exc).__name__}): "
-                           "it may have stopped or crashed.")
+            return EngineError("engine.closed_midway", engine=self.who, chunks=chunks, error=type(exc).__name__)
+        return EngineError("engine.closed", engine=self.who, error=type(exc).__name__)
 
     def close(self) -> None:
         if not self._closed.is_set():

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from ...errors import EngineError, TaskNotSupported
+from ...errors import EngineError, Message, TaskNotSupported, Word
 from .backend import ServedModel
 from .client import EngineClient, quoted
 from .tokens import TokenTexts
@@ -27,7 +27,7 @@ SEPARATOR = "@"
 @dataclass
 class EngineStatus:
     up: bool | None = None  # None: never asked
-    error: str = ""
+    error: str = ""  # why it is down: a Message where the engine's error had one (shown in the page's language)
     checked: float = 0.0  # time.monotonic() of the last listing
 
 
@@ -65,14 +65,14 @@ class EngineRegistry:
         except EngineError as exc:
             if status.up is not False:
                 log.warning("%s Its models are listed once it answers (retried every %g s).", exc, RETRY_SECONDS)
-            status.up, status.error = False, str(exc)
+            status.up, status.error = False, exc.text
             return
         with self._lock:
             for name in [n for n, m in self._models.items() if m.client is client]:
                 del self._models[name]
             self._models.update((m.name, m) for m in served)
         status.up, status.error = True, ""
-        log.info("engine '%s' (%s) serves: %s", client.label, client.url, ", ".join(m.name for m in served))
+        log.info("engine '%s' (%s) serves: %s", client.label, client.shown_url, ", ".join(m.name for m in served))
 
     @staticmethod
     def _served(client: EngineClient, entry: dict) -> ServedModel:
@@ -112,11 +112,10 @@ class EngineRegistry:
             return None
         status = self._status[client.label]
         if status.up is False:
-            raise EngineError(f"'{quoted(name, 120)}' would be served by the engine '{client.label}', which is "
-                              f"down: {status.error}")
-        offered = ", ".join(m.name for m in self._models.values() if m.client is client) or "no models"
-        raise EngineError(f"The engine '{client.label}' ({client.url}) serves no model called "
-                          f"'{quoted(name.rpartition(SEPARATOR)[0], 120)}' (it serves: {offered}).")
+            raise EngineError("engine.down", model=quoted(name, 120), label=client.label, error=status.error)
+        offered = ", ".join(m.name for m in self._models.values() if m.client is client) or Word("no models")
+        raise EngineError("engine.no_such_model", label=client.label, url=client.shown_url,
+                          model=quoted(name.rpartition(SEPARATOR)[0], 120), models=offered)
 
     def client_for(self, name: str) -> EngineClient | None:
         label = name.rpartition(SEPARATOR)[2]
@@ -144,18 +143,17 @@ class EngineRegistry:
         name = name.strip()
         client = self.client_for(name)
         twin = self.local_twin(name, local_names)
-        where = f"'{client.label}' ({client.url})" if client else "an engine"
-        message = (f"'{quoted(name, 120)}' is served by the inference engine {where}, which only generates "
-                   f"text: {needs} needs the model's internals (weights, logits or attention), which only a "
-                   "model loaded in the playground exposes.")
-        return TaskNotSupported(message + (f" The same checkpoint is available locally as '{twin}'." if twin
-                                           else " No local copy of this checkpoint is configured."))
+        where = Message("engine.where", label=client.label, url=client.shown_url) if client else Word("an engine")
+        values = dict(model=quoted(name, 120), where=where, needs=Word(needs))
+        if twin:
+            return TaskNotSupported("engine.generation_only_twin", twin=twin, **values)
+        return TaskNotSupported("engine.generation_only", **values)
 
     def status(self) -> list[dict]:
         with self._lock:
             models = list(self._models.values())
-        return [{"engine": c.label, "url": c.url, "up": self._status[c.label].up,
-                 "error": self._status[c.label].error,
+        return [{"engine": c.label, "url": c.shown_url, "up": self._status[c.label].up,
+                 "error": str(self._status[c.label].error),
                  "models": [{"model": m.name, "id": m.id, "max_model_len": m.max_model_len}
                             for m in models if m.client is c]} for c in self.clients]
 

@@ -91,5 +91,5 @@ class TokenTexts:
     def _decode(self, ids: list[int]) -> str:
         text = self.client.post("/detokenize", {"model": self.model_id, "tokens": ids}).get("prompt")
         if not isinstance(text, str):
-            raise EngineError(f"{self.client.who} answered /detokenize without a text.")
+            raise EngineError("engine.no_detokenized_text", engine=self.client.who)
         return text

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, TypeVar
 
@@ -43,11 +42,11 @@ class Busy(ApiError):
 
 @dataclass
 class Web:
-    """What the HTTP routes of one app share: its service and how to tell clients apart."""
+    """What the HTTP routes of one app share: its service and its gate (serving/gate.py), which tells clients
+    apart the same way at every door and counts each client's requests in flight across all of them."""
     service: Any  # PlaygroundService
-    client_key: Callable[[Request], str]
+    gate: Any  # serving.gate.Gate (duck-typed here: this package imports no gradio)
     in_flight: int = field(default=0, init=False)  # touched only on the event loop: no lock needed
-    by_client: Counter = field(default_factory=Counter, init=False)  # requests in progress per client
 
     @property
     def max_in_flight(self) -> int:
@@ -71,19 +70,24 @@ class Web:
             self.leave()
 
     def admit(self, request: Request) -> None:
-        """The service's admission for this client (rate limit, requests in flight; the same as the UI's),
-        then the request counts as in flight for its client until `release`."""
-        key = self.client_key(request)
-        self.service.admit(key, self.by_client[key])
-        self.by_client[key] += 1
+        """The gate's admission for this client (rate limit; its requests in flight at every door, the queue's
+        included, against the job cap), then the request counts as in flight for its client until `release`."""
+        key = self.gate.client(request.scope)
+        try:
+            self.gate.admit(key, counted=True)
+        except Exception as exc:  # the gate's Refused: a 429 with the service's reason
+            if getattr(exc, "status", None) != 429:
+                raise
+            raise ApiError(429, exc.message, code="rate_limit_exceeded") from None
+        self.gate.direct[key] += 1
         request.state.playground_client = key
 
     def release(self, request: Request) -> None:
         key = getattr(request.state, "playground_client", None)
         if key is not None:
-            self.by_client[key] -= 1
-            if self.by_client[key] <= 0:
-                del self.by_client[key]
+            self.gate.direct[key] -= 1
+            if self.gate.direct[key] <= 0:
+                del self.gate.direct[key]
             request.state.playground_client = None
 
     async def run(self, fn: Callable[..., T], *args, compute: bool = True, **kwargs) -> T:
@@ -118,6 +122,8 @@ async def json_object(request: Request) -> dict:
         raise ApiError(400, "The request body must be UTF-8 encoded JSON.") from None
     except ValueError as exc:
         raise ApiError(400, f"The request body is not valid JSON ({exc}).") from None
+    except RecursionError:  # json's parser recurses per level: a deeply nested body was a 500 and a traceback
+        raise ApiError(400, "The request body is nested too deeply.") from None
     if not isinstance(data, dict):
         raise ApiError(400, "The request body must be a JSON object of named parameters, "
                             f"e.g. {{\"prompt\": \"Once upon a time\"}}; got a JSON {type(data).__name__}.")

@@ -115,6 +115,10 @@ def parse(body: dict, service) -> CompletionRequest:
     max_tokens = _checked("max_tokens", lambda: number(_or(body, "max_tokens", DEFAULT_MAX_TOKENS), "max_tokens",
                                                        0 if flags["echo"] else 1, cap, integer=True))
     n = _checked("n", lambda: number(_or(body, "n", 1), "n", *spec.param("num_sequences").api_range, integer=True))
+    most = int(spec.param("num_sequences").api_range[1])
+    if len(prompts) * n > most:  # the cost of a request is its sequences: 8 prompts x n=8 would be worth 64
+        raise ApiError(400, f"One request generates at most {most} sequences; {len(prompts)} prompts x n={n} would be "
+                            f"{len(prompts) * n}. Send fewer prompts or a smaller n.", param="n")
     if body.get("best_of") not in (None, 1, n):
         raise ApiError(400, "'best_of' is not supported by this server; leave it out.", param="best_of")
     logprobs = body.get("logprobs")

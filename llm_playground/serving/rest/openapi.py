@@ -1,7 +1,7 @@
 """The OpenAPI description of the HTTP APIs, generated from the task specs, and a docs page made from it.
 
 `GET /api/v1/openapi.json`: every `/api/v1/<task>` route with its parameters (types, defaults, ranges,
-one-line docs, aliases) straight from specs.py, and the OpenAI-compatible routes with the ranges this
+one-line docs, aliases) straight from specs/, and the OpenAI-compatible routes with the ranges this
 server accepts. `GET /api/v1/docs`: the same as a self-contained HTML page (no scripts, works offline).
 """
 

@@ -8,9 +8,13 @@ for the server's own faults). The routes come from the specs: a new tab's endpoi
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import inspect
 import threading
 from typing import Callable
+
+import anyio
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -53,21 +57,35 @@ def named_arguments(web: Web, spec: TaskSpec, raw: dict) -> dict:
     return out
 
 
-async def generate(web: Web, request: Request, values: dict) -> dict | None:
-    """/generate, stopped within a step when the client disconnects (None then): the same dict as the
-    Gradio endpoint, plus `generated_text` (prompt + completion), as transformers' pipeline names it.
-    The whole result at once, as there: no hand-over per step to a stream nobody watches."""
+# Each request's caller (its disconnect event, its client), read by rest_caller on the thread that runs the
+# endpoint (the context goes along to the model threads and to anyio's).
+CALLER: contextvars.ContextVar[api.Caller] = contextvars.ContextVar("rest_caller")
+# What a REST answer has beyond the Gradio endpoint's: /generate's `generated_text` (prompt + completion), as
+# transformers' pipeline names it.
+ALSO = {"generate": lambda result: {"generated_text": result["text"]}}
+
+
+def rest_caller() -> api.Caller:
+    return CALLER.get()
+
+
+async def answer(web: Web, request: Request, endpoint: Callable, values: dict) -> tuple[bool, dict | None]:
+    """(True, the endpoint's answer), or (False, None) once the client disconnected: its work then stops (a
+    generation within a step, a fine-tuning run at its next report). The endpoint runs where every door runs
+    it: on a model thread, unless it places its work itself (generation: only a local model computes)."""
     gone = threading.Event()
-    # on a model thread already (service.generate runs right there): the lead only if it computes
-    work = web.run(api.whole_generation, web.service, None, stop=gone, **values,
-                   compute=web.service.needs_cores(values.get("model")))
+    token = CALLER.set(api.Caller(lambda: not gone.is_set(), gone, request.state.playground_client))
     try:
-        finished, result = await unless_disconnected(request, work)
+        # abandon_on_cancel: a disconnect must reach the finally below (gone) now, not when the work ends
+        run = anyio.to_thread.run_sync(functools.partial(endpoint, **values), abandon_on_cancel=True) \
+            if endpoint.places_itself else web.run(endpoint, **values)
+        finished, result = await unless_disconnected(request, run)
+        if finished and inspect.isgenerator(result):  # a streaming endpoint (/fine_tune): its final state
+            finished, result = await unless_disconnected(request, last(result))
+        return finished, result
     finally:
-        gone.set()  # disconnected (or cancelled): the generation stops within a step
-    if not finished:
-        return None
-    return result | {"generated_text": result["text"]}
+        gone.set()  # disconnected, cancelled or done: nothing is waited for any more
+        CALLER.reset(token)
 
 
 def task_route(web: Web, spec: TaskSpec, endpoint: Callable[..., dict]) -> Callable:
@@ -77,21 +95,15 @@ def task_route(web: Web, spec: TaskSpec, endpoint: Callable[..., dict]) -> Calla
                 web.admit(request)
                 try:
                     values = named_arguments(web, spec, await json_object(request))
-                    if spec.api_name == "generate":
-                        result = await generate(web, request, values)
-                        if result is None:
-                            return Response(status_code=499)  # nobody is listening; nothing to send
-                    else:
-                        result = await web.run(endpoint, **values)
-                    if inspect.isgenerator(result):  # a streaming endpoint (/fine_tune): its final state
-                        finished, result = await unless_disconnected(request, last(result))
-                        if not finished:
-                            return Response(status_code=499)
+                    finished, result = await answer(web, request, endpoint, values)
                 finally:
                     web.release(request)
         except Exception as exc:  # noqa: BLE001 - every error becomes a JSON answer
             return error_response(exc)
-        return JSONResponse(result)
+        if not finished:
+            return Response(status_code=499)  # nobody is listening; nothing to send
+        also = ALSO.get(spec.api_name)
+        return JSONResponse(result | also(result) if also else result)
 
     handle.__name__ = f"rest_{spec.api_name}"
     return handle
@@ -104,7 +116,7 @@ async def health(request: Request) -> Response:
 
 def routes(web: Web) -> list[Route]:
     out = [Route(f"{PREFIX}/health", health, methods=["GET"])]
-    for name, (endpoint, spec) in api.endpoints(web.service).items():
+    for name, (endpoint, spec) in api.endpoints(web.service, rest_caller).items():
         methods = ["POST"] if spec.api_params() else ["GET", "POST"]  # /models takes nothing: GET works too
         out.append(Route(f"{PREFIX}/{name}", task_route(web, spec, endpoint), methods=methods))
     return out

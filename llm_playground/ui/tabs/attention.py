@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import gradio as gr
 from gradio.components.plot import PlotData
 
+from ...errors import InvalidInput
 from ...i18n.labels import t
 from ...i18n.words import tr
 from ...plots.attention import heatmap_figure, model_view_figure, token_view_figure, view_title
@@ -74,9 +75,17 @@ def head_choices(num_heads: int) -> list[tuple]:
         (t("att_head_n") + f" {h}", str(h)) for h in range(num_heads)]
 
 
+def slider_index(value) -> int:
+    """A slider's value as an index; a hand-made event's NaN or infinity is the first (it was a generic error)."""
+    try:
+        return max(0, int(value or 0))
+    except (TypeError, ValueError, OverflowError):
+        return 0
+
+
 def selection(result, layer, head, token) -> tuple[int, str, int]:
     """The layer, head and token a run keeps from the controls, where the new result has them."""
-    layer = min(int(layer or 0), result.num_layers - 1)
+    layer = min(slider_index(layer), result.num_layers - 1)
     head = head if head in [value for _, value in head_choices(result.num_heads)] else HEAD_MEAN
     # a causal model's last token sees the whole text; for BERT any token does, the middle one will do
     default_token = len(result.ids) - 1 if result.causal else len(result.ids) // 2
@@ -108,7 +117,7 @@ def stored_view(service, key: dict, view, layer, head, token):
     """The view from stored weights; when they were evicted the model runs again, and that counts as a run
     against the client's rate limit (re-plots are free only while they are free)."""
     if not key:
-        raise gr.Error("Press “Show attention” first.")
+        raise InvalidInput("attention.show_first")
     if not service.attention_stored(key["model"], key["text"], key["text_pair"]):
         service.limiter.check(client_key(service.settings.proxy_hops))
     return service.attention_view(key["model"], key["text"], key["text_pair"], view, layer, head, token or 0,
@@ -181,7 +190,8 @@ def build(service, lang) -> TabLink:
     replots = gr.on([view.input, layer.input, head.input, token.input, generated_only.input],
                     bind(service, replot, ui, service, rate_limited=False), chosen, [plot, panel.code],
                     trigger_mode="always_last", api_visibility="private", show_progress="minimal")
-    export.click(bind(service, export_view, ui, service, rate_limited=False), chosen, exported,
+    # An export writes a file: it counts against the rate limit, unlike a re-plot (#33).
+    export.click(bind(service, export_view, ui, service), chosen, exported,
                  api_visibility="private")
     # A text the learner edits is no longer the generated one: its prompt | generated boundary goes.
     text.input(lambda: 0, None, prompt_chars, queue=False, api_visibility="private", show_progress="hidden")

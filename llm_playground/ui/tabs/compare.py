@@ -12,6 +12,7 @@ from ...i18n.words import tr
 from ...models.catalog import GENERATION
 from ...plots import compare as plots
 from ...plots.text import md
+from ...serving import gradio_patches
 from ...specs import DTYPES
 from .. import controls, share
 from .. import export_panel as exports
@@ -35,7 +36,8 @@ class CompareUI:
 
 def run_compare(ui: CompareUI, service, prompt, model_a, dtype_a, mode_a, temperature_a, model_b, dtype_b, mode_b,
                 temperature_b, max_new, top_k, top_p, seed, lang="en", progress=gr.Progress()) -> dict:
-    out = service.compare(prompt, model_a, model_b, progress=progress_callback(progress), dtype_a=dtype_a,
+    out = service.compare(prompt, model_a, model_b, progress=progress_callback(progress),
+                          keep_going=gradio_patches.still_wanted(), dtype_a=dtype_a,
                           do_sample_a=mode_a == "sampling", temperature_a=temperature_a, dtype_b=dtype_b,
                           do_sample_b=mode_b == "sampling", temperature_b=temperature_b, max_new_tokens=max_new,
                           top_k=top_k, top_p=top_p, seed=seed)

@@ -4,7 +4,9 @@ state twice a second, and renders it."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import gradio as gr
 
@@ -13,6 +15,7 @@ from ...i18n.labels import t
 from ...i18n.words import tr
 from ...plots.finetune import comparison_html, loss_figure, progress_line, result_summary
 from ...service.finetune_jobs import DONE, wait
+from ...serving.uploads import remove
 from ...tasks.text_upload import read_upload
 from .. import controls, share
 from ..common import bind, client_key
@@ -41,10 +44,29 @@ def _client(service) -> str:
 
 
 def load_file(ui: FineTuneUI, service, file, lang="en") -> dict:
-    """An uploaded .txt/.jsonl file fills the training text (bad files are refused with a reason)."""
+    """An uploaded .txt/.jsonl file fills the training text (bad files are refused with a reason). The file is
+    deleted once read, whatever it held: it was uploaded for this only (serving/uploads.py)."""
     if not file:
         return {}
-    return {ui.train_text: read_upload(file)}
+    try:
+        text = read_upload(file)
+    finally:
+        remove(str(file))
+    return {ui.train_text: uploaded_text(text, Path(file).name[-60:], int(service.specs[TAB].param("train_text").high))}
+
+
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def uploaded_text(text: str, name: str, limit: int) -> str:
+    """A file's text within the training text's limits, refused with messages naming the file: a lone surrogate
+    (a .jsonl line can escape one) reached the page and cut its update stream."""
+    text = text.replace("\x00", "")
+    if SURROGATE.search(text):
+        raise PlaygroundError("upload.lone_surrogate", name=name)
+    if len(text) > limit:
+        raise PlaygroundError("upload.too_long", name=name, n=len(text), limit=limit)
+    return text
 
 
 def live(ui: FineTuneUI, snapshot: dict, lang: str) -> dict:
@@ -87,8 +109,9 @@ def build(service, lang) -> TabLink:
             model = controls.model(service, spec, "ft-model")
             train_text = gr.Textbox(label=t("ft_train_text"), value=EXAMPLE_TEXT, lines=6, max_lines=14,
                                     max_length=int(spec.param("train_text").high), elem_id="ft-train-text")
+            # interactive only where fine-tuning is on: otherwise the app takes no uploads at all (serving/gate.py)
             upload = gr.UploadButton(t("ft_upload"), file_types=[".txt", ".jsonl"], type="filepath", size="sm",
-                                     variant="secondary", elem_id="ft-upload")
+                                     variant="secondary", elem_id="ft-upload", interactive=enabled)
             eval_text = gr.Textbox(label=t("ft_eval_text"), value=EXAMPLE_EVAL, lines=2, max_lines=8,
                                    max_length=int(spec.param("eval_text").high), elem_id="ft-eval-text")
             with gr.Row():

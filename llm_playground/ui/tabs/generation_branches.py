@@ -113,7 +113,7 @@ def picked_prefix(pick: str | None) -> list[int]:
         data = json.loads(pick or "")
         ids = data["ids"]
     except (ValueError, TypeError, KeyError):
-        raise InvalidInput("Choose an alternative token in a token's popover to branch from it.") from None
+        raise InvalidInput("branch.choose") from None
     if not isinstance(ids, list) or not ids or not all(isinstance(i, int) and i >= 0 for i in ids):
-        raise InvalidInput("The chosen branch is not a list of token ids.")
+        raise InvalidInput("branch.not_ids")
     return ids

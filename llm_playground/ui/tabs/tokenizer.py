@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import gradio as gr
 
 from ...i18n.labels import t
-from ...i18n.messages_ja import to_japanese
 from ...i18n.words import tr
 from ...plots.tokens import CSS, comparison_html, ids_html, summary_html
 from ...specs import CHARACTERS, MAX_TOKENIZERS, WORDS
@@ -73,8 +72,7 @@ def completed(service, names) -> list[str]:
 
 
 def failure_lines(failures, lang: str) -> list[str]:
-    return [tr(lang, "tok_failed", name=name, message=to_japanese(str(exc)) if lang == "ja" else str(exc))
-            for name, exc in failures]
+    return [tr(lang, "tok_failed", name=name, message=exc.message(lang)) for name, exc in failures]
 
 
 def show(ui: TokenizerUI, service, names, text, add_special, lang="en") -> dict:

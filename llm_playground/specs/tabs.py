@@ -1,99 +1,11 @@
-"""One spec per task: its id, tab label, concurrency id, model task and parameters (no gradio, no torch).
-
-Everything that names a parameter derives from here: the API endpoints' signatures and defaults
-(serving/api.py), the service's validation (service/playground.py), the deep-link parser and its clamping (deeplink.py),
-the tab's controls and their ranges (ui/controls.py), the Copy-link script and codegen's defaults.
-Changing a range here changes all of them together.
-
-A parameter has the control's range (`low`..`high`: sliders, deep-link clamping) and, where the API
-accepts more than the slider shows, wider `limits` (the API's `temperature` goes to 100, the
-slider to 2).
-"""
+"""The task specs, one builder per task: parameters with their defaults, ranges, labels and API docs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
-from .config import MAX_INPUT_CHARS, MAX_NEW_TOKENS_CAP
-from .models.catalog import ATTENTION, FILL_MASK, GENERATION, NEXT_SENTENCE, TOKENIZER
-
-TEXT, INT, FLOAT, BOOL, CHOICE, MODEL, MODELS, IDS = "text", "int", "float", "bool", "choice", "model", "models", "ids"
-PYTHON_TYPES = {TEXT: str, INT: int, FLOAT: float, BOOL: bool, CHOICE: str, MODEL: str, MODELS: list[str],
-                IDS: list[int]}
-DTYPES = ("auto", "float32", "bfloat16", "float16", "int8")  # int8: quantized linear layers, CPU only
-HEATMAP, MODEL_VIEW, ROLLOUT, TOKEN_VIEW = "heatmap", "model view", "rollout", "token view"
-ATTENTION_VIEWS = (HEATMAP, MODEL_VIEW, ROLLOUT, TOKEN_VIEW)
-HEAD_MEAN, HEAD_MAX = "mean", "max"  # attention heads combined
-WORDS, CHARACTERS = "words (baseline)", "characters (baseline)"  # the teaching tokenizers
-MAX_TOP_K = 50  # fill-mask predictions per mask
-MAX_MASKS = 20
-MAX_TOKENIZERS = 6
-MAX_ATTENTION_TOKENS = 512  # a 512x512 matrix per head is already ~1 pixel per cell
-MAX_LENS_TOP_K = 10  # logit lens: predictions kept per layer and position (the JSON grows with it)
-MAX_LENS_TOKENS = 512  # logit lens: positions per run, whatever the model's context
-# Logit lens: predictions (layers x positions x top_k) per run: stories260K's whole context (6 x 512) at the default
-# top-k of 5, about 0.94 MB of JSON (docs/tabs/logit-lens.md). A deeper model reads fewer positions, or fewer predictions per position.
-MAX_LENS_PREDICTIONS = 6 * 512 * 5
-MAX_SEED = 2**63 - 1
-LINK_MAX_SEED = 2**53 - 1  # what a browser number keeps exactly
-
-
-@dataclass(frozen=True)
-class Param:
-    name: str
-    kind: str
-    default: Any = None  # None for text/model: required by the API
-    low: float | None = None  # the control's range: slider, deep-link clamping
-    high: float | None = None
-    step: float | None = None
-    limits: tuple[float, float] | None = None  # what the API accepts, when wider than the control
-    low_open: bool = False  # the API refuses `low` itself (a temperature of 0 when sampling)
-    choices: tuple = ()
-    special: tuple = ()  # extra words a number accepts in links (attention head: mean / max)
-    label: str = ""  # i18n key of the control's label
-    doc: str = ""  # one line for the API docs
-    api: bool = True  # a parameter of the API endpoint
-    link: bool = True  # a parameter of deep links and a control of the tab
-    optional: bool = False  # a text that may be left empty
-    task_checked: bool = False  # its range depends on the model (attention layer/head): the task checks it
-    aliases: tuple = ()  # other names the plain REST API accepts for it (the course's {"text": ...})
-
-    @property
-    def api_range(self) -> tuple[float, float]:
-        return self.limits or (self.low, self.high)
-
-    @property
-    def python_type(self):
-        return PYTHON_TYPES[self.kind]
-
-
-@dataclass(frozen=True)
-class TaskSpec:
-    id: str  # the tab id and deep links' tab=
-    api_name: str | None  # the endpoint name (/generate); None: no endpoint
-    label: str  # i18n key of the tab label
-    params: tuple[Param, ...] = ()
-    model_task: str | None = None  # catalogue task the model parameter is checked against
-    concurrency_id: str | None = None  # shared by the tab's buttons and its endpoint
-    doc: str = ""
-    tab: bool = True
-    # An engine model only generates text: what this task needs the model's internals for, in the refusal's
-    # words ("" where an engine model serves every use; generation's is for scoring a prompt).
-    needs_internals: str = ""
-
-    def api_params(self) -> tuple[Param, ...]:
-        return tuple(p for p in self.params if p.api)
-
-    def link_params(self) -> tuple[Param, ...]:
-        return tuple(p for p in self.params if p.link)
-
-    def param(self, name: str, link: bool = False) -> Param:
-        return next(p for p in (self.link_params() if link else self.api_params()) if p.name == name)
-
-    def defaults(self, link: bool = False) -> dict[str, Any]:
-        return {p.name: p.default for p in (self.link_params() if link else self.api_params())}
-
+from ..models.catalog import ATTENTION, FILL_MASK, GENERATION, NEXT_SENTENCE, TOKENIZER
+from .params import (ATTENTION_VIEWS, BOOL, CHOICE, DTYPES, FLOAT, HEAD_MAX, HEAD_MEAN, HEATMAP, IDS, INT,
+                     LINK_MAX_SEED, MAX_ATTENTION_TOKENS, MAX_LENS_TOKENS, MAX_LENS_TOP_K, MAX_SEED, MAX_TOKENIZERS,
+                     MAX_TOP_K, MODEL, MODELS, TEXT, Param, TaskSpec)
 
 def _text(name: str, label: str, doc: str, max_chars: int, **kw) -> Param:
     return Param(name, TEXT, kw.pop("default", None), high=max_chars, label=label, doc=doc, **kw)
@@ -279,28 +191,3 @@ def _fine_tune() -> TaskSpec:
     ), doc="Fine-tune a causal LM on `train_text` with the transformers Trainer; streams progress (step, losses, "
            "steps/s, ETA) and ends with the registered model's name, held-out perplexity before and after, and "
            "base vs fine-tuned continuations of prompts from the held-out text.")
-
-
-def build_specs(max_input_chars: int = MAX_INPUT_CHARS, max_new_tokens_cap: int = MAX_NEW_TOKENS_CAP
-                ) -> dict[str, TaskSpec]:
-    """Every task, in tab order (Models last). Settings decide the text limit and the generation cap."""
-    specs = [_generate(max_input_chars, max_new_tokens_cap), _next_token(max_input_chars),
-             _fill_mask(max_input_chars), _next_sentence(max_input_chars), _attention(max_input_chars),
-             _logit_lens(max_input_chars), _compare(max_input_chars, max_new_tokens_cap), _tokenize(max_input_chars),
-             _detokenize(), _fine_tune(),
-             TaskSpec("models", "models", "tab_models",
-                      doc="The model catalogue per task, and what is loaded now (device, dtype, bytes).")]
-    return {s.id: s for s in specs}
-
-
-def for_settings(settings) -> dict[str, TaskSpec]:
-    return build_specs(settings.max_input_chars, settings.max_new_tokens_cap)
-
-
-def link_params(specs: dict[str, TaskSpec]) -> dict[str, tuple[Param, ...]]:
-    """Deep-link parameters per tab (tabs only)."""
-    return {tab: spec.link_params() for tab, spec in specs.items() if spec.tab}
-
-
-DEFAULT_SPECS = build_specs()
-DEFAULTS = {tab: spec.defaults() for tab, spec in DEFAULT_SPECS.items()}  # static: used as codegen's defaults

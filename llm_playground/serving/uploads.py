@@ -1,0 +1,115 @@
+"""Files sent to /gradio_api/upload: who sent them, and how much of them may wait on disk.
+
+Gradio takes any number of files of any size from anyone and keeps them (and serves them back to anyone with
+the path) for at least an hour. Here an upload is taken only where a tab has a file input (Fine-tune), one
+file per request and at most MAX_UPLOAD_BYTES; what waits for the tab that reads it is bounded per client
+(bytes and files) and in all; the tab deletes a file once read (ui/tabs/finetune.py), and one nobody read is
+deleted after `upload_max_age`. An event's file input takes only a file its own client uploaded (not another
+client's, not a URL Gradio would download), and uploads are never served back (serving/gate.py).
+
+State is touched on the event loop only (the gate's calls), so it needs no lock; the tab deletes files from
+another thread, which the next sweep notices.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..tasks.text_upload import MAX_UPLOAD_BYTES
+from .doors import Refused
+
+MULTIPART_SLACK = 4096  # bytes of multipart framing around one file (boundaries, part headers)
+SWEEP_EVERY = 5.0  # seconds between sweeps when nothing else asks for one
+GRADIO_FOLDER = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass
+class Upload:
+    clients: set[str]  # Gradio names a file by its content: two clients may send the same one
+    size: int
+    at: float
+
+
+def real(path: str) -> str:
+    return os.path.realpath(os.path.abspath(path))
+
+
+def remove(path: str) -> None:
+    """Delete an uploaded file, and the folder Gradio made for it (named by a SHA-256 of the upload) once empty:
+    a file elsewhere never takes its folder with it."""
+    file = Path(path)
+    file.unlink(missing_ok=True)
+    if GRADIO_FOLDER.fullmatch(file.parent.name):
+        try:
+            file.parent.rmdir()
+        except OSError:  # not empty (another name, same content), or gone
+            pass
+
+
+class Uploads:
+    def __init__(self, settings, clock=time.monotonic):
+        self.per_client, self.files_per_client = settings.upload_bytes_per_client, settings.upload_files_per_client
+        self.total, self.max_age, self.clock = settings.upload_bytes_total, settings.upload_max_age, clock
+        self.files: dict[str, Upload] = {}  # real path -> who uploaded it
+        self.pending: Counter = Counter()  # declared bytes of uploads in progress, per client
+        self.swept = clock()
+
+    def admit(self, client: str, declared: int | None) -> None:
+        """Before the body is read: one file's size at most, and room in the client's and the total quota."""
+        if declared is None:
+            raise Refused(411, "An upload needs a Content-Length header.")
+        if declared > MAX_UPLOAD_BYTES + MULTIPART_SLACK:
+            raise Refused(413, f"Upload too large: a file may have at most {MAX_UPLOAD_BYTES:,} bytes.")
+        self.sweep(force=True)
+        held, count = self.held(client)
+        if count >= self.files_per_client or held + self.pending[client] + declared > self.per_client:
+            raise Refused(429, f"You have {count} uploaded files that no tab has read yet ({held:,} bytes); this "
+                               f"deployment keeps at most {self.files_per_client} files and {self.per_client:,} "
+                               "bytes per visitor. Load them in the Fine-tune tab, or wait a few minutes.")
+        if sum(u.size for u in self.files.values()) + sum(self.pending.values()) + declared > self.total:
+            raise Refused(503, "The server holds as many uploads as it may right now; try again in a few minutes.")
+        self.pending[client] += declared
+
+    def finished(self, client: str, declared: int, paths: list[str] | None) -> None:
+        """After Gradio stored the request's files (`paths`; None: it failed): record them, or refuse more
+        than one file per request (deleting them)."""
+        self.pending[client] -= declared
+        if self.pending[client] <= 0:
+            del self.pending[client]
+        paths = paths or []
+        if len(paths) > 1:
+            for path in paths:
+                remove(path)
+            raise Refused(400, "Upload one file at a time.")
+        for path in paths:
+            upload = self.files.setdefault(real(path), Upload(set(), os.path.getsize(path), self.clock()))
+            upload.clients.add(client)
+            upload.at = self.clock()
+
+    def held(self, client: str) -> tuple[int, int]:
+        mine = [u.size for u in self.files.values() if client in u.clients]
+        return sum(mine), len(mine)
+
+    def owns(self, client: str, path) -> bool:
+        upload = self.files.get(real(str(path)))
+        return upload is not None and client in upload.clients and os.path.exists(path)
+
+    def is_upload(self, path: str) -> bool:
+        return real(path) in self.files
+
+    def sweep(self, force: bool = False) -> list[str]:
+        """Forget files the tab deleted; delete those nobody read within max_age. Returns the paths let go."""
+        now = self.clock()
+        if not self.files or (not force and now - self.swept < SWEEP_EVERY):
+            return []
+        self.swept = now
+        gone = [p for p, u in self.files.items() if not os.path.exists(p) or now - u.at >= self.max_age]
+        for path in gone:
+            remove(path)
+            del self.files[path]
+        return gone
