@@ -38,17 +38,19 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def whole(least: int):
+def whole(least: int, env: str | None = None):
     """An argparse type: a whole number from `least`. Flags and their environment variables (string defaults,
     which argparse converts too) are refused with a message instead of being changed silently (a proxy_hops of 0
     became 1, an engine_stream_interval of 0 became 1)."""
+    source = f" (the flag, or {env} in the environment)" if env else ""
+
     def parse(text: str) -> int:
         try:
             value = int(str(text).strip())
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number{source}") from None
         if value < least:
-            raise argparse.ArgumentTypeError(f"{value} is below {least}")
+            raise argparse.ArgumentTypeError(f"{value} is below {least}{source}")
         return value
     parse.__name__ = f"whole number from {least}"
     return parse
@@ -145,17 +147,18 @@ def build_parser() -> argparse.ArgumentParser:
                         help="allow arbitrary Hub ids even on Spaces")
     p.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME",
                                                     "0.0.0.0" if on_spaces else "127.0.0.1"))
-    p.add_argument("--port", type=whole(0), default=_env("GRADIO_SERVER_PORT", "7860"))
+    p.add_argument("--port", type=whole(0, "GRADIO_SERVER_PORT"), default=_env("GRADIO_SERVER_PORT", "7860"))
     p.add_argument("--share", action="store_true", help="create a public Gradio share link")
-    p.add_argument("--rate-limit", type=whole(0), default=_env("PLAYGROUND_RATE_LIMIT"),
+    p.add_argument("--rate-limit", type=whole(0, "PLAYGROUND_RATE_LIMIT"), default=_env("PLAYGROUND_RATE_LIMIT"),
                    help="requests per minute per client (0 = off; default 60 in public mode, else off)")
-    p.add_argument("--jobs-per-client", type=whole(0), default=_env("PLAYGROUND_JOBS_PER_CLIENT"),
+    p.add_argument("--jobs-per-client", type=whole(0, "PLAYGROUND_JOBS_PER_CLIENT"),
+                   default=_env("PLAYGROUND_JOBS_PER_CLIENT"),
                    help="requests one client may have waiting or running at once (0 = no limit; default 8 in "
                         "public mode, else no limit)")
-    p.add_argument("--proxy-hops", type=whole(0), default=_env("PLAYGROUND_PROXY_HOPS", "1"),
+    p.add_argument("--proxy-hops", type=whole(0, "PLAYGROUND_PROXY_HOPS"), default=_env("PLAYGROUND_PROXY_HOPS", "1"),
                    help="trusted reverse proxies in front of the app: the client address is that many "
                         "X-Forwarded-For entries from the right (default 1, as on Spaces)")
-    p.add_argument("--queue-size", type=whole(1), default=_env("PLAYGROUND_QUEUE_SIZE", "64"),
+    p.add_argument("--queue-size", type=whole(1, "PLAYGROUND_QUEUE_SIZE"), default=_env("PLAYGROUND_QUEUE_SIZE", "64"),
                    help="requests waiting beyond this are refused with 'queue full'")
     p.add_argument("--no-mcp", dest="mcp", action="store_false", default=_env_bool("PLAYGROUND_MCP", True),
                    help="do not serve the API endpoints as MCP tools (on by default; PLAYGROUND_MCP=0)")
@@ -164,9 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "repeatable (env PLAYGROUND_ENGINE_URL, comma-separated; key: PLAYGROUND_ENGINE_API_KEY)")
     p.add_argument("--engine-timeout", type=float, default=float(os.environ.get("PLAYGROUND_ENGINE_TIMEOUT", "60")),
                    help="seconds an engine may stay silent before the request fails")
-    p.add_argument("--engine-concurrency", type=whole(1), default=_env("PLAYGROUND_ENGINE_CONCURRENCY", "32"),
+    p.add_argument("--engine-concurrency", type=whole(1, "PLAYGROUND_ENGINE_CONCURRENCY"),
+                   default=_env("PLAYGROUND_ENGINE_CONCURRENCY", "32"),
                    help="engine generations running at once (local models keep 4)")
-    p.add_argument("--engine-stream-interval", type=whole(1), default=_env("PLAYGROUND_ENGINE_STREAM_INTERVAL", "4"),
+    p.add_argument("--engine-stream-interval", type=whole(1, "PLAYGROUND_ENGINE_STREAM_INTERVAL"),
+                   default=_env("PLAYGROUND_ENGINE_STREAM_INTERVAL", "4"),
                    help="tokens per streamed chunk asked of the engine (vLLM's stream_interval; 1 = every token)")
     p.add_argument("--decode", choices=DECODE_MODES,
                    default=os.environ.get("PLAYGROUND_DECODE", "auto"),
@@ -179,7 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="allow the Fine-tune tab and /fine_tune (default: on, off in public mode; "
                            "PLAYGROUND_FINE_TUNE=1 or 0)")
     tune.add_argument("--no-fine-tune", dest="fine_tune", action="store_false", help="turn fine-tuning off")
-    p.add_argument("--fine-tune-jobs", type=whole(1), default=_env("PLAYGROUND_FINE_TUNE_JOBS", "1"),
+    p.add_argument("--fine-tune-jobs", type=whole(1, "PLAYGROUND_FINE_TUNE_JOBS"),
+                   default=_env("PLAYGROUND_FINE_TUNE_JOBS", "1"),
                    help="training runs at once in the whole server (default 1)")
     return p
 

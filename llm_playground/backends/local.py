@@ -78,6 +78,10 @@ class LocalGeneration:
         state = GenerationState(prompt, params, [Sequence() for _ in range(n)], prompt_tokens=start_len)
         procs, gen = params.processors(), torch.Generator().manual_seed(max(params.seed, 0))  # greedy: -1, unused
         steps = DecodeSteps(loaded, self.decode, self.progress, self.context_length())
+        if stop is not None and stop.is_set():  # stopped while it waited: no prefill for nobody
+            state.stopped = state.done = True
+            yield state
+            return
         with steps.cache(n, ids.shape[1] + params.max_new_tokens) as cache:
             start, paused = time.perf_counter(), 0.0
             first, cache = steps.forward(ids, cache, keep=len(prefix) + 1)

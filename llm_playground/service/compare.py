@@ -33,6 +33,8 @@ class Comparisons:
             self._refuse_engine_model(values[f"model_{side}"], "compare")
         with contextlib.ExitStack() as held:
             for side in SIDES:
+                if (stop is not None and stop.is_set()) or (keep_going is not None and not keep_going()):
+                    raise ClientGone("generate.client_gone")  # before B's load: nobody waits for it
                 params = GenerationParams.from_checked(values | {"seed": seed, **side_values(values, side)})
                 seed = params.seed if params.do_sample else seed  # a seed drawn for A is B's too
                 backend = self.generation_backend(values[f"model_{side}"], values[f"dtype_{side}"], progress)

@@ -190,7 +190,14 @@ class GenerationTasks:
         return not self.is_engine_model(model)
 
     def _whole_generation(self, model, prompt, keep_going, alternatives, stop, raw) -> Outcome[GenerationState]:
+        def left() -> bool:  # before each slow part (a load, the prompt's measure, the prefill): nobody waits
+            return (stop is not None and stop.is_set()) or (keep_going is not None and not keep_going())
+
+        if left():
+            raise ClientGone("generate.client_gone")
         backend, values, params, _ = self._generation(model, prompt, None, False, alternatives, raw)
+        if left():
+            raise ClientGone("generate.client_gone")
         state = self.generations.run(backend, values["prompt"], params, keep_going, stop)
         if state is None:
             raise ClientGone("generate.client_gone")

@@ -33,6 +33,11 @@ def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return None
 
 
+def _is_loopback(peer: str | None) -> bool:
+    address = _ip(peer or "")
+    return bool(address and address.is_loopback)
+
+
 def behind_proxy(peer: str) -> bool:
     """A private or loopback peer is a proxy (Spaces, a local reverse proxy); a public one is the client."""
     address = _ip(peer)
@@ -61,9 +66,12 @@ def of_request(request, proxy_hops: int = 1) -> str:
     """The client address of a starlette/fastapi/gradio request (anything with .client and .headers)."""
     if request is None:
         return "local"
-    vouched = request.headers.get(SECRET_HEADER)
-    if vouched is not None and hmac.compare_digest(vouched, REPLAY_SECRET):
-        return request.headers.get(CLIENT_HEADER) or "unknown"
     client = getattr(request, "client", None)
     peer = getattr(client, "host", None) if client else None
+    vouched = request.headers.get(SECRET_HEADER)
+    # only a replay from this machine is vouched for (a leaked secret is no use from outside); bytes: a header
+    # is latin-1, and compare_digest refuses non-ASCII str (a 500 at every door)
+    if vouched is not None and _is_loopback(peer) and hmac.compare_digest(vouched.encode("latin-1"),
+                                                                          REPLAY_SECRET.encode()):
+        return request.headers.get(CLIENT_HEADER) or "unknown"
     return client_address(peer, request.headers.get("x-forwarded-for"), proxy_hops)

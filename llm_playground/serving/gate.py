@@ -68,10 +68,12 @@ class Gate:
         """(the event a direct call names, its values); only the page's unqueued events are found."""
         try:
             request = json.loads(body or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: a deeply nested body
             raise Refused(400, "The request body is not valid JSON.") from None
         request = request if isinstance(request, dict) else {}
         index, name = request.get("fn_index"), path.rstrip("/").rsplit("/", 1)[-1]
+        if index is not None and type(index) is not int:  # Gradio reads "3" or 3.0 as 3: judge what it runs
+            raise Refused(400, "fn_index must be a whole number.")
         fns = self.blocks.fns
         fn = fns.get(index) if type(index) is int else next((f for f in fns.values() if f.api_name == name), None)
         if fn is None:

@@ -100,7 +100,7 @@ def token_ids(value, name: str, most: int) -> list[int]:
         return []
     if isinstance(value, str):
         parts = [v for v in value.replace(",", " ").split() if v]
-        if not all(v.isdigit() for v in parts):
+        if not all(v.isascii() and v.isdigit() for v in parts):  # "²" is a digit to isdigit, not to int()
             raise InvalidInput("generate.ids_not_ids", name=name, got=value[:60])
         if any(len(v) > MAX_ID_DIGITS for v in parts):  # int() refuses 4,300 digits; no vocabulary has 10^12 ids
             raise InvalidInput("generate.id_too_large", name=name, got=max(parts, key=len)[:20])

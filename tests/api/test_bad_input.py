@@ -143,6 +143,7 @@ BAD = [
     _bad("/generate", "`prefix_ids` must be token ids (whole numbers separated by commas)", prefix_ids="1, x"),
     # a 5,000-digit id: int() refused it and the page showed a generic error (issue #33)
     _bad("/generate", "`prefix_ids`: 99999999999999999999… is too large to be a token id", prefix_ids="1, " + "9" * 5000),
+    _bad("/generate", "`prefix_ids` must be token ids", prefix_ids="1, ²"),  # isdigit() says yes, int() a 500
     _bad("/generate", "`prefix_ids` has 600 tokens; at most 512 can be forced", prefix_ids=[1] * 600),
     _bad("/generate", "prefix_ids: token id 99999 is not in stories260K's vocabulary", prefix_ids=[99999]),
     _bad("/generate", "plus 100 forced tokens (prefix_ids)", model="tiny-gpt2", prefix_ids=[5] * 100,

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from ..conftest import screenshot
-from ..tolerance import close
+from ..tolerance import assert_allclose, close
 from .test_browser_share import open_link, selected_tab, wait_text
 
 TEXT = "Once upon a time, there was a little girl named Lily. She loved to play with her"
@@ -32,7 +32,8 @@ def test_logit_lens_from_a_link(page, app_server, shared_service):
     expected = shared_service.logit_lens("stories260K", TEXT, top_k=3).result.to_dict("stories260K")
     assert f"{len(expected['tokens'])} tokens" in page.locator("#ll-summary").inner_text()
     z = page.evaluate("document.querySelector('#ll-grid .js-plotly-plot').data[0].z")
-    assert z == [[cell["top"][0]["prob"] for cell in row] for row in expected["grid"]]
+    # the page's run and this one ran on different model threads: equal within the numbers promise (#34)
+    assert_allclose(z, [[cell["top"][0]["prob"] for cell in row] for row in expected["grid"]])
     assert "after position 4" in trajectory_title(page)
     page.set_viewport_size({"width": 1400, "height": 1000})
     shot(page, "logit-lens-1400-en")

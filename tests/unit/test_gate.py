@@ -138,6 +138,7 @@ def test_an_mcp_call_replayed_over_loopback_keeps_its_clients_identity():
     counts against it, and a stamp a client forges is not believed. (Public peers here: Python counts the
     documentation ranges, 203.0.113.0/24 and the like, as private.)"""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from starlette.requests import Request
 
@@ -156,9 +157,37 @@ def test_an_mcp_call_replayed_over_loopback_keeps_its_clients_identity():
     doorway = gate.Doorway(app, fake_gate)
     for peer, forged in (("93.184.216.34", b"1.2.3.4"), ("151.101.1.69", None)):
         headers = [(b"x-forwarded-for", forged)] if forged else []
-        asyncio.run(doorway(scope(peer, headers), None, None))
+        with ThreadPoolExecutor(1) as pool:  # its own loop (Playwright's sync API may own this thread's)
+            pool.submit(asyncio.run, doorway(scope(peer, headers), None, None)).result()
         replay = scope("127.0.0.1", seen[-1]["headers"])  # what gradio_client sends back in, from loopback
         assert clients.of_request(Request(replay), 1) == peer
         assert clients.of_request(Request(scope("127.0.0.1", headers)), 1) != peer  # unstamped: loopback or forged
     forged_stamp = [(b"x-playground-client", b"9.9.9.9"), (b"x-playground-vouch", b"guess")]
     assert clients.of_request(Request(scope("151.101.1.70", forged_stamp)), 1) == "151.101.1.70"
+
+
+def test_a_vouch_is_believed_only_from_this_machine_and_never_breaks_a_request():
+    """The replay comes over loopback: the stamp from anywhere else is not believed, even with the real
+    secret; a non-ASCII vouch header was a TypeError (a 500 at every door) in compare_digest."""
+    from starlette.requests import Request
+
+    from llm_playground.serving import clients
+
+    def request(peer: str, vouch: bytes) -> Request:
+        return Request({"type": "http", "headers": [(b"x-playground-client", b"9.9.9.9"),
+                                                    (b"x-playground-vouch", vouch)], "client": (peer, 1)})
+
+    secret = clients.REPLAY_SECRET.encode()
+    assert clients.of_request(request("127.0.0.1", secret), 1) == "9.9.9.9"
+    assert clients.of_request(request("93.184.216.34", secret), 1) == "93.184.216.34"
+    assert clients.of_request(request("127.0.0.1", "\xff\u00e9".encode("latin-1")), 1) == "127.0.0.1"
+
+
+def test_a_direct_events_body_is_judged_as_gradio_reads_it():
+    """Deep nesting was a RecursionError (a 500) on the direct door; an fn_index Gradio would read as a number
+    ("3", 3.0) is refused rather than judged by the path's function while Gradio runs another."""
+    fake = types.SimpleNamespace(blocks=types.SimpleNamespace(fns={}))
+    for body in (b"[" * 100_000 + b"]" * 100_000, b'{"fn_index": "3"}', b'{"fn_index": 3.0}'):
+        with pytest.raises(Refused) as refused:
+            gate.Gate.event(fake, "/gradio_api/run/predict", body)
+        assert refused.value.status == 400

@@ -237,3 +237,35 @@ def test_a_whole_generation_waiting_for_a_local_slot_ends_when_its_caller_stops_
     finally:
         for _ in range(CONCURRENCY):
             slots.release()
+
+
+def test_a_whole_generation_whose_caller_left_loads_and_computes_nothing(service, monkeypatch):
+    """A REST client that left before its generation began: the model thread must not load the model, measure
+    the prompt or run the prefill for nobody (the review of #33 found them all still done)."""
+    calls = []
+    monkeypatch.setattr(service, "generation_backend", lambda *a, **k: calls.append(a))
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(ClientGone):
+        service.generate("tiny-gpt2", "Hello", stop=stop, max_new_tokens=5)
+    with pytest.raises(ClientGone):
+        service.generate("tiny-gpt2", "Hello", keep_going=lambda: False, max_new_tokens=5)
+    assert calls == []
+
+
+def test_a_stream_stopped_before_its_prefill_runs_no_forward(shared_manager):
+    from llm_playground.backends.local import LocalGeneration
+
+    loaded = shared_manager.get("stories260K", "generation")
+    forwards = []
+    backend, params = LocalGeneration(loaded), GenerationParams(max_new_tokens=5).validated()
+    backend.prepare("Once", params)
+    real = loaded.model.forward
+    stop = threading.Event()
+    stop.set()
+    try:
+        loaded.model.forward = lambda *a, **k: (forwards.append(1), real(*a, **k))[1]
+        states = list(backend.stream("Once", params, stop))
+    finally:
+        loaded.model.forward = real
+    assert forwards == [] and states[-1].stopped and states[-1].done and states[-1].new_tokens == 0

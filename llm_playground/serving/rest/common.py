@@ -9,9 +9,9 @@ rate limit counts the same key as the UI and Gradio's API.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, TypeVar
 
@@ -61,13 +61,16 @@ class Web:
     def leave(self) -> None:
         self.in_flight -= 1
 
-    @contextlib.contextmanager
-    def slot(self) -> Iterator[None]:
-        self.enter()
-        try:
-            yield
-        finally:
-            self.leave()
+    def done(self, request: Request, work: Future | None = None) -> None:
+        """The request stops counting (in flight at these routes, and for its client) once its work has ended: a
+        client that leaves while its model loads or steps must not free its slots early (connecting and leaving
+        in a loop would pass every cap). Call it on the event loop, after `enter`."""
+        if work is not None and not work.done():
+            loop = asyncio.get_running_loop()
+            work.add_done_callback(lambda _: loop.call_soon_threadsafe(self.done, request))
+            return
+        self.release(request)
+        self.leave()
 
     def admit(self, request: Request) -> None:
         """The gate's admission for this client (rate limit; its requests in flight at every door, the queue's

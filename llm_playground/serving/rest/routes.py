@@ -8,13 +8,12 @@ for the server's own faults). The routes come from the specs: a new tab's endpoi
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
-import functools
 import inspect
 import threading
+from concurrent.futures import Future
 from typing import Callable
-
-import anyio
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -69,35 +68,38 @@ def rest_caller() -> api.Caller:
     return CALLER.get()
 
 
-async def answer(web: Web, request: Request, endpoint: Callable, values: dict) -> tuple[bool, dict | None]:
-    """(True, the endpoint's answer), or (False, None) once the client disconnected: its work then stops (a
-    generation within a step, a fine-tuning run at its next report). The endpoint runs where every door runs
-    it: on a model thread, unless it places its work itself (generation: only a local model computes)."""
+async def answer(web: Web, request: Request, endpoint: Callable, values: dict
+                 ) -> tuple[bool, dict | None, Future]:
+    """(True, the endpoint's answer, its work), or (False, None, its work) once the client disconnected: the work
+    then stops (a generation within a step, a fine-tuning run at its next report; one not begun never runs).
+    The endpoint runs on a model thread, awaited without holding a web server thread; where is the service's
+    call (`needs_cores`: the lead thread only for work that computes here, not for an engine's generation)."""
     gone = threading.Event()
     token = CALLER.set(api.Caller(lambda: not gone.is_set(), gone, request.state.playground_client))
+    compute = not endpoint.places_itself or web.service.needs_cores(values.get("model"))
+    work = web.service.workers.submit(endpoint, compute=compute, **values)
     try:
-        # abandon_on_cancel: a disconnect must reach the finally below (gone) now, not when the work ends
-        run = anyio.to_thread.run_sync(functools.partial(endpoint, **values), abandon_on_cancel=True) \
-            if endpoint.places_itself else web.run(endpoint, **values)
-        finished, result = await unless_disconnected(request, run)
+        finished, result = await unless_disconnected(request, asyncio.wrap_future(work))
         if finished and inspect.isgenerator(result):  # a streaming endpoint (/fine_tune): its final state
             finished, result = await unless_disconnected(request, last(result))
-        return finished, result
+        return finished, result, work
     finally:
         gone.set()  # disconnected, cancelled or done: nothing is waited for any more
+        work.cancel()  # not begun yet: it never will
         CALLER.reset(token)
 
 
 def task_route(web: Web, spec: TaskSpec, endpoint: Callable[..., dict]) -> Callable:
     async def handle(request: Request) -> Response:
+        work = None
         try:
-            with web.slot():
+            web.enter()
+            try:
                 web.admit(request)
-                try:
-                    values = named_arguments(web, spec, await json_object(request))
-                    finished, result = await answer(web, request, endpoint, values)
-                finally:
-                    web.release(request)
+                values = named_arguments(web, spec, await json_object(request))
+                finished, result, work = await answer(web, request, endpoint, values)
+            finally:
+                web.done(request, work)  # now, or when work its client left still runs ends
         except Exception as exc:  # noqa: BLE001 - every error becomes a JSON answer
             return error_response(exc)
         if not finished:
