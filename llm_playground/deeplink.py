@@ -71,7 +71,7 @@ def _text(raw: str, p: Param, problems: list[Message]) -> str:
 def _ids(raw: str, p: Param, problems: list[Message]) -> list[int] | None:
     """Token ids written 12,7,431 (a branch's forced start); at most `high` of them."""
     parts = [v for v in raw.replace(",", " ").split() if v]
-    if not all(v.isdigit() and len(v) <= 9 for v in parts):
+    if not all(v.isascii() and v.isdigit() and len(v) <= 9 for v in parts):  # "²" is a digit to isdigit only
         problems.append(Message("link.not_ids", name=p.name, raw=_short(raw)))
         return None
     if p.high is not None and len(parts) > p.high:

@@ -100,7 +100,7 @@ def test_query_leaves_defaults_out_and_round_trips():
 def test_hostile_queries_never_raise():
     rng = random.Random(8)
     names = [p.name for ps in SPECS.values() for p in ps] + ["tab", "run", "x"]
-    alphabet = string.printable + "東京😀\u0301\ud800"
+    alphabet = string.printable + "東京😀\u0301\ud800²١"  # ² and ١ are digits to isdigit(), not to int()
     for _ in range(500):
         pairs = [(rng.choice(names), "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))))
                  for _ in range(rng.randint(0, 8))]
@@ -110,6 +110,12 @@ def test_hostile_queries_never_raise():
         for p in SPECS.get(r.tab, ()):
             if p.name in r.values and p.kind in ("int", "float") and not isinstance(r.values[p.name], str):
                 assert p.low <= r.values[p.name] <= p.high
+
+
+def test_a_non_ascii_digit_in_forced_ids_is_reported_and_the_rest_kept():
+    """"1,²" made int() raise: the whole link was ignored ("the link could not be read")."""
+    r = parse({"tab": "generate", "prompt": "Once", "prefix_ids": "1,²"}, SPECS, KNOWN)
+    assert r.values["prompt"] == "Once" and "prefix_ids" not in r.values and r.problems
 
 
 # ---- the parameters match the app -----------------------------------------------------------------
