@@ -15,7 +15,7 @@ import torch
 
 from ..models.devices import dtype_name
 from ..tasks.encoder import usable_positions
-from ..tasks.generation import (Detokenizer, GenerationParams, GenerationState, Sequence, check_context, check_prefix,
+from ..tasks.generation import (Detokenizer, GenerationParams, GenerationState, Sequence, check_prefix, fit_context,
                                 encode_prompt, eos_ids, pick, record_step)
 from ..tasks.sampler import apply_filters
 from .base import ModelInfo
@@ -46,10 +46,7 @@ class LocalGeneration:
 
     def prepare(self, prompt: str, params: GenerationParams, fit: bool = False) -> None:
         """See GenerationBackend.prepare; the prompt is encoded here, once, and `stream` reuses its ids."""
-        n, limit, forced = self._encoded(prompt).shape[1], self.context_length(), len(params.prefix_ids)
-        if fit and limit and 0 < limit - n - forced < params.max_new_tokens:
-            params.max_new_tokens = limit - n - forced
-        check_context(n, params.max_new_tokens, limit, self.loaded.name, forced)
+        fit_context(self._encoded(prompt).shape[1], params, self.context_length(), self.loaded.name, fit)
         if params.prefix_ids:
             check_prefix(params.prefix_ids, self._vocab_size(), self.loaded.name)
 

@@ -11,7 +11,7 @@ from typing import Callable
 from ..errors import ClientGone
 from ..tasks import compare as compare_task
 from ..tasks.generation import GenerationParams
-from .outcome import Outcome
+from .outcome import Outcome, unless_caller_left
 
 SIDES = ("a", "b")
 
@@ -33,8 +33,7 @@ class Comparisons:
             self._refuse_engine_model(values[f"model_{side}"], "compare")
         with contextlib.ExitStack() as held:
             for side in SIDES:
-                if (stop is not None and stop.is_set()) or (keep_going is not None and not keep_going()):
-                    raise ClientGone("generate.client_gone")  # before B's load: nobody waits for it
+                unless_caller_left(keep_going, stop)  # before B's load too
                 params = GenerationParams.from_checked(values | {"seed": seed, **side_values(values, side)})
                 seed = params.seed if params.do_sample else seed  # a seed drawn for A is B's too
                 backend = self.generation_backend(values[f"model_{side}"], values[f"dtype_{side}"], progress)

@@ -26,7 +26,7 @@ from ..runtime.workers import Workers
 from ..tasks import prompt_logprobs as prompt_logprobs_task
 from ..tasks.generation import MAX_ALTERNATIVES, TOP_N, GenerationParams, GenerationState
 from ..tasks.validation import number
-from .outcome import GenerationRun, Outcome, Progress
+from .outcome import GenerationRun, Outcome, Progress, unless_caller_left
 
 CONCURRENCY = 4  # requests per concurrency id at once; local generations never exceed it
 # Nobody watches a whole-result generation stream: bigger engine chunks cost the engine and the app fewer
@@ -190,14 +190,9 @@ class GenerationTasks:
         return not self.is_engine_model(model)
 
     def _whole_generation(self, model, prompt, keep_going, alternatives, stop, raw) -> Outcome[GenerationState]:
-        def left() -> bool:  # before each slow part (a load, the prompt's measure, the prefill): nobody waits
-            return (stop is not None and stop.is_set()) or (keep_going is not None and not keep_going())
-
-        if left():
-            raise ClientGone("generate.client_gone")
+        unless_caller_left(keep_going, stop)
         backend, values, params, _ = self._generation(model, prompt, None, False, alternatives, raw)
-        if left():
-            raise ClientGone("generate.client_gone")
+        unless_caller_left(keep_going, stop)
         state = self.generations.run(backend, values["prompt"], params, keep_going, stop)
         if state is None:
             raise ClientGone("generate.client_gone")

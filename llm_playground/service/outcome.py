@@ -7,10 +7,18 @@ from dataclasses import dataclass
 from typing import Any, Callable, Generic, Iterator, TypeVar
 
 from ..backends.base import ModelInfo
+from ..errors import ClientGone
 from ..tasks.generation import GenerationParams, GenerationState
 
 T = TypeVar("T")
 Progress = Callable[[float, str], None]  # (fraction done, what is happening): a UI progress bar
+
+
+def unless_caller_left(keep_going: Callable[[], bool] | None, stop: threading.Event | None) -> None:
+    """Raise ClientGone when the caller of long work has left (`stop` set, or `keep_going` says no): before each
+    slow part (a load, the prompt's measure, a prefill, Compare's second side) that nobody would wait for."""
+    if (stop is not None and stop.is_set()) or (keep_going is not None and not keep_going()):
+        raise ClientGone("generate.client_gone")
 
 
 @dataclass

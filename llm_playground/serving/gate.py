@@ -46,6 +46,15 @@ class Gate:
     def client(self, scope) -> str:
         return clients.of_request(Request(scope), self.hops)
 
+    def enter(self, client: str) -> None:
+        """One more request of `client` in flight at a door the gate counts (event loop only)."""
+        self.direct[client] += 1
+
+    def leave(self, client: str) -> None:
+        self.direct[client] -= 1
+        if self.direct[client] <= 0:
+            del self.direct[client]
+
     def admit(self, client: str, counted: bool, queued: bool = True) -> None:
         """The service's admission. A request that queues work (or stores a file) counts the client's requests
         in the queue and at the gate's doors together; the page's unqueued events (Stop, the language switch)
@@ -143,7 +152,7 @@ class Doorway:
         client = self.gate.client(scope)
         self.gate.admit(client, getattr(fn.fn, "rate_limited", False), queued=False)
         self.gate.check_files(data, client)
-        async with _counted(self.gate.direct, client):
+        async with _counted(self.gate, client):
             await self.app(scope, receive, send)
 
     async def _upload(self, scope, receive, send):
@@ -152,7 +161,7 @@ class Doorway:
         self.gate.admit(client, counted=True)
         uploads.admit(client, declared)
         try:
-            async with _counted(self.gate.direct, client):
+            async with _counted(self.gate, client):
                 start, body = await _captured(self.app, scope, receive)
         except BaseException:
             uploads.finished(client, declared, None)
@@ -163,16 +172,14 @@ class Doorway:
 
 
 class _counted:
-    def __init__(self, counter: Counter, key: str):
-        self.counter, self.key = counter, key
+    def __init__(self, gate: Gate, client: str):
+        self.gate, self.client = gate, client
 
     async def __aenter__(self):
-        self.counter[self.key] += 1
+        self.gate.enter(self.client)
 
     async def __aexit__(self, *exc):
-        self.counter[self.key] -= 1
-        if self.counter[self.key] <= 0:
-            del self.counter[self.key]
+        self.gate.leave(self.client)
 
 
 def _route_path(scope) -> str:

@@ -142,6 +142,15 @@ def check_context(prompt_tokens: int, max_new_tokens: int, limit: int | None, mo
                            limit=limit)
 
 
+def fit_context(prompt_tokens: int, params, limit: int | None, model: str, fit: bool) -> None:
+    """With `fit`, shorten params.max_new_tokens to the room the context leaves after the prompt and the forced
+    tokens (the UI's slider goes to the app's cap); then refuse what still does not fit (check_context)."""
+    forced = len(params.prefix_ids)
+    if fit and limit and 0 < limit - prompt_tokens - forced < params.max_new_tokens:
+        params.max_new_tokens = limit - prompt_tokens - forced
+    check_context(prompt_tokens, params.max_new_tokens, limit, model, forced)
+
+
 def check_prefix(prefix_ids: list[int], vocab_size: int, model: str) -> None:
     bad = [i for i in prefix_ids if i >= vocab_size]
     if bad:

@@ -22,7 +22,7 @@ from typing import Iterator
 
 from ...errors import EngineError, InvalidInput, Message
 from ...tasks.generation import (TOP_N, Alternative, GeneratedToken, GenerationParams, GenerationState, Sequence,
-                                 check_context)
+                                 fit_context)
 from ..base import ModelInfo
 from .branch import forced_tokens, prompt_ids
 from .client import EngineClient, quoted
@@ -97,9 +97,7 @@ class EngineGeneration:
         count = self._prompt_tokens(prompt)
         if count is None:  # the engine cannot tokenize: it applies its own limit
             return
-        if fit and 0 < limit - count - forced < params.max_new_tokens:
-            params.max_new_tokens = limit - count - forced
-        check_context(count, params.max_new_tokens, limit, self.served.name, forced)
+        fit_context(count, params, limit, self.served.name, fit)
 
     def _prompt_tokens(self, prompt: str) -> int | None:
         """The prompt's length in the engine's tokens (None when the engine cannot tokenize)."""

@@ -12,8 +12,7 @@ import json
 import re
 import threading
 from typing import Iterator
-import urllib.parse
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -48,12 +47,12 @@ def quoted(text, limit: int = 200) -> str:
 
 def without_credentials(url: str) -> str:
     """The URL as visitors and logs may see it: `http://user:secret@host/v1` -> `http://host/v1`."""
-    parts = urllib.parse.urlsplit(url)
+    parts = urlsplit(url)
     if not (parts.username or parts.password):
         return url
     host = parts.hostname or ""
     host = f"[{host}]" if ":" in host else host
-    return urllib.parse.urlunsplit(parts._replace(netloc=host + (f":{parts.port}" if parts.port else "")))
+    return urlunsplit(parts._replace(netloc=host + (f":{parts.port}" if parts.port else "")))
 
 
 class EngineClient:

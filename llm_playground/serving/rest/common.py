@@ -20,6 +20,7 @@ from starlette.requests import ClientDisconnect, Request
 
 from ...errors import PlaygroundError
 from ...service.ratelimit import RateLimited, TooManyAtOnce
+from ..doors import Refused
 
 log = logging.getLogger("llm_playground")
 T = TypeVar("T")
@@ -78,19 +79,15 @@ class Web:
         key = self.gate.client(request.scope)
         try:
             self.gate.admit(key, counted=True)
-        except Exception as exc:  # the gate's Refused: a 429 with the service's reason
-            if getattr(exc, "status", None) != 429:
-                raise
-            raise ApiError(429, exc.message, code="rate_limit_exceeded") from None
-        self.gate.direct[key] += 1
+        except Refused as refused:  # a 429 with the service's reason
+            raise ApiError(refused.status, refused.message, code="rate_limit_exceeded") from None
+        self.gate.enter(key)
         request.state.playground_client = key
 
     def release(self, request: Request) -> None:
         key = getattr(request.state, "playground_client", None)
         if key is not None:
-            self.gate.direct[key] -= 1
-            if self.gate.direct[key] <= 0:
-                del self.gate.direct[key]
+            self.gate.leave(key)
             request.state.playground_client = None
 
     async def run(self, fn: Callable[..., T], *args, compute: bool = True, **kwargs) -> T:
