@@ -219,6 +219,7 @@ W: dict[str, tuple[str, str]] = {
     "error": ("⚠ {message}", "⚠ {message}"),
     "warning_title": ("Warning", "注意"),
     "info_title": ("Done", "完了"),
+    "error_title": ("Error", "エラー"),
 }
 
 W.update(BRANCH_WORDS)

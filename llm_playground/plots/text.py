@@ -11,6 +11,9 @@ import html
 import re
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+# GFM turns bare text into links by itself: http://…, ftp://…, mailto:… and an e-mail address (www.… needs the dot
+# that _MARKDOWN escapes). Without a literal ':' or '@' none of them matches; the entities show the same characters.
+_AUTOLINK = str.maketrans({":": "&#58;", "@": "&#64;"})
 
 
 def plain(text: str) -> str:
@@ -19,8 +22,9 @@ def plain(text: str) -> str:
 
 
 def md(text: str) -> str:
-    """For Markdown: HTML escaped, and Markdown's own syntax ([link](…), ![image](…), **, #) made literal."""
-    return _MARKDOWN.sub(r"\\\1", plain(text))
+    """For Markdown: HTML escaped, Markdown's own syntax ([link](…), ![image](…), **, #) made literal, and no bare
+    URL or e-mail address made a link (a predicted token http://2130706433:7930/ is text, not a link)."""
+    return _MARKDOWN.sub(r"\\\1", plain(text)).translate(_AUTOLINK)
 
 
 def code_span(text) -> str:

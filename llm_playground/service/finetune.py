@@ -16,7 +16,6 @@ import logging
 import math
 import secrets
 import shutil
-import tempfile
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -131,7 +130,7 @@ class FineTuner:
 
     # ---- the run (its own thread) ---------------------------------------------------------------
     def _run(self, job: Job, p: Prepared, reservation: contextlib.ExitStack) -> None:
-        output_dir = tempfile.mkdtemp(prefix="trainer-", dir=self.service.exports.root)
+        output_dir = str(self.service.exports.scratch_folder("trainer-"))
         try:
             # One core, counted as computing: the lead model thread steps down meanwhile, so that this thread
             # starts no second OpenMP team and the page's requests keep the other core (cores.py).

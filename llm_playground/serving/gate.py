@@ -19,6 +19,7 @@ together whichever door they came by.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 
 from starlette.requests import Request
@@ -136,7 +137,8 @@ class Doorway:
                 raise Refused(404, NOT_SERVED)
             if kind == doors.UPLOAD and not self.gate.takes_uploads:
                 raise Refused(403, NO_UPLOADS)
-            if kind == doors.FILES and self.gate.uploads.is_upload(_file_path(path)):
+            # an upload is never served back; a URL Gradio would fetch and stream (the server as a proxy) neither
+            if kind == doors.FILES and (self.gate.uploads.is_upload(_file_path(path)) or _is_url(_file_path(path))):
                 raise Refused(404, NOT_SERVED)
             if kind == doors.DIRECT and post:
                 return await self._direct(scope, receive, send)
@@ -166,7 +168,12 @@ class Doorway:
         except BaseException:
             uploads.finished(client, declared, None)
             raise
-        uploads.finished(client, declared, _stored_paths(start, body))  # may refuse: several files
+        stored = _stored_paths(start, body)
+        told = uploads.finished(client, declared, stored)  # may refuse: several files
+        if stored and told != stored:  # another client's file of the same content: this client's own name
+            body = json.dumps(told).encode()
+            start = {**start, "headers": [(k, str(len(body)).encode() if k.lower() == b"content-length" else v)
+                                          for k, v in start.get("headers", [])]}
         await send(start)
         await send({"type": "http.response.body", "body": body})
 
@@ -192,6 +199,10 @@ def _file_path(path: str) -> str:
         if path.startswith(prefix):
             return path[len(prefix):]
     return path
+
+
+def _is_url(path: str) -> bool:
+    return re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", path) is not None  # the ASGI path is decoded already
 
 
 def _content_length(scope) -> int | None:

@@ -5,7 +5,9 @@ the path) for at least an hour. Here an upload is taken only where a tab has a f
 file per request and at most MAX_UPLOAD_BYTES; what waits for the tab that reads it is bounded per client
 (bytes and files) and in all; the tab deletes a file once read (ui/tabs/finetune.py), and one nobody read is
 deleted after `upload_max_age`. An event's file input takes only a file its own client uploaded (not another
-client's, not a URL Gradio would download), and uploads are never served back (serving/gate.py).
+client's, not a URL Gradio would download), and uploads are never served back (serving/gate.py). Gradio names
+a file by its content, so two clients sending the same bytes got one path, and the first to load it deleted the
+other's: a client whose file is another's gets its own name for it (a hard link in a folder of its own).
 
 State is touched on the event loop only (the gate's calls), so it needs no lock; the tab deletes files from
 another thread, which the next sweep notices.
@@ -15,6 +17,8 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
+import shutil
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -30,7 +34,7 @@ GRADIO_FOLDER = re.compile(r"[0-9a-f]{64}")
 
 @dataclass
 class Upload:
-    clients: set[str]  # Gradio names a file by its content: two clients may send the same one
+    client: str
     size: int
     at: float
 
@@ -49,6 +53,22 @@ def remove(path: str) -> None:
             file.parent.rmdir()
         except OSError:  # not empty (another name, same content), or gone
             pass
+
+
+def own_name(path: str) -> str:
+    """The same file under a new name, in a fresh folder named as Gradio names its own (so `remove` takes the
+    folder with it): a hard link, or a copy where the file system has none."""
+    folder = Path(path).parent.parent / secrets.token_hex(32)
+    folder.mkdir()
+    mine = folder / Path(path).name
+    try:
+        os.link(path, mine)
+    except FileNotFoundError:  # its first owner loaded (and deleted) it meanwhile
+        folder.rmdir()
+        raise Refused(503, "The upload was interrupted; send the file again.") from None
+    except OSError:
+        shutil.copyfile(path, mine)
+    return str(mine)
 
 
 class Uploads:
@@ -75,29 +95,34 @@ class Uploads:
             raise Refused(503, "The server holds as many uploads as it may right now; try again in a few minutes.")
         self.pending[client] += declared
 
-    def finished(self, client: str, declared: int, paths: list[str] | None) -> None:
+    def finished(self, client: str, declared: int, paths: list[str] | None) -> list[str]:
         """After Gradio stored the request's files (`paths`; None: it failed): record them, or refuse more
-        than one file per request (deleting them)."""
+        than one file per request (deleting them). Returns the paths the client is told, its own."""
         self.pending[client] -= declared
         if self.pending[client] <= 0:
             del self.pending[client]
         paths = paths or []
         if len(paths) > 1:
             for path in paths:
-                remove(path)
+                if not self.is_upload(path):  # a file of the same content another client holds stays
+                    remove(path)
             raise Refused(400, "Upload one file at a time.")
-        for path in paths:
-            upload = self.files.setdefault(real(path), Upload(set(), os.path.getsize(path), self.clock()))
-            upload.clients.add(client)
-            upload.at = self.clock()
+        return [self._record(client, path) for path in paths]
+
+    def _record(self, client: str, path: str) -> str:
+        held = self.files.get(real(path))
+        if held is not None and held.client != client:
+            path = own_name(path)
+        self.files[real(path)] = Upload(client, os.path.getsize(path), self.clock())
+        return path
 
     def held(self, client: str) -> tuple[int, int]:
-        mine = [u.size for u in self.files.values() if client in u.clients]
+        mine = [u.size for u in self.files.values() if u.client == client]
         return sum(mine), len(mine)
 
     def owns(self, client: str, path) -> bool:
         upload = self.files.get(real(str(path)))
-        return upload is not None and client in upload.clients and os.path.exists(path)
+        return upload is not None and upload.client == client and os.path.exists(path)
 
     def is_upload(self, path: str) -> bool:
         return real(path) in self.files

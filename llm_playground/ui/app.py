@@ -15,7 +15,7 @@ from starlette.middleware import Middleware
 from ..i18n.labels import I18N, TEXTS, t
 from ..service.generations import CONCURRENCY
 from ..service.playground import PlaygroundService
-from ..serving import api, gradio_patches, rest
+from ..serving import api, gradio_messages, gradio_patches, raw_peers, rest
 from ..serving.body_limit import BodyLimit
 from ..serving.gate import Doorway, Gate
 from ..tasks.text_upload import MAX_UPLOAD_BYTES
@@ -119,10 +119,9 @@ def header() -> tuple[gr.Radio, gr.Markdown]:
 
 
 def build_app(service: PlaygroundService) -> gr.Blocks:
-    # Gradio copies every file it serves (JSON exports) into its own cache: delete those older than an
-    # hour, every ten minutes, so the cache cannot grow without bound.
     # Fine-tuning runs are counted per visitor, whichever door (tab or /fine_tune) starts them.
     service.fine_tuner.client_key = lambda: client_key(service.settings.proxy_hops)
+    # delete_cache: what Gradio itself puts in its cache (uploads nobody read, examples) goes after an hour.
     with gr.Blocks(title="LLM Playground", delete_cache=(600, 3600)) as app:
         lang, banner = header()
         with gr.Tabs(elem_id="tabs") as tabs:
@@ -142,6 +141,9 @@ def build_app(service: PlaygroundService) -> gr.Blocks:
     app.queue(max_size=service.settings.queue_size, default_concurrency_limit=CONCURRENCY, api_open=False)
     gradio_patches.fewer_analytics_summaries(app)
     gradio_patches.quieter_queue_polling(app)
+    # Exports are written inside Gradio's cache, which serves them as they are: a file from anywhere else
+    # it would copy there, and its copies are bounded by age only (service/exports.py).
+    service.exports.place_under(app.GRADIO_CACHE)
     app.playground_gate = Gate(service, app)  # every door's state; launch puts it in front of every route
     gradio_patches.admission(app, app.playground_gate)
     return app
@@ -150,7 +152,10 @@ def build_app(service: PlaygroundService) -> gr.Blocks:
 def launch(app: gr.Blocks, service: PlaygroundService, **kwargs):
     s = service.settings
     gradio_patches.lazy_session_configs()
+    raw_peers.apply()
     gradio_patches.no_file_scan_of_plain_results()
+    gradio_messages.mcp_refusals_say_why()  # an MCP agent refused by the limits reads why, not "429"
+    gradio_messages.no_server_paths_in_file_errors()  # a refused file's message names no server path
     # i18n: gr.I18n translates labels and guides in the browser; the header's switch changes the language
     # in the page (assets.SWITCH_LANGUAGE_JS) and the server writes results in the page's language.
     # show_error: gradio's own refusals (a value a control cannot take) reach the caller with their reason;

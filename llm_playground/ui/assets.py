@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
+from ..i18n.words import tr
+
 CSS = """
 /* anywhere: a text with no spaces (code, a URL) is one word, and would run off the page unbroken */
 .tok-view { font-family: ui-monospace, monospace; line-height: 2.1; white-space: pre-wrap; overflow-wrap: anywhere; }
@@ -93,5 +97,24 @@ if (new URLSearchParams(location.search).get("view") === "api") {
 }
 </script>
 """
+
+# Gradio 6.31 titles a toast by its type in English ("Warning"), whatever title it was given: the page's
+# language renames it (a title Gradio writes again is renamed again).
+TOAST_TITLES = {"ja": {kind: tr("ja", key) for kind, key in
+                       (("Warning", "warning_title"), ("Info", "info_title"), ("Error", "error_title"))}}
+HEAD += """
+<script>
+window.playgroundToastTitles = %s;
+new MutationObserver(() => {
+  const names = window.playgroundToastTitles[document.documentElement.lang];
+  if (!names) return;
+  document.querySelectorAll(".toast-title").forEach((title) => {
+    const text = title.firstChild;
+    const name = text && text.nodeType === Node.TEXT_NODE ? names[text.data.trim()] : undefined;
+    if (name) text.data = name + " ";
+  });
+}).observe(document.documentElement, {childList: true, subtree: true, characterData: true});
+</script>
+""" % json.dumps(TOAST_TITLES, ensure_ascii=False)
 
 SWITCH_LANGUAGE_JS = "async (lang) => { await window.playgroundSetLanguage(lang); return lang; }"

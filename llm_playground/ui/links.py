@@ -17,6 +17,7 @@ from ..i18n.messages import Message, joined
 from ..i18n.words import tr
 from ..models.catalog import HUB_ID_RE
 from ..plots.text import plain
+from ..serving.body_limit import MAX_URL_BYTES
 from ..specs import Param, link_params
 from .tab_link import TabLink
 
@@ -48,9 +49,9 @@ LINK_JS = """
   %(action)s
 }
 """
-# The server reads a request's line and headers in one 64 KiB read (uvicorn + h11): a longer URL is refused
-# before the app sees it. Headers take a few KB, so links stop at 60,000 bytes (links are percent-encoded ASCII).
-MAX_LINK_BYTES = 60_000
+# The server refuses a longer address (serving/body_limit.py: Gradio could not parse it), so links stop there,
+# origin included (links are percent-encoded ASCII).
+MAX_LINK_BYTES = MAX_URL_BYTES
 MODELS_URL_JS = """() => window.__playgroundRestored && window.playgroundReplaceUrl(
   location.origin + location.pathname + "?tab=models")"""
 COPY_ACTION = """if (!fits) return %(too_long)s[lang === "ja" ? 1 : 0].replace("{kb}", Math.round(url.length / 1000));

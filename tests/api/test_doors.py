@@ -182,7 +182,7 @@ def test_queue_rest_and_mcp_doors_share_one_rate_limit(public):
     assert httpx.get(f"{url}/v1/models", headers=who(address)).status_code == 200
     ok, refused = mcp_calls(url, address, 2)
     assert not ok.isError  # the 5th request
-    assert refused.isError and "429" in refused.content[0].text  # gradio_client's words, not the app's
+    assert refused.isError and refused.content[0].text.startswith("Too many requests")  # the app's words
     assert httpx.post(f"{url}/gradio_api/call/models", json={"data": []}, headers=who(address)).status_code == 429
     assert httpx.post(f"{url}/api/v1/models", json={}, headers=who(address)).status_code == 429
 
@@ -229,6 +229,18 @@ def mcp_calls(url: str, address: str, n: int):
         return pool.submit(lambda: asyncio.run(asyncio.wait_for(session(), 120))).result()
 
 
+def test_mcp_calls_with_forged_forwarded_for_share_their_peers_budget(models_dir):
+    """Where no proxy stands in front (proxy_hops=0: the header is never believed), every MCP call forging a new
+    X-Forwarded-For got a fresh rate limit: uvicorn rewrote the loopback replay's peer from the header before the
+    app saw it (found by scripts/hostile_load.py)."""
+    settings = Settings(models_dir=models_dir, port=free_port(), allow_custom_models=False, rate_limit=RATE,
+                        proxy_hops=0)
+    with launched_app(settings) as (url, _, _):
+        results = [mcp_calls(url, f"5.0.0.{i}", 1)[0] for i in range(RATE + 3)]
+    accepted = [not r.isError for r in results]
+    assert accepted == [True] * RATE + [False] * 3, [r.content[0].text[:60] for r in results]
+
+
 def test_attention_exports_count_against_the_rate_limit(public):
     """An export writes a file: unlike a re-plot it is counted (it was not: issue #33, item 5)."""
     url, _, _ = public
@@ -240,3 +252,33 @@ def test_attention_exports_count_against_the_rate_limit(public):
         if r.status_code == 200:  # read it, so it is no longer in flight
             httpx.get(f"{url}/gradio_api/call/export_view/{r.json()['event_id']}", timeout=60)
     assert codes == [200] * RATE + [429], codes
+
+
+def test_an_openai_request_whose_client_left_counts_until_its_work_ends(public, monkeypatch):
+    """A model load cannot be interrupted: the client that leaves while it runs keeps its slot until it ends
+    (the OpenAI route released it at the disconnect, so connecting and leaving in a loop passed the job cap)."""
+    import json
+    import socket
+    from urllib.parse import urlparse
+
+    url, service, app = public
+    original, address = service.generate_stream, "93.184.216.40"
+
+    def slow_load(*args, **kwargs):
+        time.sleep(2.0)  # as a cold model loads
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(service, "generate_stream", slow_load)
+    body = json.dumps({"model": "tiny-gpt2", "prompt": "Hi", "max_tokens": 2}).encode()
+    host = urlparse(url)
+    sock = socket.create_connection((host.hostname, host.port))
+    sock.sendall(f"POST /v1/completions HTTP/1.1\r\nHost: {host.netloc}\r\nContent-Type: application/json\r\n"
+                 f"X-Forwarded-For: {address}\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
+    time.sleep(0.5)
+    sock.close()
+    time.sleep(0.7)
+    assert app.playground_gate.direct[address] == 1  # still loading: still counted
+    deadline = time.monotonic() + 10
+    while app.playground_gate.direct[address] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert app.playground_gate.direct[address] == 0

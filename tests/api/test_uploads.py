@@ -88,7 +88,7 @@ def test_uploads_are_bounded_per_request_per_client_and_in_all(tuning):
     full = upload(url, "198.51.100.5", content=b"e" * 150_000)
     assert full.status_code == 503 and "as many uploads as it may" in full.json()["detail"]
     # once the tab has read a file (and deleted it), its room is free again
-    path = next(p for p, u in app.playground_gate.uploads.files.items() if "198.51.100.3" in u.clients)
+    path = next(p for p, u in app.playground_gate.uploads.files.items() if u.client == "198.51.100.3")
     for address, file in (("198.51.100.3", path), ("198.51.100.4", held[0])):
         assert load_file(url, address, file)[0] == 200 and not os.path.exists(file)
     assert upload(url, "198.51.100.5", content=b"e" * 150_000).status_code == 200
@@ -100,6 +100,13 @@ def test_uploads_are_never_served_back(tuning):
     for address in ("198.51.100.6", "198.51.100.7"):
         r = httpx.get(f"{url}/gradio_api/file={path}", headers=who(address))
         assert r.status_code == 404 and r.json()["detail"] == doors.NOT_SERVED, r.text
+
+
+@pytest.mark.parametrize("target", ["https://example.com/big.bin", "http%3A//example.com/x", "HTTP://x/y"])
+def test_the_file_route_fetches_no_url(tuning, target):
+    """Gradio fetches and streams a URL named on its file route (the server as anyone's proxy)."""
+    r = httpx.get(f"{tuning[0]}/gradio_api/file={target}", headers=who("198.51.100.15"), timeout=30)
+    assert r.status_code == 404 and r.json()["detail"] == doors.NOT_SERVED, r.text
 
 
 def test_the_tab_deletes_what_it_read_and_takes_only_its_clients_files(tuning):
@@ -142,3 +149,19 @@ def test_uploads_nobody_reads_are_deleted(models_dir):
         time.sleep(0.6)
         upload(url, "198.51.100.12", content=b"second")  # any upload sweeps
         assert not os.path.exists(first)
+
+
+def test_two_clients_sending_the_same_file_each_keep_theirs(tuning):
+    """Gradio names an upload by its content: the first client to load it deleted the other's (whose load was
+    then refused). Each client is now told a name of its own."""
+    url, _, _ = tuning
+    content = b"The same story, sent twice.\n"
+    first = upload(url, "198.51.100.13", content=content).json()[0]
+    second = upload(url, "198.51.100.14", content=content).json()[0]
+    assert first != second and open(second, "rb").read() == content
+    assert load_file(url, "198.51.100.14", first)[0] == 403  # still only its own
+    for address, path in (("198.51.100.13", first), ("198.51.100.14", second)):
+        status, (kind, outputs) = load_file(url, address, path)
+        assert status == 200 and kind == "complete" and outputs[0].startswith("The same story"), outputs
+        assert not os.path.exists(path)
+    assert not os.path.exists(os.path.dirname(second))

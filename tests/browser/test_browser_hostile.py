@@ -13,7 +13,9 @@ from .test_browser_share import open_link, wait_text
 TRAP = "127.0.0.3"  # nothing listens there; any request to it means injected markup was rendered
 # HTML elements, a Markdown image and a Markdown link, short enough for the 128-position test models
 MARKUP = f'<img id="pwn1" src="http://{TRAP}/i"> <b id="pwn2">b</b> ![x](http://{TRAP}/m) [l](http://{TRAP}/l)'
-
+# Bare addresses Markdown (GFM) would make links by itself; a byte-level model can predict any of them
+ADDRESSES = ("see http://2130706433:7930/ and https://evil%2Eexample/ or ftp://x.example/a, www.example.com, "
+             "me@example.com")
 
 
 @pytest.fixture
@@ -64,6 +66,22 @@ def test_markup_in_link_parameters_and_model_names_renders_as_text(trapped, app_
     page.click("#fm-run")
     page.locator("[data-testid='toast-body']").last.wait_for(timeout=30_000)
     assert_nothing_injected(page, hits)
+
+
+def test_bare_addresses_in_model_text_and_names_are_not_links(page, app_server):
+    """Fill-mask's summary (Markdown) quotes the completed text, and its error box the model name: an address in
+    either was a working link (issue #33), and ftp://x\\.example showed its Markdown escapes."""
+    open_link(page, app_server[0], tab="fill-mask", model="tiny-roberta", text=ADDRESSES + " <mask>", run=1)
+    wait_text(page, "#fm-summary", "tokens")
+    assert ADDRESSES in page.locator("#fm-summary").inner_text()  # every character shown as typed
+    links = "a[href*='2130706433'], a[href*='example'], a[href^='mailto']"
+    assert page.locator(links).count() == 0
+    box = page.locator("#fm-model input")
+    box.fill("http://2130706433:7930/")
+    box.press("Enter")
+    page.click("#fm-run")
+    wait_text(page, "#fm-error", "'http://2130706433:7930/' is not a valid")
+    assert page.locator(links).count() == 0
 
 
 def test_a_heavy_tokenizer_link_renders_once(page, app_server, monkeypatch):

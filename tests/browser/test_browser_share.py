@@ -205,3 +205,13 @@ def test_api_page_link_opens_the_api_page(page, app_server):
     page.wait_for_function("() => document.querySelector('.api-docs').innerText.includes('fill_mask')")
     assert "generate" in docs.inner_text() and "next_sentence" in docs.inner_text()
     screenshot(page, "api-page")
+
+
+def test_a_japanese_pages_toasts_have_japanese_titles(page, app_server):
+    """Gradio titles a toast by its type in English ("Warning") whatever title it is given; on a Japanese page
+    it read 注意 only in the message."""
+    open_link(page, app_server[0], tab="generate", max_new_tokens=99999, prompt="Hi", lang="ja")
+    toast = page.locator("[data-testid='toast-body']").first
+    toast.wait_for(timeout=30_000)
+    page.wait_for_function("document.querySelector('.toast-title')?.innerText.includes('注意')", timeout=10_000)
+    assert "Warning" not in toast.inner_text() and "max_new_tokens=99999" in toast.inner_text()

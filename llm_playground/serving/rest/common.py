@@ -92,8 +92,16 @@ class Web:
 
     async def run(self, fn: Callable[..., T], *args, compute: bool = True, **kwargs) -> T:
         """fn on the service's model threads, awaited without holding a web server thread (compute: see
-        Workers.submit)."""
-        return await asyncio.wrap_future(self.service.workers.submit(fn, *args, compute=compute, **kwargs))
+        Workers.submit). Cancelled (its client left), it still waits for work already begun (a model load
+        cannot be interrupted): the request keeps counting until then, as in `done`."""
+        work = self.service.workers.submit(fn, *args, compute=compute, **kwargs)
+        try:
+            return await asyncio.wrap_future(work)
+        except asyncio.CancelledError:
+            if not work.cancel():  # begun: its end is waited for, whatever it was
+                with anyio.CancelScope(shield=True):
+                    await asyncio.wait([asyncio.wrap_future(work)])
+            raise
 
 
 def classify(exc: Exception) -> ApiError:
