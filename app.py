@@ -1,5 +1,11 @@
 """LLM Playground entry point: `python app.py [--models-dir DIR] [--device cpu] [--engine URL] [--no-mcp] ...`."""
 
+import os
+
+if os.environ.get("SPACES_ZERO_GPU", "").lower() in ("1", "t", "true"):
+    # ZeroGPU: `spaces` emulates CUDA in this process, and must be imported before anything initialises it.
+    import spaces  # noqa: F401
+
 import logging
 
 from llm_playground.config import settings_from_args
@@ -27,6 +33,9 @@ def main(argv=None):
             service = PlaygroundService(settings_from_args(argv))
         except ValueError as exc:  # a malformed --engine: say what is wrong instead of a traceback
             raise SystemExit(f"error: {exc}") from None
+        if service.settings.zero_gpu:  # every model now, on "cuda": `spaces` packs them when the app launches
+            for problem in service.preload():
+                log.warning("not preloaded, left out: %s", problem)
         app = build_app(service)
         # Streams stop first (their responses then end), then Gradio closes its queue and the server.
         on_sigterm += [service.workers.shutdown, app.close]

@@ -116,6 +116,9 @@ class Settings:
     upload_files_per_client: int = UPLOAD_FILES_PER_CLIENT
     upload_bytes_total: int = UPLOAD_BYTES_TOTAL  # uploaded bytes waiting, all clients together
     upload_max_age: float = UPLOAD_MAX_AGE  # seconds an upload no tab has read is kept
+    # On a ZeroGPU Space (SPACES_ZERO_GPU=true): every model computation runs in a `spaces.GPU` call
+    # (runtime/gpu_calls.py, service/gpu_work.py).
+    zero_gpu: bool = False
 
     @property
     def fine_tune(self) -> bool:
@@ -205,6 +208,8 @@ def settings_from_args(argv: list[str] | None = None) -> Settings:
     # Public Spaces default to the locked-down mode: nobody should make them download anything.
     default_custom = _env_bool("PLAYGROUND_CUSTOM_MODELS", not os.environ.get("SPACE_ID"))
     custom = default_custom if args.custom is None else args.custom
+    # read as `spaces` reads it (spaces/config.py): the two must agree on whether this is ZeroGPU
+    zero_gpu = os.environ.get("SPACES_ZERO_GPU", "").lower() in ("1", "t", "true")
     return Settings(
         models_dir=Path(args.models_dir).resolve() if args.models_dir else None,
         device=args.device,
@@ -224,7 +229,8 @@ def settings_from_args(argv: list[str] | None = None) -> Settings:
         engine_timeout=args.engine_timeout,
         engine_concurrency=args.engine_concurrency,
         engine_stream_interval=args.engine_stream_interval,
-        decode=args.decode,
+        decode="dynamic" if zero_gpu and args.decode == "auto" else args.decode,  # ZeroGPU cannot torch.compile
         allow_fine_tune=args.fine_tune,
         fine_tune_jobs=args.fine_tune_jobs,
+        zero_gpu=zero_gpu,
     )

@@ -32,9 +32,32 @@ if [ ! -f "$VLLM_VENV/.complete" ]; then
   echo "vLLM virtualenv built in $(( $(date +%s) - start )) s"
 fi
 
+# The ZeroGPU tests run the app with the real `spaces` package, whose ZeroGPU mode runs only with a CUDA build
+# of torch: PyPI's default torch wheel (~3.5 GB with its NVIDIA libraries; --isolated goes past this
+# machine's preference for the cached CPU wheel), in its own virtualenv on Python 3.12, which ZeroGPU runs
+# (transformers 5.23 needs 3.11+; ZeroGPU offers 3.10 and 3.12). No GPU is needed: tests/zerogpu/.
+ZEROGPU_VENV=.venv-zerogpu
+if [ ! -f "$ZEROGPU_VENV/.complete" ]; then
+  start=$(date +%s)
+  rm -rf "$ZEROGPU_VENV"
+  PY312=$(command -v python3.12 || ls -d "$HOME"/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null | tail -1 || true)
+  if [ -z "$PY312" ]; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3.12 python3.12-venv >/dev/null
+    PY312=$(command -v python3.12)
+  fi
+  "$PY312" -m venv "$ZEROGPU_VENV"
+  "$ZEROGPU_VENV/bin/pip" install -q --disable-pip-version-check --isolated torch==2.13.0 spaces==0.51.3
+  "$ZEROGPU_VENV/bin/pip" install -q --disable-pip-version-check -r requirements.txt
+  "$ZEROGPU_VENV/bin/python" -c "import torch, spaces; assert torch.version.cuda, 'not a CUDA build of torch'"
+  touch "$ZEROGPU_VENV/.complete"
+  echo "ZeroGPU virtualenv built in $(( $(date +%s) - start )) s"
+fi
+
 export HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False
 # Under this script the engine tests must run: a missing vLLM fails them instead of skipping them. They
 # start their own vLLM: a developer's PLAYGROUND_TEST_VLLM_URL (a running one, reused) does not apply.
 export PLAYGROUND_VLLM_PYTHON="$PWD/$VLLM_VENV/bin/python" PLAYGROUND_REQUIRE_ENGINE=1
 unset PLAYGROUND_TEST_VLLM_URL
+export PLAYGROUND_ZEROGPU_PYTHON="$PWD/$ZEROGPU_VENV/bin/python" PLAYGROUND_REQUIRE_ZEROGPU=1
 exec python3 -m pytest "$@"

@@ -28,7 +28,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 # Tiers (README's test command runs them all; the fast one is `pytest -m fast`, about a minute): a test is marked
 # by its folder and by what it uses, so a unit test that launches a browser is still a browser test.
-TIERS = ("unit", "service", "api", "browser", "engine")
+TIERS = ("unit", "service", "api", "browser", "engine", "zerogpu")
 USES = {"browser": {"browser", "page", "engine_page"},
         "engine": {"vllm", "spare_engine", "engine_app", "engine_client"},
         "api": {"app_server", "client"}}

@@ -139,6 +139,7 @@ OUTSIDE_PARSER = {
     "SPACE_ID": None,  # Hugging Face Spaces sets it: the note below the table
     "PLAYGROUND_ENGINE_URL": "engine",
     "PLAYGROUND_ENGINE_API_KEY": None,  # a row of its own
+    "SPACES_ZERO_GPU": None,  # ZeroGPU sets it: a row of its own
 }
 ENV_NOTES = {"PLAYGROUND_CUSTOM_MODELS": "`0`/`1`", "PLAYGROUND_MCP": "`0` turns it off",
              "PLAYGROUND_ENGINE_URL": "comma-separated", "PLAYGROUND_FINE_TUNE": "`1`/`0`"}
@@ -266,6 +267,9 @@ def config_flags() -> str:
     if "PLAYGROUND_ENGINE_API_KEY" in outside:
         lines.append("| | `PLAYGROUND_ENGINE_API_KEY` | none | bearer token sent to the engines (an environment "
                      "variable only, never a flag) |")
+    if "SPACES_ZERO_GPU" in outside:
+        lines.append("| | `SPACES_ZERO_GPU` | unset | set by a ZeroGPU Space: every model computation runs in a "
+                     "`spaces.GPU` call sized to the request ([deploy](deploy.md)) |")
     lines += ["", (f"Public mode (no custom models) is on where `SPACE_ID` is set (Hugging Face Spaces: custom "
                    f"models {_value(spaces.allow_custom_models)}), in the Docker image "
                    "(`PLAYGROUND_CUSTOM_MODELS=0`) and with `--no-custom-models`.")]

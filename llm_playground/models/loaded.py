@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,12 @@ class LoadedModel:
         if self.float32_nbytes is not None:
             return self.float32_nbytes
         return self.nbytes * 4 // self.dtype.itemsize
+
+    def on_its_weights_device(self) -> "LoadedModel":
+        """This model as a forked ZeroGPU worker sees it: on the device its weights were moved to when the
+        worker started (inputs follow `device`), with a lock of its own (see ModelManager.resident)."""
+        device = str(next(self.model.parameters()).device)
+        return dataclasses.replace(self, device=device, lock=ModelLock(), users=0)
 
     def require(self, task: str) -> None:
         if task not in self.tasks:

@@ -148,10 +148,20 @@ class ModelManager:
         self._free_memory()
         return len(keys)
 
+    def resident(self, key: Key) -> LoadedModel:
+        """The loaded model of `key`, read without the lock: in a forked ZeroGPU worker
+        (runtime/gpu_calls.py) a lock another thread held at the fork stays held for ever."""
+        loaded = self._models.get(key) or self._retired.get(key)
+        if loaded is None:  # loaded after this worker was forked: the next worker will have it
+            raise loading.ModelLoadError("gpu.not_resident", model=key[0])
+        return loaded
+
     # ---- internals --------------------------------------------------------------------------
     @staticmethod
     def _key(loaded: LoadedModel) -> Key:
         return loaded.entry.source, dtype_name(loaded.dtype)
+
+    key_of = _key
 
     def _bytes(self) -> int:
         return (sum(m.nbytes for m in [*self._models.values(), *self._retired.values()])

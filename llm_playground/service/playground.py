@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import importlib
 from typing import Any, Callable
 
 from .. import checks, specs
@@ -27,7 +26,6 @@ from ..models.catalog import TOKENIZER
 from ..models.devices import dtype_name
 from ..models.manager import ModelManager
 from ..runtime.workers import Workers
-from ..tasks import logit_lens as logit_lens_task
 from ..tasks.attention_cache import AttentionCache
 from ..tasks.baselines import BASELINES
 from . import reproduce
@@ -37,22 +35,15 @@ from .directory import ModelDirectory
 from .exports import ExportFolder
 from .finetune import FineTuner
 from .generations import Generations, GenerationTasks
+from .gpu_work import GpuWorkMixin, task_function
 from .outcome import Outcome, Progress
 from .ratelimit import RateLimiter, TooManyAtOnce
 from .tokenizers import Tokenizers
 
 
-def task_function(spec) -> Callable | None:
-    """`tasks/<api name>.py`'s function of the same name, the pure task a spec runs by convention (None: none)."""
-    try:
-        module = importlib.import_module(f"{__package__.rsplit('.', 1)[0]}.tasks.{spec.api_name}")
-    except ModuleNotFoundError:
-        return None
-    return getattr(module, spec.api_name, None)
-
-
-class PlaygroundService(GenerationTasks, ModelDirectory, Comparisons, AttentionViews, Tokenizers):
-    def __init__(self, settings: Settings | None = None, manager: ModelManager | None = None, **manager_kwargs):
+class PlaygroundService(GenerationTasks, ModelDirectory, Comparisons, AttentionViews, Tokenizers, GpuWorkMixin):
+    def __init__(self, settings: Settings | None = None, manager: ModelManager | None = None,
+                 gpu_decorate: Callable | None = None, **manager_kwargs):
         self.manager = manager or ModelManager(settings, **manager_kwargs)
         self.settings = self.manager.settings
         self.specs = specs.for_settings(self.settings)
@@ -63,6 +54,7 @@ class PlaygroundService(GenerationTasks, ModelDirectory, Comparisons, AttentionV
         self.attention_cache = AttentionCache()
         self.generations = Generations(self.engines, self.workers, self.settings.engine_concurrency)
         self.fine_tuner = FineTuner(self)  # training runs and the models they register (service/finetune.py)
+        self.gpu = self._gpu_calls(gpu_decorate)  # here, or each computation in a ZeroGPU call (gpu_work.py)
 
     @property
     def catalog(self):
@@ -122,8 +114,9 @@ class PlaygroundService(GenerationTasks, ModelDirectory, Comparisons, AttentionV
         spec = self.specs[spec_id]
         raw |= dict(zip((p.name for p in spec.api_params()), args))
         values = self.check(spec_id, **raw)
+        args = {k: v for k, v in values.items() if k != "model"}
         with self.using(values["model"], spec_id, progress=progress) as loaded:
-            result = task_function(spec)(loaded, **{k: v for k, v in values.items() if k != "model"})
+            result = self.compute(loaded, "spec-task", {"spec_id": spec_id, "args": args})
         return Outcome(result, model_info(loaded), values)
 
     def __getattr__(self, name: str):
@@ -137,7 +130,7 @@ class PlaygroundService(GenerationTasks, ModelDirectory, Comparisons, AttentionV
                    progress: Progress | None = None) -> Outcome:
         values = self.check("logit-lens", model=model, text=text, top_k=top_k, track=track)
         with self._causal_lm(values["model"], progress) as loaded:
-            result = logit_lens_task.logit_lens(loaded, values["text"], values["top_k"], values["track"])
+            result = self.compute(loaded, "logit-lens", {k: values[k] for k in ("text", "top_k", "track")})
         return Outcome(result, model_info(loaded), values)
 
     @contextlib.contextmanager

@@ -1,0 +1,109 @@
+"""ZeroGPU's process boundary (runtime/gpu_calls.py, service/gpu_work.py): with zero_gpu on, each model
+computation runs in a forked process with pickled arguments and results (tests/zerogpu/forked.py does what
+`spaces.GPU` does there), and gives what the same service gives in-process; each asks for a duration sized to
+it, and what needs no GPU asks for none."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from llm_playground.config import Settings
+from llm_playground.models.manager import ModelManager
+from llm_playground.runtime.gpu_calls import MAX_SECONDS, MIN_SECONDS, seconds_for
+from llm_playground.service.playground import PlaygroundService
+
+from ..tolerance import differences
+from ..zerogpu.forked import Forked
+
+CALLS = [("next_token", ("tiny-gpt2", "Once upon a time"), {}),
+         ("fill_mask", ("tiny-bert", "I played [MASK] with my friends."), {}),
+         ("next_sentence", ("tiny-bert", "What is baseball?", "It is a game."), {}),
+         ("logit_lens", ("tiny-gpt2", "Once upon a time there was"), {"top_k": 3})]
+
+
+@pytest.fixture(scope="module")
+def zero(models_dir):
+    forked = Forked()
+    settings = Settings(models_dir=models_dir, zero_gpu=True)
+    service = PlaygroundService(manager=ModelManager(settings, hub_probe=lambda: False), gpu_decorate=forked)
+    yield service, forked
+    service.close()
+
+
+def plain(value):
+    """A result as comparable data: dataclasses and arrays as dicts and lists."""
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: plain(getattr(value, k)) for k in value.__dataclass_fields__}
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return value
+
+
+@pytest.mark.parametrize("method,args,kwargs", CALLS, ids=[c[0] for c in CALLS])
+def test_each_computation_runs_in_one_forked_call_and_equals_in_process(zero, shared_service, method, args, kwargs):
+    service, forked = zero
+    before = len(forked.calls)
+    there = getattr(service, method)(*args, **kwargs).result
+    here = getattr(shared_service, method)(*args, **kwargs).result
+    assert len(forked.calls) == before + 1
+    call = forked.calls[-1]
+    assert call["pid"] != os.getpid() and call["seconds"] == MIN_SECONDS  # a tiny model: the least
+    assert differences(plain(there), plain(here)) == []  # one CPU thread there: the numbers promise
+
+
+def test_what_needs_no_gpu_asks_for_none(zero):
+    service, forked = zero
+    before = len(forked.calls)
+    service.tokenize(["tiny-gpt2", "tiny-bert"], "Hello 東京")
+    service.model_names("generation")
+    assert len(forked.calls) == before
+
+
+def test_a_computations_error_comes_back_as_the_same_message(zero):
+    service, _ = zero
+    with pytest.raises(Exception) as there:
+        service.fill_mask("tiny-bert", "no mask here")
+    assert "[MASK]" in str(there.value)
+
+
+def test_durations_grow_with_the_model_and_the_passes_and_are_capped():
+    small = seconds_for(2_000_000, 1)
+    gpt2 = seconds_for(250_000_000, 200)  # GPT-2 small in bfloat16, 200 tokens
+    billion = seconds_for(2_000_000_000, 500)
+    assert small == MIN_SECONDS and MIN_SECONDS <= gpt2 <= billion < MAX_SECONDS
+    assert seconds_for(10**12, 10**6) == MAX_SECONDS
+
+
+def test_spaces_refusals_are_said_in_the_pages_language():
+    from llm_playground.errors import PlaygroundError
+    from llm_playground.runtime.gpu_calls import GpuCalls, GpuWork
+
+    class SpacesError(Exception):  # what spaces raises: gr.Error(message, title=...)
+        def __init__(self, title, message):
+            super().__init__(message)
+            self.title, self.message = title, message
+
+    def refuse(work):
+        raise SpacesError("ZeroGPU quota exceeded", "You have exceeded your free ZeroGPU quota (12s requested vs. "
+                                                    "3s left). Try again in 0:05:00.")
+
+    calls = GpuCalls(refuse, zero=True, decorate=lambda duration: lambda task: task)
+    with pytest.raises(PlaygroundError) as refused:
+        calls.run(GpuWork("spec-task", ("x", "float32"), {}, 5))
+    assert refused.value.message("en").startswith("The GPU time available here has run out for now: You have")
+    assert refused.value.message("ja").startswith("ここで使える GPU 時間を今は使い切りました")
+
+
+def test_zerogpu_is_read_as_spaces_reads_it_and_never_compiles(monkeypatch):
+    from llm_playground.config import settings_from_args
+
+    for value, zero in (("true", True), ("1", True), ("t", True), ("yes", False), ("", False)):
+        monkeypatch.setenv("SPACES_ZERO_GPU", value)
+        settings = settings_from_args([])
+        assert settings.zero_gpu is zero and (settings.decode == "dynamic") is zero
