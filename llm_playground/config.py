@@ -122,7 +122,11 @@ class Settings:
 
     @property
     def fine_tune(self) -> bool:
-        """Fine-tuning takes minutes of CPU and memory per run: off on public deployments unless enabled."""
+        """Fine-tuning takes minutes of CPU and memory per run: off on public deployments unless enabled. Off on
+        ZeroGPU: a run is minutes of a visitor's daily GPU quota, and the model it registers would be missing
+        from every GPU worker forked before it (runtime/gpu_calls.py)."""
+        if self.zero_gpu:
+            return False
         return (not self.public) if self.allow_fine_tune is None else self.allow_fine_tune
 
     @property

@@ -40,7 +40,13 @@ ZEROGPU_VENV=.venv-zerogpu
 if [ ! -f "$ZEROGPU_VENV/.complete" ]; then
   start=$(date +%s)
   rm -rf "$ZEROGPU_VENV"
-  PY312=$(command -v python3.12 || ls -d "$HOME"/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null | tail -1 || true)
+  PY312=""  # a python3.12 that runs (a pyenv shim may exist for a version that is not selected)
+  for candidate in "$HOME"/.pyenv/versions/3.12*/bin/python3.12 /usr/bin/python3.12 /usr/local/bin/python3.12 \
+                   "$(command -v python3.12 || true)"; do
+    if [ -n "$candidate" ] && [ -x "$candidate" ] && "$candidate" -c "import venv" 2>/dev/null; then
+      PY312="$candidate"; break
+    fi
+  done
   if [ -z "$PY312" ]; then
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3.12 python3.12-venv >/dev/null

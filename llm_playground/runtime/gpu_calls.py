@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from ..errors import PlaygroundError
 
@@ -55,21 +55,42 @@ class GpuCalls:
     def __init__(self, execute: Callable[[GpuWork], Any], zero: bool = False,
                  decorate: Callable | None = None):
         self.zero = zero
-        self._execute = execute
-        self._call = execute
+        self._call = execute  # execute(work): a result, or for a streaming kind an iterator of results
+
+        def stream(work: GpuWork) -> Iterator:  # a generator function: `spaces` streams what it yields
+            yield from execute(work)
+
+        self._stream = stream
         if zero:
             if decorate is None:
                 import spaces
 
                 decorate = spaces.GPU
-            # a function of its own: `spaces` keys its workers by the function object
+            # functions of their own: `spaces` keys its workers by the function object
             self._call = decorate(duration=_seconds)(lambda work: execute(work))
+            self._stream = decorate(duration=_seconds)(stream)
 
     def run(self, work: GpuWork) -> Any:
         try:
             return self._call(work)
         except Exception as exc:
             raise _in_our_words(exc) from exc
+
+    def stream(self, work: GpuWork) -> Iterator:
+        """What a streaming computation yields, each item as it comes. Closing the iterator stops it: on ZeroGPU
+        `spaces` then sets its worker's stop event, and the worker closes the computation after its next item."""
+        items = self._stream(work)
+        try:
+            while True:
+                try:
+                    item = next(items)
+                except StopIteration:
+                    return
+                except Exception as exc:
+                    raise _in_our_words(exc) from exc
+                yield item
+        finally:
+            items.close()
 
 
 # `spaces` refuses with a gr.Error titled by what happened (spaces/zero/client.py, wrappers.py), in English:

@@ -25,7 +25,8 @@ class AttentionViews:
 
         def compute():
             with self.using(values["model"], "attention", progress=progress) as loaded:
-                return attention_task.compute_attention(loaded, values["text"], values["text_pair"] or None)
+                return self.compute(loaded, "attention",
+                                    {"text": values["text"], "text_pair": values["text_pair"] or None})
 
         result = self.attention_cache.get(key, compute)
         if prompt_chars and result.causal:  # the boundary is not part of the cached weights: same text, same pass

@@ -40,14 +40,39 @@ class Comparisons:
                 held.enter_context(backend.session())  # both stay loaded until the texts are scored
                 backend.prepare(values["prompt"], params)
                 backends.append(backend)
+                if self.gpu.zero:  # both sides and the scoring in one GPU call, below
+                    states.append(params)
+                    continue
                 state = self.generations.run(backend, values["prompt"], params, keep_going, stop)
                 if state is None or state.stopped:
                     raise ClientGone("generate.client_gone")
                 states.append(state)
             if seed == -1:  # two greedy sides: no draw, nothing to report
                 seed = 0
-            states = [replace(s, params=replace(s.params, seed=seed)) for s in states]
-            result = compare_task.compare(values["prompt"], backends[0].loaded, states[0], backends[1].loaded,
-                                          states[1], (values["model_a"], values["model_b"]),
-                                          tuple(b.info.dtype for b in backends))
+            names, dtypes = (values["model_a"], values["model_b"]), tuple(b.info.dtype for b in backends)
+            if self.gpu.zero:
+                result = self._compare_on_gpu(values["prompt"], backends, states, names, dtypes, seed, keep_going,
+                                              stop)
+            else:
+                states = [replace(s, params=replace(s.params, seed=seed)) for s in states]
+                result = compare_task.compare(values["prompt"], backends[0].loaded, states[0], backends[1].loaded,
+                                              states[1], names, dtypes)
         return Outcome(result, backends[0].info, values | {"seed": seed, "models": [b.info for b in backends]})
+
+    def _compare_on_gpu(self, prompt: str, backends, params, names, dtypes, seed: int, keep_going, stop):
+        """ZeroGPU: one GPU call generates both sides and scores them (service/gpu_work.py's "compare"), streaming
+        a step at a time so that a caller who leaves stops it within a step."""
+        loaded = [b.loaded for b in backends]
+        work = {"prompt": prompt, "params": params, "other": self.manager.key_of(loaded[1]), "names": names,
+                "dtypes": dtypes, "seed": seed, "decode": [b.decode for b in backends]}
+        passes = sum(2 + len(p.prefix_ids) + p.max_new_tokens for p in params) + 4  # generations, then scoring
+        items = self.compute_stream(loaded[0], "compare", work, passes, nbytes=loaded[0].nbytes + loaded[1].nbytes)
+        try:
+            for item in items:
+                if (keep_going is not None and not keep_going()) or (stop is not None and stop.is_set()):
+                    raise ClientGone("generate.client_gone")
+                if item is not None:
+                    return item
+        finally:
+            items.close()
+        raise ClientGone("generate.client_gone")

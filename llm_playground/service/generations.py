@@ -23,7 +23,6 @@ from ..backends.engine.registry import EngineRegistry
 from ..backends.local import LocalGeneration, model_info
 from ..errors import ClientGone, EngineUnreachable
 from ..runtime.workers import Workers
-from ..tasks import prompt_logprobs as prompt_logprobs_task
 from ..tasks.generation import MAX_ALTERNATIVES, TOP_N, GenerationParams, GenerationState
 from ..tasks.validation import number
 from .outcome import GenerationRun, Outcome, Progress, unless_caller_left
@@ -35,8 +34,11 @@ WHOLE_RESULT_CHUNK = 16
 
 
 class Generations:
-    def __init__(self, engines: EngineRegistry, workers: Workers, engine_concurrency: int):
+    def __init__(self, engines: EngineRegistry, workers: Workers, engine_concurrency: int,
+                 local_stream: Callable[..., Iterator[GenerationState]] | None = None):
         self.engines, self.workers = engines, workers
+        # a local backend's states: its own stream, or on ZeroGPU one from a GPU call (service/gpu_work.py)
+        self.local_stream = local_stream or (lambda backend, prompt, params, stop: backend.stream(prompt, params, stop))
         self.engine_concurrency = engine_concurrency if engines else 0
         self._local_slots = threading.BoundedSemaphore(CONCURRENCY)
         self._running: dict[str, set[threading.Event]] = {}  # owner (a page) -> its streams' stop events
@@ -124,7 +126,7 @@ class Generations:
                 return
         try:
             with backend.session():  # the manager must not unload the model under a running stream
-                yield from backend.stream(prompt, params, stop)
+                yield from self.local_stream(backend, prompt, params, stop)
         finally:
             self._local_slots.release()
 
@@ -217,5 +219,5 @@ class GenerationTasks:
         values = self.check("generate", model=model, prompt=prompt, dtype=dtype)
         alternatives = number(alternatives, "alternatives", 0, MAX_ALTERNATIVES, integer=True)
         with self.using(values["model"], "generate", values["dtype"], progress) as loaded:
-            result = prompt_logprobs_task.prompt_logprobs(loaded, values["prompt"], alternatives)
+            result = self.compute(loaded, "prompt-logprobs", {"prompt": values["prompt"], "alternatives": alternatives})
         return Outcome(result, model_info(loaded), values)

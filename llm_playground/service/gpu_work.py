@@ -7,14 +7,19 @@ boundary is plain data both ways: the values in, the task's result out (lists, n
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import torch
 
 from ..errors import PlaygroundError
 from ..runtime.gpu_calls import GpuCalls, GpuWork, seconds_for
+from ..backends.local import LocalGeneration
+from ..tasks import attention as attention_task
+from ..tasks import compare as compare_task
 from ..tasks import logit_lens as logit_lens_task
+from ..tasks import prompt_logprobs as prompt_logprobs_task
 
 
 def task_function(spec) -> Callable | None:
@@ -34,7 +39,39 @@ def _logit_lens(service, loaded, values: dict) -> Any:
     return logit_lens_task.logit_lens(loaded, values["text"], values["top_k"], values["track"])
 
 
-COMPUTATIONS: dict[str, Callable[..., Any]] = {"spec-task": _spec_task, "logit-lens": _logit_lens}
+def _attention(service, loaded, values: dict) -> Any:
+    return attention_task.compute_attention(loaded, values["text"], values["text_pair"])
+
+
+def _prompt_logprobs(service, loaded, values: dict) -> Any:
+    return prompt_logprobs_task.prompt_logprobs(loaded, values["prompt"], values["alternatives"])
+
+
+def _generate(service, loaded, values: dict) -> Iterator:
+    """Each step's state (a streaming computation: GpuCalls.stream). Progress callbacks stay in the main process."""
+    backend = LocalGeneration(loaded, decode=values["decode"])
+    backend.prepare(values["prompt"], values["params"])
+    return backend.stream(values["prompt"], values["params"])
+
+
+def _compare(service, loaded, values: dict) -> Iterator:
+    """Compare's two generations and their scoring (service/compare.py): None after each step (where the caller
+    may stop it), then the Comparison."""
+    other = service.manager.resident(values["other"])
+    other = other.on_its_weights_device() if service.gpu.zero else other
+    states = []
+    for side, params, decode in zip((loaded, other), values["params"], values["decode"]):
+        backend, state = LocalGeneration(side, decode=decode), None
+        for state in backend.stream(values["prompt"], params):
+            yield None
+        states.append(dataclasses.replace(state, params=dataclasses.replace(state.params, seed=values["seed"])))
+    yield compare_task.compare(values["prompt"], loaded, states[0], other, states[1], values["names"],
+                               values["dtypes"])
+
+
+COMPUTATIONS: dict[str, Callable[..., Any]] = {"compare": _compare, "spec-task": _spec_task, "logit-lens": _logit_lens,
+                                               "attention": _attention, "prompt-logprobs": _prompt_logprobs,
+                                               "generate": _generate}
 
 
 class GpuWorkMixin:
@@ -42,14 +79,16 @@ class GpuWorkMixin:
         """Load every catalogue model, for every task a tab runs on it, now (ZeroGPU: before launch, when `spaces`
         packs the weights of what is on "cuda"; a model loaded later would be missing from a worker forked
         before it). Returns what could not be loaded, with the reason (it is then left out, not fatal)."""
-        failed = []
+        failed: dict[str, str] = {}  # one reason per model (its first task's)
         for task in sorted({spec.model_task for spec in self.specs.values() if spec.model_task}):
             for name in self.catalog.names(task):
+                if name in failed:
+                    continue
                 try:
                     self.manager.get(name, task)
                 except PlaygroundError as exc:
-                    failed.append(f"{name} ({task}): {exc}")
-        return failed
+                    failed[name] = str(exc)
+        return [f"{name}: {reason}" for name, reason in failed.items()]
 
     def _gpu_calls(self, decorate: Callable | None = None) -> GpuCalls:
         return GpuCalls(self._execute, zero=self.settings.zero_gpu, decorate=decorate)
@@ -58,8 +97,40 @@ class GpuWorkMixin:
         """COMPUTATIONS[kind] on `loaded`: here, or in a ZeroGPU call asking for time for `passes` passes."""
         if not self.gpu.zero:
             return COMPUTATIONS[kind](self, loaded, values)
-        work = GpuWork(kind, self.manager.key_of(loaded), values, seconds_for(loaded.nbytes, passes))
-        return self.gpu.run(work)
+        return self.gpu.run(self._work(loaded, kind, values, passes))
+
+    def compute_stream(self, loaded, kind: str, values: dict, passes: int, nbytes: int | None = None) -> Iterator:
+        """A streaming computation's items (see compute); closing the iterator stops it. `nbytes`: the weights
+        it reads, where it reads more models than `loaded`."""
+        if not self.gpu.zero:
+            return COMPUTATIONS[kind](self, loaded, values)
+        return self.gpu.stream(self._work(loaded, kind, values, passes, nbytes))
+
+    def local_stream(self, backend, prompt: str, params, stop) -> Iterator:
+        """A local generation's states (Generations._local): the backend's own stream, or on ZeroGPU the same
+        stream from a GPU call, closed at the first state after `stop` (the last one is marked stopped)."""
+        if not self.gpu.zero:
+            return backend.stream(prompt, params, stop)
+        return self._gpu_generation(backend, prompt, params, stop)
+
+    def _gpu_generation(self, backend, prompt: str, params, stop) -> Iterator:
+        values = {"prompt": prompt, "params": params, "decode": backend.decode}
+        passes = 1 + len(params.prefix_ids) + params.max_new_tokens
+        states, state = self.compute_stream(backend.loaded, "generate", values, passes), None
+        try:
+            for state in states:
+                if stop is not None and stop.is_set():
+                    break
+                yield state
+        finally:
+            states.close()
+        if state is not None and not state.done:  # stopped: what was made, marked as the in-process stream does
+            state.stopped = state.done = True
+            yield state
+
+    def _work(self, loaded, kind: str, values: dict, passes: int, nbytes: int | None = None) -> GpuWork:
+        seconds = seconds_for(loaded.nbytes if nbytes is None else nbytes, passes)
+        return GpuWork(kind, self.manager.key_of(loaded), values, seconds)
 
     def _execute(self, work: GpuWork) -> Any:
         """In a ZeroGPU worker: the model from the forked manager, on the device its weights were moved to. Torch's

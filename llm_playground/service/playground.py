@@ -52,7 +52,7 @@ class PlaygroundService(GenerationTasks, ModelDirectory, Comparisons, AttentionV
         self.workers = Workers(16 + (self.settings.engine_concurrency if self.engines else 0))
         self.exports = ExportFolder()
         self.attention_cache = AttentionCache()
-        self.generations = Generations(self.engines, self.workers, self.settings.engine_concurrency)
+        self.generations = Generations(self.engines, self.workers, self.settings.engine_concurrency, self.local_stream)
         self.fine_tuner = FineTuner(self)  # training runs and the models they register (service/finetune.py)
         self.gpu = self._gpu_calls(gpu_decorate)  # here, or each computation in a ZeroGPU call (gpu_work.py)
 

@@ -6,6 +6,7 @@ it, and what needs no GPU asks for none."""
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -14,6 +15,7 @@ from llm_playground.models.manager import ModelManager
 from llm_playground.runtime.gpu_calls import MAX_SECONDS, MIN_SECONDS, seconds_for
 from llm_playground.service.playground import PlaygroundService
 
+from ..conftest import slow_down
 from ..tolerance import differences
 from ..zerogpu.forked import Forked
 
@@ -107,3 +109,71 @@ def test_zerogpu_is_read_as_spaces_reads_it_and_never_compiles(monkeypatch):
         monkeypatch.setenv("SPACES_ZERO_GPU", value)
         settings = settings_from_args([])
         assert settings.zero_gpu is zero and (settings.decode == "dynamic") is zero
+
+
+def test_a_generation_streams_from_one_forked_call_and_equals_in_process(zero, shared_service):
+    service, forked = zero
+    before = len(forked.calls)
+    kwargs = dict(max_new_tokens=12, do_sample=True, seed=7, temperature=0.9, num_sequences=2)
+    there = service.generate("tiny-gpt2", "Once upon a time", **kwargs).result
+    here = shared_service.generate("tiny-gpt2", "Once upon a time", **kwargs).result
+    assert len(forked.calls) == before + 1 and forked.calls[-1]["items"] >= 2
+    assert [s.completion for s in there.sequences] == [s.completion for s in here.sequences]
+    assert differences(plain([[t.prob for t in s.tokens] for s in there.sequences]),
+                       plain([[t.prob for t in s.tokens] for s in here.sequences])) == []
+
+
+def test_stop_ends_a_forked_generation_within_a_step_and_keeps_what_was_made(zero, monkeypatch):
+    """The page's Stop closes the GPU call's stream: the worker stops after its next step (as spaces' worker
+    does), and the last state, marked stopped, keeps the tokens made."""
+    service, forked = zero
+    slow_down(service.manager.get("tiny-gpt2", "generation"), monkeypatch, 0.05)  # the fork inherits it
+    run = service.generate_stream("tiny-gpt2", "Once upon a time", max_new_tokens=100, owner="page-1")
+    states = iter(run.states)
+    made = len(next(states).sequences[0].tokens)
+    time.sleep(0.3)
+    assert service.stop_generations("page-1")
+    last = None
+    for last in states:
+        pass
+    assert last is not None and last.stopped and last.done
+    assert made <= len(last.sequences[0].tokens) < 40
+    assert forked.calls[-1]["items"] < 40  # the worker stopped too, not only the reader
+
+
+def test_prompt_logprobs_and_attention_run_in_forked_calls(zero, shared_service):
+    service, forked = zero
+    before = len(forked.calls)
+    there = service.prompt_logprobs("tiny-gpt2", "Once upon a time", 3).result
+    here = shared_service.prompt_logprobs("tiny-gpt2", "Once upon a time", 3).result
+    assert differences(plain(there), plain(here)) == []
+    att = service.attention("tiny-gpt2", "Once upon a time there was a girl").result
+    ref = shared_service.attention("tiny-gpt2", "Once upon a time there was a girl").result
+    assert len(forked.calls) == before + 2
+    assert att.tokens == ref.tokens and differences(plain(att.attentions), plain(ref.attentions)) == []
+
+
+def test_compare_runs_both_sides_and_the_scoring_in_one_forked_call(zero, shared_service):
+    service, forked = zero
+    before = len(forked.calls)
+    kwargs = dict(model_a="tiny-gpt2", model_b="tiny-gpt2-b", max_new_tokens=10, do_sample_a=True, seed=5)
+    there = service.compare("Once upon a time", **kwargs)
+    here = shared_service.compare("Once upon a time", **kwargs)
+    assert len(forked.calls) == before + 1 and there.values["seed"] == here.values["seed"]
+    assert differences(plain(there.result), plain(here.result)) == []
+
+
+def test_preload_loads_every_catalogue_model_once_and_names_each_it_could_not(models_dir):
+    service = PlaygroundService(manager=ModelManager(Settings(models_dir=models_dir), hub_probe=lambda: False))
+    try:
+        failed = service.preload()
+        loaded = {m.name for m in service.manager.loaded()}
+        assert {"tiny-gpt2", "tiny-bert", "stories260K"} <= loaded
+        assert len(failed) == len({line.split(":")[0] for line in failed})  # one line per model
+        assert any(line.startswith("gpt2: ") for line in failed)  # a Hub model, offline
+    finally:
+        service.close()
+
+
+def test_fine_tuning_is_off_on_zerogpu():
+    assert Settings(allow_fine_tune=True).fine_tune and not Settings(allow_fine_tune=True, zero_gpu=True).fine_tune

@@ -1,47 +1,94 @@
 """What `spaces.GPU` does with a function on ZeroGPU, without `spaces` and without a GPU: each call runs in a
 forked process, its arguments and its result (or its exception) pickled across, and the duration it asks for
-recorded. The service's GPU functions must work through it exactly as in-process (tests/service/test_gpu_calls.py);
+recorded. A generator function streams each item pickled as it comes; closing it in the parent sets a stop
+event that the child reads after its next item, then closes the generator (spaces/zero/wrappers.py does the
+same). The service's GPU functions must work through it exactly as in-process (tests/service/test_gpu_calls.py);
 the real `spaces` path is tested in tests/zerogpu/test_zerogpu_spaces.py.
 """
 
 from __future__ import annotations
 
+import inspect
 import multiprocessing
 import os
 import pickle
 import traceback
 
+CONTEXT = multiprocessing.get_context("fork")
+ITEM, END, FAILED = "item", "end", "failed"
+
 
 class Forked:
     def __init__(self):
-        self.calls: list[dict] = []  # per call: the seconds asked for, the worker's pid
+        self.calls: list[dict] = []  # per call: the seconds asked for, the worker's pid, items streamed
 
     def __call__(self, duration):
         def decorate(task):
-            def gpu_call(*args, **kwargs):
-                seconds = duration(*args, **kwargs) if callable(duration) else duration
-                context = multiprocessing.get_context("fork")
-                receive, send = context.Pipe(duplex=False)
-                process = context.Process(target=_run, args=(task, pickle.dumps((args, kwargs)), send))
+            streaming = inspect.isgeneratorfunction(task)
+
+            def start(args, kwargs):
+                call = {"seconds": duration(*args, **kwargs) if callable(duration) else duration, "items": 0}
+                self.calls.append(call)
+                receive, send = CONTEXT.Pipe(duplex=False)
+                stop = CONTEXT.Event()
+                target = _stream if streaming else _run
+                process = CONTEXT.Process(target=target, args=(task, pickle.dumps((args, kwargs)), send, stop))
                 process.start()
                 send.close()
-                ok, value, pid = pickle.loads(receive.recv_bytes())
+                return call, receive, stop, process
+
+            def gpu_call(*args, **kwargs):
+                call, receive, _, process = start(args, kwargs)
+                kind, value, call["pid"] = pickle.loads(receive.recv_bytes())
                 process.join()
-                self.calls.append({"seconds": seconds, "pid": pid})
-                if not ok:
+                if kind == FAILED:
                     raise value
                 return value
-            return gpu_call
+
+            def gpu_stream(*args, **kwargs):
+                call, receive, stop, process = start(args, kwargs)
+                try:
+                    while True:
+                        kind, value, call["pid"] = pickle.loads(receive.recv_bytes())
+                        if kind == FAILED:
+                            raise value
+                        if kind == END:
+                            return
+                        call["items"] += 1
+                        yield value
+                finally:
+                    stop.set()
+                    process.join(30)
+
+            return gpu_stream if streaming else gpu_call
         return decorate
 
 
-def _run(task, arguments: bytes, send) -> None:
+def _send(send, kind: str, value) -> None:
+    send.send_bytes(pickle.dumps((kind, value, os.getpid())))
+
+
+def _run(task, arguments: bytes, send, stop) -> None:
     try:
         args, kwargs = pickle.loads(arguments)
-        out = (True, task(*args, **kwargs), os.getpid())
-        payload = pickle.dumps(out)
+        _send(send, ITEM, task(*args, **kwargs))
     except Exception as exc:  # noqa: BLE001 - the parent raises it, as spaces does
         traceback.print_exc()
-        payload = pickle.dumps((False, exc, os.getpid()))
-    send.send_bytes(payload)
-    send.close()
+        _send(send, FAILED, exc)
+
+
+def _stream(task, arguments: bytes, send, stop) -> None:
+    try:
+        args, kwargs = pickle.loads(arguments)
+        items = task(*args, **kwargs)
+        for item in items:
+            if stop.is_set():
+                items.close()
+                break
+            _send(send, ITEM, item)
+        _send(send, END, None)
+    except BrokenPipeError:  # the parent stopped reading
+        pass
+    except Exception as exc:  # noqa: BLE001
+        traceback.print_exc()
+        _send(send, FAILED, exc)

@@ -84,6 +84,9 @@ def test_the_app_starts_packs_and_reports(space):
     ("/fill_mask", {"model": "tiny-bert", "text": "I played [MASK] with my friends."}),
     ("/next_sentence", {"model": "tiny-bert", "sentence_a": "What is baseball?", "sentence_b": "It is a game."}),
     ("/logit_lens", {"model": "tiny-gpt2", "text": "Once upon a time"}),
+    ("/attention", {"model": "tiny-bert", "text": "The cat sat on the mat."}),
+    ("/compare", {"prompt": "Once upon a time", "model_a": "tiny-gpt2", "model_b": "tiny-gpt2-b",
+                  "max_new_tokens": 8}),  # both sides and their scoring: one call
 ])
 def test_each_model_request_schedules_one_short_gpu_call(space, api_name, kwargs):
     url, api, _ = space
@@ -93,6 +96,17 @@ def test_each_model_request_schedules_one_short_gpu_call(space, api_name, kwargs
     assert len(asked) == 1 and int(asked[0]["durationSeconds"]) <= 10, asked  # a tiny model: not the 60 s default
     released = api.calls.released[-1]
     assert released["fail"] == "false"  # the worker ran it and gave its GPU back
+
+
+def test_a_generation_streams_from_one_gpu_call_sized_to_its_tokens(space):
+    url, api, _ = space
+    caller = HttpCaller(url)
+    body = {"model": "tiny-gpt2", "prompt": "Once upon a time", "max_new_tokens": 24, "do_sample": True, "seed": 3}
+    asked, out = schedules_during(api, lambda: caller.call("/generate", body))
+    assert out.ok and len(out.data["text"]) > len(body["prompt"]), out
+    assert len(asked) == 1 and int(asked[0]["durationSeconds"]) <= 10, asked
+    again = caller.call("/generate", body)  # the same seed on the same worker: the same text
+    assert again.ok and again.data["text"] == out.data["text"]
 
 
 def test_what_needs_no_gpu_schedules_none(space):
