@@ -35,6 +35,10 @@ class PlaygroundError(Exception):
     def message(self, lang: str = "en") -> str:
         return self.text.message(lang)
 
+    def __reduce__(self):
+        """Pickled as its class and message: a ZeroGPU worker sends it back to the main process (gpu_calls.py)."""
+        return type(self), (self.text,)
+
 
 class ModelLoadError(PlaygroundError):
     """A model or tokenizer could not be loaded."""

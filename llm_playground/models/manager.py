@@ -1,6 +1,6 @@
 """One model manager per service, shared by every tab and API endpoint.
 
-- Lazy: nothing loads at start-up.
+- Lazy: nothing loads at start-up (on ZeroGPU everything does, and nothing after: `frozen`).
 - One copy of the weights per (checkpoint, dtype), whatever the number of tabs using it — also while
   it is unloaded or evicted but still in use: a request for it then takes that copy back.
 - Single-flight (single_flight.py): concurrent requests for a model that is loading wait for that one load; loads of
@@ -54,6 +54,9 @@ class ModelManager:
         self._loads = SingleFlight(self._lock, clock)  # loads in flight and recent failures
         self._reserved: dict[object, int] = {}  # bytes held by work that is not a loaded model (a training run)
         self.load_counts: Counter = Counter()  # from_pretrained calls per source, for tests and the bench
+        # ZeroGPU, once the catalogue is preloaded (service/gpu_work.py): `spaces` packed what was on "cuda" at
+        # launch, and its CUDA emulation works on the thread that imported it only, so nothing loads later.
+        self.frozen = False
 
     # ---- public API -------------------------------------------------------------------------
     def get(self, name: str, task: str, dtype: str | None = None,
@@ -62,6 +65,8 @@ class ModelManager:
         entry = self.catalog.resolve(name, task)
         torch_dtype = resolve_dtype(dtype, self.device) if dtype else self.default_dtype
         key = (entry.source, dtype_name(torch_dtype))
+        if self.frozen and key not in self._models:
+            raise loading.ModelLoadError("gpu.not_preloaded", model=entry.name, dtype=key[1])
         try:
             loaded = self._single_flight(("model", *key), lambda: self._load_model(entry, torch_dtype, progress))
         except loading.ModelLoadError as exc:

@@ -17,12 +17,12 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from ..errors import PlaygroundError
+from ..errors import ClientGone, PlaygroundError
 
 # Durations asked of ZeroGPU, in seconds: a smaller request waits less and costs the visitor less quota.
 # A worker's first call moves the weights onto its GPU (~5 GB/s), then each forward pass costs about one
 # read of the weights (~1 TB/s on the GPUs ZeroGPU lends) and a few milliseconds of launch overhead; the
-# margin covers a busy GPU and Python's overhead. Measured figures: docs/deploy.md.
+# margin covers a busy GPU and Python's overhead. Estimates until measured on a GPU (scripts/gpu_check.sh).
 MIN_SECONDS, MAX_SECONDS, MARGIN = 5, 120, 3.0
 SECONDS_PER_PASS = 0.005
 MOVE_BYTES_PER_S, READ_BYTES_PER_S = 5e9, 1e12
@@ -55,26 +55,40 @@ class GpuCalls:
     def __init__(self, execute: Callable[[GpuWork], Any], zero: bool = False,
                  decorate: Callable | None = None):
         self.zero = zero
-        self._call = execute  # execute(work): a result, or for a streaming kind an iterator of results
+
+        # A PlaygroundError (a bad input the task found, a model not preloaded) travels back as a result:
+        # `spaces` passes only gr.Error across, and reports anything else as "ZeroGPU worker error" with the
+        # class name, then throws its worker away.
+        def call(work: GpuWork) -> Any:
+            try:
+                return execute(work)
+            except PlaygroundError as exc:
+                return Raised(exc)
 
         def stream(work: GpuWork) -> Iterator:  # a generator function: `spaces` streams what it yields
-            yield from execute(work)
+            try:
+                yield from execute(work)
+            except PlaygroundError as exc:
+                yield Raised(exc)
 
-        self._stream = stream
+        self._call, self._stream = call, stream
         if zero:
             if decorate is None:
-                import spaces
+                import spaces  # gradio's too: runtime/ reaches it only here, on ZeroGPU
 
                 decorate = spaces.GPU
             # functions of their own: `spaces` keys its workers by the function object
-            self._call = decorate(duration=_seconds)(lambda work: execute(work))
+            self._call = decorate(duration=_seconds)(lambda work: call(work))
             self._stream = decorate(duration=_seconds)(stream)
 
     def run(self, work: GpuWork) -> Any:
         try:
-            return self._call(work)
+            out = self._call(work)
         except Exception as exc:
-            raise _in_our_words(exc) from exc
+            raise _in_our_words(exc)
+        if isinstance(out, Raised):
+            raise out.error
+        return out
 
     def stream(self, work: GpuWork) -> Iterator:
         """What a streaming computation yields, each item as it comes. Closing the iterator stops it: on ZeroGPU
@@ -87,10 +101,17 @@ class GpuCalls:
                 except StopIteration:
                     return
                 except Exception as exc:
-                    raise _in_our_words(exc) from exc
+                    raise _in_our_words(exc)
+                if isinstance(item, Raised):
+                    raise item.error
                 yield item
         finally:
             items.close()
+
+
+@dataclass(frozen=True)
+class Raised:
+    error: PlaygroundError
 
 
 # `spaces` refuses with a gr.Error titled by what happened (spaces/zero/client.py, wrappers.py), in English:
@@ -101,7 +122,12 @@ REFUSALS = {"ZeroGPU client error": "gpu.unavailable", "ZeroGPU queue timeout": 
 
 
 def _in_our_words(exc: Exception) -> Exception:
+    if str(exc).startswith("Connection closed by visitor"):  # spaces: the visitor left while queueing
+        return ClientGone("generate.client_gone")
     key = REFUSALS.get(getattr(exc, "title", None))
     if key is None:
         return exc
-    return PlaygroundError(key, detail=str(getattr(exc, "message", exc)))
+    detail = str(getattr(exc, "message", exc))
+    if detail.startswith("No GPU was available"):  # titled "quota exceeded" where it waited 60 s in vain
+        key = "gpu.unavailable"
+    return PlaygroundError(key, detail=detail)

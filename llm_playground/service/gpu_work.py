@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 import torch
+
+from ..runtime.cores import CURRENT
 
 from ..errors import PlaygroundError
 from ..runtime.gpu_calls import GpuCalls, GpuWork, seconds_for
@@ -20,6 +23,7 @@ from ..tasks import attention as attention_task
 from ..tasks import compare as compare_task
 from ..tasks import logit_lens as logit_lens_task
 from ..tasks import prompt_logprobs as prompt_logprobs_task
+from ..tasks.generation import GenerationState, Sequence
 
 
 def task_function(spec) -> Callable | None:
@@ -47,11 +51,36 @@ def _prompt_logprobs(service, loaded, values: dict) -> Any:
     return prompt_logprobs_task.prompt_logprobs(loaded, values["prompt"], values["alternatives"])
 
 
-def _generate(service, loaded, values: dict) -> Iterator:
-    """Each step's state (a streaming computation: GpuCalls.stream). Progress callbacks stay in the main process."""
+@dataclass
+class StepDelta:
+    """What a generation step changed: the worker sends this, not the whole state, whose pickles grew with the
+    square of the length (4.6 MB a step at 512 tokens x 8 sequences x 20 alternatives)."""
+    tokens: list[list]  # per sequence, its tokens new since the last delta
+    completions: list[str]
+    finished: list[bool]
+    seconds: float
+    prompt_tokens: int
+    done: bool
+    stopped: bool
+
+    def apply(self, state: GenerationState) -> None:
+        for sequence, new, text, finished in zip(state.sequences, self.tokens, self.completions, self.finished):
+            sequence.tokens.extend(new)
+            sequence.completion, sequence.finished = text, finished
+        state.seconds, state.prompt_tokens, state.done, state.stopped = (self.seconds, self.prompt_tokens, self.done,
+                                                                         self.stopped)
+
+
+def _generate(service, loaded, values: dict) -> Iterator[StepDelta]:
+    """Each step's change (a streaming computation: GpuCalls.stream). Progress callbacks stay in the main process."""
     backend = LocalGeneration(loaded, decode=values["decode"])
     backend.prepare(values["prompt"], values["params"])
-    return backend.stream(values["prompt"], values["params"])
+    sent = [0] * values["params"].num_sequences
+    for state in backend.stream(values["prompt"], values["params"]):
+        seqs = state.sequences
+        yield StepDelta([s.tokens[n:] for s, n in zip(seqs, sent)], [s.completion for s in seqs],
+                        [s.finished for s in seqs], state.seconds, state.prompt_tokens, state.done, state.stopped)
+        sent = [len(s.tokens) for s in seqs]
 
 
 def _compare(service, loaded, values: dict) -> Iterator:
@@ -88,6 +117,10 @@ class GpuWorkMixin:
                     self.manager.get(name, task)
                 except PlaygroundError as exc:
                     failed[name] = str(exc)
+        if self.gpu.zero:  # what is not loaded now cannot run (see ModelManager.frozen): not offered either
+            for name in failed:
+                self.catalog.remove(name)
+            self.manager.frozen = True
         return [f"{name}: {reason}" for name, reason in failed.items()]
 
     def _gpu_calls(self, decorate: Callable | None = None) -> GpuCalls:
@@ -113,19 +146,24 @@ class GpuWorkMixin:
             return backend.stream(prompt, params, stop)
         return self._gpu_generation(backend, prompt, params, stop)
 
-    def _gpu_generation(self, backend, prompt: str, params, stop) -> Iterator:
+    def _gpu_generation(self, backend, prompt: str, params, stop) -> Iterator[GenerationState]:
         values = {"prompt": prompt, "params": params, "decode": backend.decode}
         passes = 1 + len(params.prefix_ids) + params.max_new_tokens
-        states, state = self.compute_stream(backend.loaded, "generate", values, passes), None
+        deltas = self.compute_stream(backend.loaded, "generate", values, passes)
+        state, received = GenerationState(prompt, params, [Sequence() for _ in range(params.num_sequences)]), False
         try:
-            for state in states:
+            for delta in deltas:
+                delta.apply(state)
+                received = True
                 if stop is not None and stop.is_set():
                     break
                 yield state
+            else:
+                return  # it ended by itself: its last state (done) was handed on
         finally:
-            states.close()
-        if state is not None and not state.done:  # stopped: what was made, marked as the in-process stream does
-            state.stopped = state.done = True
+            deltas.close()
+        if received:  # stopped: what was made, marked as the in-process stream marks it (unless it had finished)
+            state.stopped, state.done = state.stopped or not state.done, True
             yield state
 
     def _work(self, loaded, kind: str, values: dict, passes: int, nbytes: int | None = None) -> GpuWork:
@@ -137,5 +175,6 @@ class GpuWorkMixin:
         CPU work there runs on one thread: OpenMP's thread pool does not survive a fork (a parent that computed on
         CPU left its child hanging at its first parallel loop)."""
         torch.set_num_threads(1)
+        CURRENT.set(None)  # the parent's core accounting is not this process's: a model lock must not resize
         loaded = self.manager.resident(work.model).on_its_weights_device()
         return COMPUTATIONS[work.kind](self, loaded, work.values)

@@ -6,14 +6,17 @@ it, and what needs no GPU asks for none."""
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 import pytest
 
 from llm_playground.config import Settings
+from llm_playground.errors import PlaygroundError
 from llm_playground.models.manager import ModelManager
 from llm_playground.runtime.gpu_calls import MAX_SECONDS, MIN_SECONDS, seconds_for
 from llm_playground.service.playground import PlaygroundService
+from llm_playground.tasks.generation import GenerationParams
 
 from ..conftest import slow_down
 from ..tolerance import differences
@@ -83,7 +86,6 @@ def test_durations_grow_with_the_model_and_the_passes_and_are_capped():
 
 
 def test_spaces_refusals_are_said_in_the_pages_language():
-    from llm_playground.errors import PlaygroundError
     from llm_playground.runtime.gpu_calls import GpuCalls, GpuWork
 
     class SpacesError(Exception):  # what spaces raises: gr.Error(message, title=...)
@@ -177,3 +179,45 @@ def test_preload_loads_every_catalogue_model_once_and_names_each_it_could_not(mo
 
 def test_fine_tuning_is_off_on_zerogpu():
     assert Settings(allow_fine_tune=True).fine_tune and not Settings(allow_fine_tune=True, zero_gpu=True).fine_tune
+
+
+def test_a_bad_input_found_in_the_worker_keeps_its_message_and_the_worker(zero):
+    """spaces passes back only gr.Error: an InvalidInput raised by a task in the worker came back as "The GPU worker
+    stopped before it finished (InvalidInput)" and the worker was thrown away."""
+    service, _ = zero
+    with pytest.raises(PlaygroundError) as refused:
+        service.next_token("tiny-gpt2", "word " * 200)  # longer than tiny-gpt2's 128 positions: found by the task
+    assert "128" in str(refused.value) and "worker" not in str(refused.value)
+    assert refused.value.message("ja") != refused.value.message("en")
+
+
+def test_a_generation_stopped_at_its_last_step_is_done_and_not_lost(zero):
+    service, _ = zero
+    stop = threading.Event()
+
+    class Backend:  # what local_stream needs of a LocalGeneration
+        loaded, decode = service.manager.get("tiny-gpt2", "generation"), "dynamic"
+
+    params = GenerationParams(max_new_tokens=3).validated()
+    states = service.local_stream(Backend, "Once upon a time", params, stop)
+    seen = []
+    for state in states:
+        seen.append((len(state.sequences[0].tokens), state.done, state.stopped))
+        if len(state.sequences[0].tokens) == 2:
+            stop.set()
+    assert seen[-1][1] and seen[-1][0] >= 2, seen  # the last state is handed on, done
+
+
+def test_after_preload_on_zerogpu_nothing_else_loads_and_failed_models_are_not_offered(models_dir):
+    forked = Forked()
+    service = PlaygroundService(manager=ModelManager(Settings(models_dir=models_dir, zero_gpu=True),
+                                                     hub_probe=lambda: False), gpu_decorate=forked)
+    try:
+        service.preload()
+        assert "gpt2" not in service.catalog.entries  # a Hub model, offline: not preloaded, not offered
+        with pytest.raises(PlaygroundError) as refused:
+            service.generate("tiny-gpt2", "Once upon a time", dtype="float16", max_new_tokens=2)
+        assert "loaded at start-up" in str(refused.value)
+        assert service.generate("tiny-gpt2", "Once upon a time", max_new_tokens=2).result.done
+    finally:
+        service.close()

@@ -2,8 +2,10 @@
 forked process, its arguments and its result (or its exception) pickled across, and the duration it asks for
 recorded. A generator function streams each item pickled as it comes; closing it in the parent sets a stop
 event that the child reads after its next item, then closes the generator (spaces/zero/wrappers.py does the
-same). The service's GPU functions must work through it exactly as in-process (tests/service/test_gpu_calls.py);
-the real `spaces` path is tested in tests/zerogpu/test_zerogpu_spaces.py.
+same). As `spaces` does, an exception other than gr.Error comes back as "ZeroGPU worker error" naming only its
+class (the app must send its own errors back as results: runtime/gpu_calls.py). The service's GPU functions
+must work through it exactly as in-process (tests/service/test_gpu_calls.py); the real `spaces` path is tested
+in tests/zerogpu/test_zerogpu_spaces.py.
 """
 
 from __future__ import annotations
@@ -16,6 +18,14 @@ import traceback
 
 CONTEXT = multiprocessing.get_context("fork")
 ITEM, END, FAILED = "item", "end", "failed"
+
+
+class WorkerError(Exception):
+    """spaces' error("ZeroGPU worker error", <class name>): a gr.Error titled so."""
+
+    def __init__(self, class_name: str):
+        super().__init__(class_name)
+        self.title, self.message = "ZeroGPU worker error", class_name
 
 
 class Forked:
@@ -42,7 +52,7 @@ class Forked:
                 kind, value, call["pid"] = pickle.loads(receive.recv_bytes())
                 process.join()
                 if kind == FAILED:
-                    raise value
+                    raise WorkerError(value)
                 return value
 
             def gpu_stream(*args, **kwargs):
@@ -51,7 +61,7 @@ class Forked:
                     while True:
                         kind, value, call["pid"] = pickle.loads(receive.recv_bytes())
                         if kind == FAILED:
-                            raise value
+                            raise WorkerError(value)
                         if kind == END:
                             return
                         call["items"] += 1
@@ -74,7 +84,7 @@ def _run(task, arguments: bytes, send, stop) -> None:
         _send(send, ITEM, task(*args, **kwargs))
     except Exception as exc:  # noqa: BLE001 - the parent raises it, as spaces does
         traceback.print_exc()
-        _send(send, FAILED, exc)
+        _send(send, FAILED, type(exc).__name__)
 
 
 def _stream(task, arguments: bytes, send, stop) -> None:
@@ -91,4 +101,4 @@ def _stream(task, arguments: bytes, send, stop) -> None:
         pass
     except Exception as exc:  # noqa: BLE001
         traceback.print_exc()
-        _send(send, FAILED, exc)
+        _send(send, FAILED, type(exc).__name__)

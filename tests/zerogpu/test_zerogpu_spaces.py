@@ -131,3 +131,15 @@ def test_a_refused_gpu_is_a_clear_message_and_the_next_request_works(space, answ
     assert refused.kind == "error" and words in str(refused.data), refused
     assert "Traceback" not in str(refused.data)
     assert caller.call("/next_token", {"model": "tiny-gpt2", "prompt": "Once upon a time"}).ok
+
+
+def test_a_bad_input_found_on_the_gpu_says_what_is_wrong_and_keeps_the_worker(space):
+    """`spaces` passes back only gr.Error: the task's own refusal came back as "ZeroGPU worker error" with a class
+    name, and the worker was thrown away (released with fail=true)."""
+    url, api, _ = space
+    caller = HttpCaller(url)
+    asked, out = schedules_during(api, lambda: caller.call("/next_token", {"model": "tiny-gpt2",
+                                                                          "prompt": "word " * 200}))
+    assert len(asked) == 1  # found by the task, on the GPU (longer than tiny-gpt2's 128 positions)
+    assert out.kind == "error" and "128" in str(out.data) and "worker" not in str(out.data), out
+    assert api.calls.released[-1]["fail"] == "false"
