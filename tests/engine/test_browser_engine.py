@@ -65,6 +65,9 @@ def test_generate_tab_streams_from_the_engine(engine_page, engine_app):
 def test_deep_link_runs_on_the_engine(engine_page, engine_app):
     query = urlencode({"tab": "generate", "model": ENGINE_MODEL, "prompt": "The little dog", "max_new_tokens": 12,
                        "run": 1})
+    # From a blank page: the fixture's page may still be starting up, and a navigation its scripts start then
+    # aborted this one (net::ERR_ABORTED, seen once in CI)
+    engine_page.goto("about:blank")
     engine_page.goto(f"{engine_app[0]}?{query}")
     engine_page.wait_for_function("document.querySelector('#gen-stats')?.innerText.includes('12 tokens')",
                                   timeout=60_000)
