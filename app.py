@@ -1,8 +1,8 @@
 """LLM Playground entry point: `python app.py [--models-dir DIR] [--device cpu] [--engine URL] [--no-mcp] ...`."""
 
-import os
+from llm_playground.config import on_zero_gpu
 
-if os.environ.get("SPACES_ZERO_GPU", "").lower() in ("1", "t", "true"):
+if on_zero_gpu():
     # ZeroGPU: `spaces` emulates CUDA in this process, and must be imported before anything initialises it.
     import spaces  # noqa: F401
 

@@ -203,6 +203,12 @@ def engine_urls(flags: list[str] | None) -> tuple[str, ...]:
     return tuple(u.strip() for u in raw if u and u.strip())
 
 
+def on_zero_gpu() -> bool:
+    """Whether this is a ZeroGPU Space, read as `spaces` reads it (spaces/config.py): the two must agree. This
+    module imports no torch, so app.py can ask before anything initialises CUDA."""
+    return os.environ.get("SPACES_ZERO_GPU", "").lower() in ("1", "t", "true")
+
+
 def settings_from_args(argv: list[str] | None = None) -> Settings:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -212,8 +218,7 @@ def settings_from_args(argv: list[str] | None = None) -> Settings:
     # Public Spaces default to the locked-down mode: nobody should make them download anything.
     default_custom = _env_bool("PLAYGROUND_CUSTOM_MODELS", not os.environ.get("SPACE_ID"))
     custom = default_custom if args.custom is None else args.custom
-    # read as `spaces` reads it (spaces/config.py): the two must agree on whether this is ZeroGPU
-    zero_gpu = os.environ.get("SPACES_ZERO_GPU", "").lower() in ("1", "t", "true")
+    zero_gpu = on_zero_gpu()
     return Settings(
         models_dir=Path(args.models_dir).resolve() if args.models_dir else None,
         device=args.device,
