@@ -7,7 +7,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .models.catalog import HUB_ID_RE, ZERO_GPU_HUB_MODELS
+
 GIB = 1024**3
+# On ZeroGPU everything is preloaded and nothing may be evicted (a worker forked before a reload would miss it):
+# room for the catalogue and --hub-models in bfloat16 several times over, within a ZeroGPU call's 48 GB GPU.
+ZERO_GPU_MEMORY_BUDGET, MEMORY_BUDGET = "24GiB", "6GiB"
 PUBLIC_RATE_LIMIT = 60  # requests per minute per client, in public mode
 PUBLIC_JOBS_PER_CLIENT = 8  # requests waiting or running per client, in public mode
 MAX_INPUT_CHARS = 5000  # characters of one text input (every task's text parameters; specs/ reads it)
@@ -119,6 +124,7 @@ class Settings:
     # On a ZeroGPU Space (SPACES_ZERO_GPU=true): every model computation runs in a `spaces.GPU` call
     # (runtime/gpu_calls.py, service/gpu_work.py).
     zero_gpu: bool = False
+    hub_models: tuple[str, ...] = ()  # causal LMs on the Hub offered besides the catalogue (--hub-models)
 
     @property
     def fine_tune(self) -> bool:
@@ -145,8 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dtype", default=os.environ.get("PLAYGROUND_DTYPE", "auto"),
                    choices=["auto", "float32", "bfloat16", "float16"],
                    help="default weight dtype (auto: float32 on CPU, 16-bit on GPU)")
-    p.add_argument("--memory-budget", default=os.environ.get("PLAYGROUND_MEMORY_BUDGET", "6GiB"),
-                   help="bytes of weights kept loaded before least-recently-used models are evicted")
+    p.add_argument("--memory-budget", default=os.environ.get("PLAYGROUND_MEMORY_BUDGET", MEMORY_BUDGET),
+                   help="bytes of weights kept loaded before least-recently-used models are evicted (on ZeroGPU "
+                        f"{ZERO_GPU_MEMORY_BUDGET}, where every model stays loaded)")
     custom = p.add_mutually_exclusive_group()
     custom.add_argument("--no-custom-models", dest="custom", action="store_false", default=None,
                         help="only catalogue/local models; no arbitrary Hub ids, no cache deletion")
@@ -194,7 +201,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fine-tune-jobs", type=whole(1, "PLAYGROUND_FINE_TUNE_JOBS"),
                    default=_env("PLAYGROUND_FINE_TUNE_JOBS", "1"),
                    help="training runs at once in the whole server (default 1)")
+    p.add_argument("--hub-models", default=os.environ.get("PLAYGROUND_HUB_MODELS"), metavar="ID,ID,...",
+                   help="causal LMs on the Hub offered besides the catalogue, comma-separated (PLAYGROUND_HUB_MODELS; "
+                        "default on ZeroGPU: " + ", ".join(ZERO_GPU_HUB_MODELS) + "; elsewhere none; 'none': none)")
     return p
+
+
+def hub_model_ids(raw: str | None, zero_gpu: bool) -> tuple[str, ...]:
+    """--hub-models as ids (checked as the catalogue checks typed ids); unset: the ZeroGPU list there, else none."""
+    if raw is None:
+        return ZERO_GPU_HUB_MODELS if zero_gpu else ()
+    ids = tuple(dict.fromkeys(i.strip() for i in raw.split(",") if i.strip() and i.strip().lower() != "none"))
+    bad = [i for i in ids if not HUB_ID_RE.match(i) or ".." in i]
+    if bad:
+        raise ValueError(f"--hub-models: not a Hub id: {', '.join(bad)} (expected owner/name, comma-separated)")
+    return ids
 
 
 def engine_urls(flags: list[str] | None) -> tuple[str, ...]:
@@ -217,13 +238,19 @@ def settings_from_args(argv: list[str] | None = None) -> Settings:
                      "sets it too). Leave it out to use the built-in model and Hub models.")
     # Public Spaces default to the locked-down mode: nobody should make them download anything.
     default_custom = _env_bool("PLAYGROUND_CUSTOM_MODELS", not os.environ.get("SPACE_ID"))
-    custom = default_custom if args.custom is None else args.custom
     zero_gpu = on_zero_gpu()
+    # On ZeroGPU nothing loads after launch, so no typed Hub ids there, and (public mode) no unloading either.
+    custom = (default_custom if args.custom is None else args.custom) and not zero_gpu
+    try:
+        hub_models = hub_model_ids(args.hub_models, zero_gpu)
+    except ValueError as exc:
+        parser.error(str(exc))
     return Settings(
         models_dir=Path(args.models_dir).resolve() if args.models_dir else None,
         device=args.device,
-        dtype=args.dtype,
-        memory_budget=parse_bytes(args.memory_budget),
+        dtype="bfloat16" if zero_gpu and args.dtype == "auto" else args.dtype,  # what ZeroGPU's GPUs run best
+        memory_budget=parse_bytes(ZERO_GPU_MEMORY_BUDGET if zero_gpu and args.memory_budget == MEMORY_BUDGET
+                                  else args.memory_budget),
         allow_custom_models=custom,
         host=args.host,
         port=args.port,
@@ -242,4 +269,5 @@ def settings_from_args(argv: list[str] | None = None) -> Settings:
         allow_fine_tune=args.fine_tune,
         fine_tune_jobs=args.fine_tune_jobs,
         zero_gpu=zero_gpu,
+        hub_models=hub_models,
     )

@@ -61,6 +61,18 @@ BUILTIN = (
 )
 
 
+# Bigger real models offered on ZeroGPU (--hub-models): they make the views worth a GPU, a base and an instruct
+# model of one family show what instruction tuning changed, and all of them in bfloat16 (~5 GB with the
+# catalogue above) fit the GPU a ZeroGPU call gets (48 GB) many times over.
+ZERO_GPU_HUB_MODELS = ("HuggingFaceTB/SmolLM2-360M", "HuggingFaceTB/SmolLM2-360M-Instruct",
+                       "Qwen/Qwen3-0.6B-Base", "Qwen/Qwen3-0.6B")
+
+
+def hub_language_model(name: str) -> ModelEntry:
+    """A causal LM named by --hub-models: offered for what such models do, loaded like the catalogue's."""
+    return ModelEntry(name, name, _LM, description="Hub model (--hub-models)")
+
+
 def _safetensors_keys(folder: Path) -> set[str]:
     """Tensor names from the safetensors headers (8-byte length + JSON), without reading weights."""
     keys: set[str] = set()
@@ -125,6 +137,7 @@ def scan_local(models_dir: Path, description: str = "local folder") -> list[Mode
 class Catalog:
     models_dir: Path | None = None
     allow_custom: bool = True
+    hub_models: tuple[str, ...] = ()  # causal LMs on the Hub offered besides BUILTIN (--hub-models)
     entries: dict[str, ModelEntry] = field(default_factory=dict)
     added: dict[str, ModelEntry] = field(default_factory=dict)  # registered while running (fine-tuned models)
 
@@ -146,7 +159,8 @@ class Catalog:
         # (a --models-dir folder of the same name wins over it). The service's default skips what cannot be
         # used now: offline, the built-in model is the default wherever the Hub's would be.
         self.entries = {e.name: e for e in local}
-        for e in [*BUILTIN, *scan_local(BUILTIN_DIR, "built in"), *self.added.values()]:
+        hub = [hub_language_model(name) for name in self.hub_models]
+        for e in [*BUILTIN, *hub, *scan_local(BUILTIN_DIR, "built in"), *self.added.values()]:
             self.entries.setdefault(e.name, e)
 
     def names(self, task: str) -> list[str]:

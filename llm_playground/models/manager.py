@@ -42,7 +42,8 @@ class ModelManager:
     def __init__(self, settings: Settings | None = None, catalog: Catalog | None = None,
                  hub_probe: Callable[[], bool] | None = None, clock: Callable[[], float] = time.monotonic):
         self.settings = settings or Settings()
-        self.catalog = catalog or Catalog(self.settings.models_dir, self.settings.allow_custom_models)
+        self.catalog = catalog or Catalog(self.settings.models_dir, self.settings.allow_custom_models,
+                                         self.settings.hub_models)
         self.device = resolve_device(self.settings.device)
         self.default_dtype = resolve_dtype(self.settings.dtype, self.device)
         self.hub_probe = hub_probe or HubProbe()

@@ -36,9 +36,12 @@ class GpuWork:
     seconds: int  # the duration asked for on ZeroGPU
 
 
-def seconds_for(nbytes: int, passes: int) -> int:
-    """The duration to ask for `passes` forward passes of a model of `nbytes`, margin included, capped."""
-    estimate = nbytes / MOVE_BYTES_PER_S + passes * (SECONDS_PER_PASS + nbytes / READ_BYTES_PER_S)
+def seconds_for(nbytes: int, passes: int, packed_bytes: int = 0) -> int:
+    """The duration to ask for `passes` forward passes of a model of `nbytes`, margin included, capped.
+    `packed_bytes`: every preloaded weight, which a fresh worker moves onto its GPU before the call begins (the
+    call cannot know whether its worker is fresh, and a call cut short costs more than a few seconds asked)."""
+    moved = max(nbytes, packed_bytes)
+    estimate = moved / MOVE_BYTES_PER_S + passes * (SECONDS_PER_PASS + nbytes / READ_BYTES_PER_S)
     return max(MIN_SECONDS, min(MAX_SECONDS, math.ceil(MARGIN * estimate)))
 
 

@@ -109,14 +109,18 @@ class GpuWorkMixin:
         packs the weights of what is on "cuda"; a model loaded later would be missing from a worker forked
         before it). Returns what could not be loaded, with the reason (it is then left out, not fatal)."""
         failed: dict[str, str] = {}  # one reason per model (its first task's)
+        loaded: set[str] = set()
         for task in sorted({spec.model_task for spec in self.specs.values() if spec.model_task}):
             for name in self.catalog.names(task):
                 if name in failed:
                     continue
                 try:
-                    self.manager.get(name, task)
+                    loaded.add(self.manager.get(name, task).entry.name)
                 except PlaygroundError as exc:
                     failed[name] = str(exc)
+        resident = {model.entry.name for model in self.manager.loaded()}
+        for name in sorted(loaded - resident):  # made room for a later one: on ZeroGPU, gone for good
+            failed[name] = f"evicted: --memory-budget ({self.settings.memory_budget} bytes) holds not every model"
         if self.gpu.zero:  # what is not loaded now cannot run (see ModelManager.frozen): not offered either
             for name in failed:
                 self.catalog.remove(name)
@@ -167,7 +171,7 @@ class GpuWorkMixin:
             yield state
 
     def _work(self, loaded, kind: str, values: dict, passes: int, nbytes: int | None = None) -> GpuWork:
-        seconds = seconds_for(loaded.nbytes if nbytes is None else nbytes, passes)
+        seconds = seconds_for(loaded.nbytes if nbytes is None else nbytes, passes, self.manager.total_bytes())
         return GpuWork(kind, self.manager.key_of(loaded), values, seconds)
 
     def _execute(self, work: GpuWork) -> Any:

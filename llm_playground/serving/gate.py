@@ -67,6 +67,11 @@ class Gate:
         except PlaygroundError as exc:
             raise Refused(429, str(exc)) from None
 
+    def lend_request(self, request: Request) -> None:
+        """On ZeroGPU, a REST or OpenAI request's headers where `spaces` looks for them (gradio_patches)."""
+        if self.service.settings.zero_gpu:
+            gradio_patches.lend_request(request)
+
     def check_files(self, data, client: str) -> None:
         """Every file an event's values name is one this client uploaded (Gradio would otherwise download a
         URL of any size into its cache, or hand over another client's file)."""

@@ -4,7 +4,8 @@
   polling, and API results that gradio need not walk looking for files (`NoFiles`);
 - admission on the queue: each request is checked for its client before it is queued (serving/gate.py's
   `Gate.admit`, which the gate's own doors use too);
-- `still_wanted`: whether the client of the running event is still there to read its result.
+- `still_wanted`: whether the client of the running event is still there to read its result;
+- `lend_request`: on ZeroGPU, a REST or OpenAI request where `spaces` looks for the visitor's quota token.
 
 The last three are applied per app (on its own queue object) by build_app, never process-wide.
 
@@ -162,6 +163,16 @@ def admission(app, gate) -> None:
         return pushed
 
     queue.push = admitted_push
+
+
+def lend_request(request) -> None:
+    """`spaces` bills a GPU call to the visitor whose `X-IP-Token` header it finds in gradio's request context
+    (spaces/zero/client.py), which only gradio's own routes set: without it a REST or OpenAI call would be billed
+    to no one in particular. Set for this request's task, whose copies of the context the model threads get."""
+    import gradio as gr
+    from gradio.context import LocalContext
+
+    LocalContext.request.set(gr.Request(request=request))
 
 
 def _client_of(event, hops: int) -> str:

@@ -83,6 +83,8 @@ def test_durations_grow_with_the_model_and_the_passes_and_are_capped():
     billion = seconds_for(2_000_000_000, 500)
     assert small == MIN_SECONDS and MIN_SECONDS <= gpt2 <= billion < MAX_SECONDS
     assert seconds_for(10**12, 10**6) == MAX_SECONDS
+    # a fresh worker first moves every preloaded weight (here 20 GB, ~4 s at 5 GB/s)
+    assert seconds_for(2_000_000, 1, packed_bytes=20 * 10**9) > seconds_for(2_000_000, 1)
 
 
 def test_spaces_refusals_are_said_in_the_pages_language():
@@ -221,3 +223,44 @@ def test_after_preload_on_zerogpu_nothing_else_loads_and_failed_models_are_not_o
         assert service.generate("tiny-gpt2", "Once upon a time", max_new_tokens=2).result.done
     finally:
         service.close()
+
+
+def test_preload_names_a_model_the_memory_budget_could_not_keep(models_dir):
+    """On ZeroGPU nothing may load after the preload: a model evicted to make room for a later one was offered
+    and then refused at its first use. It is named as failed and not offered."""
+    settings = Settings(models_dir=models_dir, zero_gpu=True, memory_budget=1)  # room for one model at a time
+    service = PlaygroundService(manager=ModelManager(settings, hub_probe=lambda: False), gpu_decorate=Forked())
+    try:
+        failed = service.preload()
+        resident = {m.name for m in service.manager.loaded()}
+        evicted = [line.split(":")[0] for line in failed if "evicted" in line]
+        assert evicted and not set(evicted) & resident
+        assert not set(evicted) & set(service.catalog.entries)
+    finally:
+        service.close()
+
+
+def test_hub_models_are_offered_for_what_causal_lms_do():
+    from llm_playground.config import settings_from_args
+    from llm_playground.models.catalog import ZERO_GPU_HUB_MODELS, Catalog
+
+    assert settings_from_args([]).hub_models == ()
+    catalog = Catalog(None, allow_custom=False, hub_models=("HuggingFaceTB/SmolLM2-360M-Instruct",))
+    assert "HuggingFaceTB/SmolLM2-360M-Instruct" in catalog.names("generation")
+    assert "HuggingFaceTB/SmolLM2-360M-Instruct" not in catalog.names("fill-mask")
+    with pytest.raises(SystemExit):
+        settings_from_args(["--hub-models", "../etc/passwd"])
+    names = set(ZERO_GPU_HUB_MODELS)
+    assert {"HuggingFaceTB/SmolLM2-360M", "HuggingFaceTB/SmolLM2-360M-Instruct"} <= names  # a base/instruct pair
+
+
+def test_zerogpu_defaults_preload_bfloat16_with_room_for_everything(monkeypatch):
+    from llm_playground.config import settings_from_args
+    from llm_playground.models.catalog import ZERO_GPU_HUB_MODELS
+
+    monkeypatch.setenv("SPACES_ZERO_GPU", "true")
+    settings = settings_from_args([])
+    assert settings.dtype == "bfloat16" and settings.hub_models == ZERO_GPU_HUB_MODELS
+    assert settings.memory_budget >= 16 * 1024**3 and not settings.fine_tune
+    assert settings_from_args(["--hub-models", "none"]).hub_models == ()
+    assert settings_from_args(["--custom-models"]).public  # a typed id or an unload would break every worker

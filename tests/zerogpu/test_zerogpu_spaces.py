@@ -10,6 +10,8 @@ scripts/test.sh builds; without it these tests are skipped, or fail under script
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import subprocess
 import time
@@ -143,3 +145,27 @@ def test_a_bad_input_found_on_the_gpu_says_what_is_wrong_and_keeps_the_worker(sp
     assert len(asked) == 1  # found by the task, on the GPU (longer than tiny-gpt2's 128 positions)
     assert out.kind == "error" and "128" in str(out.data) and "worker" not in str(out.data), out
     assert api.calls.released[-1]["fail"] == "false"
+
+
+def _ip_token(user: str) -> str:
+    """A token shaped like the one Hugging Face's proxy gives a visitor (a JWT: `spaces` reads its payload)."""
+    part = lambda data: base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")  # noqa: E731
+    return f"{part({'alg': 'EdDSA'})}.{part({'user': user})}.c2ln"
+
+
+@pytest.mark.parametrize("door", ["rest", "openai"])
+def test_a_rest_or_openai_call_is_billed_to_its_caller(space, door):
+    """`spaces` finds the visitor's quota token in gradio's request context, which plain routes do not set:
+    without the app lending it, these calls reached ZeroGPU with no token (billed to no visitor)."""
+    url, api, _ = space
+    token = _ip_token(f"visitor-{door}")
+    if door == "rest":
+        call = lambda: httpx.post(f"{url}/api/v1/next_token", json={"model": "tiny-gpt2", "prompt": "Once upon"},  # noqa: E731
+                                  headers={"X-IP-Token": token}, timeout=60)
+    else:
+        call = lambda: httpx.post(f"{url}/v1/completions", json={"model": "tiny-gpt2", "prompt": "Once upon",  # noqa: E731
+                                                                "max_tokens": 4}, headers={"X-IP-Token": token},
+                                  timeout=60)
+    asked, response = schedules_during(api, call)
+    assert response.status_code == 200, response.text
+    assert len(asked) == 1 and asked[0].get("token") == token, asked

@@ -83,6 +83,7 @@ class Web:
             raise ApiError(refused.status, refused.message, code="rate_limit_exceeded") from None
         self.gate.enter(key)
         request.state.playground_client = key
+        self.gate.lend_request(request)  # on ZeroGPU, whose quota pays for its GPU calls
 
     def release(self, request: Request) -> None:
         key = getattr(request.state, "playground_client", None)
