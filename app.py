@@ -9,6 +9,7 @@ if on_zero_gpu():
 import logging
 
 from llm_playground.config import settings_from_args
+from llm_playground.models.catalog import models_dir_note
 from llm_playground.runtime import heap
 from llm_playground.runtime.lifecycle import exit_now, exit_on_sigterm
 from llm_playground.service.playground import PlaygroundService
@@ -33,6 +34,9 @@ def main(argv=None):
             service = PlaygroundService(settings_from_args(argv))
         except ValueError as exc:  # a malformed --engine: say what is wrong instead of a traceback
             raise SystemExit(f"error: {exc}") from None
+        if service.settings.models_dir:  # what the folder added, or a warning where it added nothing
+            note, warning = models_dir_note(service.settings.models_dir)
+            log.log(logging.WARNING if warning else logging.INFO, note)
         if service.settings.zero_gpu:  # every model now, on "cuda": `spaces` packs them when the app launches
             for problem in service.preload():
                 log.warning("not preloaded, left out: %s", problem)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
 from .errors import Message
-from .specs import Param
+from .specs import NOT_RUN_BY_LINKS, Param
 
 TRUE, FALSE = ("1", "true", "yes", "on", "sampling"), ("0", "false", "no", "off", "greedy")
 MAX_NAME = 200  # a model or tokenizer name longer than this is not a name
@@ -151,7 +151,7 @@ def parse(query: Mapping[str, str] | Iterable[tuple[str, str]], tab_specs: Mappi
         if value is not None:
             out.values[p.name] = value
     run = (multi.get("run") or ["0"])[-1].strip().lower()
-    out.run = run in TRUE and tab != "models"
+    out.run = run in TRUE and tab not in NOT_RUN_BY_LINKS  # fine-tuning starts from its button only
     if out.run and any(p.kind == "model" and p.name in multi and p.name not in out.values for p in tab_specs[tab]):
         out.run = False  # the model asked for cannot be used: do not run another one on the visitor's text
         out.problems.append(Message("link.not_run"))
@@ -175,7 +175,7 @@ def query(tab: str, values: Mapping[str, Any], tab_specs: Mapping[str, tuple[Par
         elif isinstance(v, float) and v.is_integer():
             v = int(v)
         pairs.append((p.name, str(v)))
-    if run and tab != "models":
+    if run and tab not in NOT_RUN_BY_LINKS:
         pairs.append(("run", "1"))
     return urlencode(pairs)
 

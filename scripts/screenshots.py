@@ -1,6 +1,6 @@
 """Screenshots of every tab after a run, at 1400 px and 420 px wide, in English and Japanese (loopback only).
 
-python scripts/screenshots.py [--out docs/screenshots]
+python scripts/screenshots.py [--out docs/screenshots] [--tabs compare,logit-lens]
 
 Launches the app on the offline models (the built-in stories260K, ../shared/models, and a tiny random BERT
 with MLM and NSP heads built here, as the tests do) and drives headless Debian Chromium through each tab's
@@ -81,7 +81,9 @@ def main(argv=None) -> int:
 
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    p.add_argument("--tabs", default=",".join(LINKS), help="the tabs to shoot, comma-separated (default: all)")
     args = p.parse_args(argv)
+    tabs = {tab: LINKS[tab] for tab in args.tabs.split(",")}
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         models_dir = build_models_dir(Path(tmp))
@@ -92,7 +94,7 @@ def main(argv=None) -> int:
                     for width in (1400, 420):
                         page = browser.new_page(viewport={"width": width, "height": 900},
                                                 locale="ja-JP" if lang == "ja" else "en-US")
-                        for tab, params in LINKS.items():
+                        for tab, params in tabs.items():
                             query = {"tab": tab, **params, **({"run": 1} if tab != "models" else {}), "lang": lang}
                             page.goto(f"{url}?{urlencode(query)}")
                             page.wait_for_selector(DONE[tab], timeout=120_000)

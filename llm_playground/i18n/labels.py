@@ -15,6 +15,7 @@ from ..specs import MAX_LENS_PREDICTIONS as MAX_PREDICTIONS
 from ..specs import MAX_LENS_TOKENS, MAX_MASKS
 from . import guide
 from .labels_branch import BRANCH_LABELS
+from .labels_forward import FORWARD_LABELS
 
 # key: (English, Japanese). The English texts are the labels the app always had (tests find them).
 LABELS: dict[str, tuple[str, str]] = {
@@ -231,7 +232,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "models_delete": ("Delete from disk", "ディスクから削除"),
 }
 
-TEXTS = {**{k: v for k, v in LABELS.items()}, **BRANCH_LABELS, **guide.TEXTS}
+TEXTS = {**{k: v for k, v in LABELS.items()}, **BRANCH_LABELS, **FORWARD_LABELS, **guide.TEXTS}
 I18N = gr.I18n(en={k: en for k, (en, _) in TEXTS.items()}, ja={k: ja for k, (_, ja) in TEXTS.items()})
 
 

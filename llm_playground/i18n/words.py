@@ -10,6 +10,7 @@ from __future__ import annotations
 from .words_branch import BRANCH_WORDS
 from .words_compare import COMPARE_WORDS
 from .words_finetune import FINETUNE_WORDS
+from .words_forward import FORWARD_WORDS
 
 LANGS = ("en", "ja")
 
@@ -137,6 +138,10 @@ W: dict[str, tuple[str, str]] = {
                    "予測するのは **{token}**（{prob:.1%}）{first}"),
     "ll_first": (", the top-1 token from layer {layer} on", "、層 {layer} 以降で1位"),
     "ll_first_embeddings": (", the top-1 token already in the embeddings", "、埋め込みの時点ですでに1位"),
+    "ll_track_pieces": ("\n\n⚠ The text to follow is **{n} tokens** for this model ({pieces}): one position predicts "
+                        "one token, so the lens follows the first, {first}.",
+                        "\n\n⚠ 追跡するテキストはこのモデルでは **{n} トークン**（{pieces}）です。"
+                        "1つの位置が予測するのは1トークンなので、最初の {first} を追跡します。"),
     "ll_embeddings": ("embeddings", "埋め込み"),
     "ll_layer_n": ("layer {k}", "層 {k}"),
     "ll_entropy": ("entropy {bits:.2f} bits", "エントロピー {bits:.2f} ビット"),
@@ -202,13 +207,18 @@ W: dict[str, tuple[str, str]] = {
                            "まだ読み込まれたモデルはありません。モデルは最初に使うときに読み込まれます。"),
     "models_unloaded": ("Unloaded {name}: it loads again on next use.", "{name} をアンロードしました。次に使うときに再び読み込まれます。"),
     "models_not_loaded": ("'{name}' is not loaded.", "'{name}' は読み込まれていません。"),
+    "models_unload_none": ("Nothing was unloaded: choose a loaded model in the list first, then press Unload.",
+                           "アンロードしていません。先にリストから読み込み済みのモデルを選び、それからアンロードを押してください。"),
     "models_deleted": ("Deleted {repo} ({size} freed).", "{repo} を削除しました（{size} を解放）。"),
     # Models offline / pickers / links
     "offline": ("The Hugging Face Hub cannot be reached, so only models that work offline are offered now: the built-in "
-                "`stories260K` (Generate, Next token, Attention, Logit lens, Compare, Tokenizer, Fine-tune) and any `--models-dir` "
+                "`stories260K` (Generate, Next token, Attention, Logit lens, Compare, Tokenizer, Fine-tune), the "
+                "built-in `story-bert` (Fill-mask, Next sentence, Attention, Tokenizer) and any `--models-dir` "
                 "folders.",
                 "Hugging Face Hub に接続できないため、オフラインで使えるモデルだけを表示しています：内蔵の `stories260K`"
-                "（生成・次のトークン・アテンション・ロジットレンズ・比較・トークナイザー・ファインチューニング）と `--models-dir` のフォルダ。"),
+                "（生成・次のトークン・アテンション・ロジットレンズ・比較・トークナイザー・"
+                "ファインチューニング）、内蔵の `story-bert`（穴埋め・次文予測・アテンション・トークナイザー）と "
+                "`--models-dir` のフォルダ。"),
     "offline_no_bert": (" Fill-mask and Next sentence need a BERT checkpoint: start the app with `--models-dir` pointing "
                         "at one, or connect to the internet.",
                         "穴埋めと次文予測には BERT のチェックポイントが必要です。`--models-dir` でそのフォルダを指定して"
@@ -218,6 +228,10 @@ W: dict[str, tuple[str, str]] = {
     "link_problems": ("Link: {problems}", "リンク：{problems}"),
     "error": ("⚠ {message}", "⚠ {message}"),
     "warning_title": ("Warning", "注意"),
+    "cut_note": ("✂ The pasted text had {pasted} characters and this box takes {limit}: only the first {kept} were "
+                 "kept, so the text now ends at “…{end}”.",
+                 "✂ 貼り付けたテキストは {pasted} 文字ありましたが、この欄は {limit} 文字までのため、最初の {kept} 文字"
+                 "だけを残しました。末尾は「…{end}」です。"),
     "info_title": ("Done", "完了"),
     "error_title": ("Error", "エラー"),
 }
@@ -225,6 +239,7 @@ W: dict[str, tuple[str, str]] = {
 W.update(BRANCH_WORDS)
 W.update(COMPARE_WORDS)
 W.update(FINETUNE_WORDS)
+W.update(FORWARD_WORDS)
 
 
 def tr(lang: str, key: str, **values):

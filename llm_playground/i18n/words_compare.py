@@ -7,6 +7,8 @@ COMPARE_WORDS: dict[str, tuple] = {
     "cmp_sampling": ("sampling, temperature {t:g}", "サンプリング、温度 {t:g}"),
     "cmp_chip_own": ("p = {p:.2%} under its own model", "自分のモデルでの確率 {p:.2%}"),
     "cmp_chip_other": ("p = {p:.2%} under {other}", "{other} での確率 {p:.2%}"),
+    "cmp_chip_kl": ("KL = {kl:.4f} bits (how far the two models' next-token distributions are apart here)",
+                    "KL = {kl:.4f} ビット（ここでの2つのモデルの次トークン分布の違い）"),
     "cmp_same": ("The two texts take the same {n} tokens.", "2つのテキストは同じ {n} トークンを選びました。"),
     "cmp_first_diff": ("The texts first differ at step {step}: A took {a}, B took {b} (outlined).",
                        "ステップ {step} で初めて分かれました：A は {a}、B は {b}（枠で表示）。"),

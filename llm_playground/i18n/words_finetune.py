@@ -21,12 +21,15 @@ FINETUNE_WORDS: dict[str, tuple] = {
                         "{elapsed} in all",
                         "**ステップ {step}/{total}** · 学習損失 {loss} · 検証損失 {eval} · 毎秒 {rate:.1f} ステップ · "
                         "合計 {elapsed}"),
-    "ft_end_finished": ("**Finished** {steps} steps in {s:.1f} s.", "**完了**：{steps} ステップ（{s:.1f} 秒）。"),
-    "ft_end_stopped": ("**Stopped** after {steps} steps ({s:.1f} s); the model keeps what it learnt so far.",
-                       "{steps} ステップ（{s:.1f} 秒）で**停止しました**。ここまでに学習した状態のモデルを残します。"),
-    "ft_end_timed_out": ("**Time limit reached** after {steps} steps ({s:.1f} s): training stopped there and the "
+    # {steps}: ft_steps_one or ft_steps_n ("1 steps" read wrong)
+    "ft_steps_one": ("1 step", "1 ステップ"),
+    "ft_steps_n": ("{n} steps", "{n} ステップ"),
+    "ft_end_finished": ("**Finished** {steps} in {s:.1f} s.", "**完了**：{steps}（{s:.1f} 秒）。"),
+    "ft_end_stopped": ("**Stopped** after {steps} ({s:.1f} s); the model keeps what it learnt so far.",
+                       "{steps}（{s:.1f} 秒）で**停止しました**。ここまでに学習した状態のモデルを残します。"),
+    "ft_end_timed_out": ("**Time limit reached** after {steps} ({s:.1f} s): training stopped there and the "
                          "model keeps what it learnt. Raise the time limit or lower the steps for a full run.",
-                         "{steps} ステップ（{s:.1f} 秒）で**制限時間に達した**ため学習を止めました。ここまでの状態を残します。"
+                         "{steps}（{s:.1f} 秒）で**制限時間に達した**ため学習を止めました。ここまでの状態を残します。"
                          "最後まで学習するには制限時間を延ばすかステップ数を減らしてください。"),
     "ft_registered": ("The fine-tuned model is registered as **{name}**: pick it in Generate, Next token or "
                       "Attention to compare it with its base on the same prompt (for as long as the server runs).",

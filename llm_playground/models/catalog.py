@@ -38,6 +38,7 @@ class ModelEntry:
     tasks: frozenset[str]
     local: bool = False
     description: str = ""
+    gguf_file: str = ""  # a folder holding one .gguf file: from_pretrained(source, gguf_file=...) reads it
 
 
 # Why a model lacks a task, said in the refusal (the tab names alone do not tell users what is missing).
@@ -111,9 +112,22 @@ def tasks_for_config(config: dict, weight_keys: set[str] | None = None) -> set[s
     return tasks
 
 
+def _gguf_entry(folder: Path, description: str) -> ModelEntry | None:
+    """A folder holding one .gguf file and no config.json: a quantized causal LM (GGUF files hold decoder LMs and
+    their tokenizer), which transformers dequantizes when it loads it."""
+    files = sorted(folder.glob("*.gguf"))
+    if len(files) != 1 or (folder / "config.json").exists():
+        return None
+    return ModelEntry(folder.name, str(folder.resolve()), _LM, local=True, description=f"{description}, GGUF",
+                      gguf_file=files[0].name)
+
+
 def scan_local(models_dir: Path, description: str = "local folder") -> list[ModelEntry]:
     entries = []
     for folder in sorted(p for p in models_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if gguf := _gguf_entry(folder, description):
+            entries.append(gguf)
+            continue
         tasks: set[str] = set()
         has_tokenizer = any((folder / f).exists() for f in TOKENIZER_FILES)
         config_file = folder / "config.json"
@@ -131,6 +145,22 @@ def scan_local(models_dir: Path, description: str = "local folder") -> list[Mode
             entries.append(ModelEntry(folder.name, str(folder.resolve()), frozenset(tasks), local=True,
                                       description=description))
     return entries
+
+
+def models_dir_note(models_dir: Path) -> tuple[str, bool]:
+    """The start-up log line for a --models-dir, and whether it is a warning: what each model folder added, or why
+    nothing was (a folder one level too high, whose subfolders hold the models, used to start silently empty)."""
+    entries = scan_local(models_dir)
+    if entries:
+        added = "; ".join(f"{e.name} ({', '.join(sorted(e.tasks))})" for e in entries)
+        return f"--models-dir {models_dir} added {len(entries)} model(s): {added}", False
+    line = (f"--models-dir {models_dir} holds no model folder (a folder with a config.json or a tokenizer file): "
+            "no local models are offered")
+    below = [sub for sub in sorted(models_dir.iterdir()) if sub.is_dir() and not sub.name.startswith(".")
+             and scan_local(sub)]
+    if below:
+        line += f". Its subfolder {below[0]} holds model folders: did you mean --models-dir {below[0]}?"
+    return line, True
 
 
 @dataclass

@@ -59,9 +59,14 @@ def load_tokenizer(entry: ModelEntry, local_only: bool):
 
     try:
         with one_load_at_a_time():
-            return AutoTokenizer.from_pretrained(entry.source, local_files_only=local_only, **SAFE)
+            return AutoTokenizer.from_pretrained(entry.source, local_files_only=local_only, **SAFE, **_gguf(entry))
     except Exception as exc:  # noqa: BLE001 - every loader failure becomes a user message
         raise ModelLoadError(explain_load_error(exc, entry, local_only)) from exc
+
+
+def _gguf(entry: ModelEntry) -> dict:
+    """A GGUF folder's file for from_pretrained (it dequantizes the weights; needs the `gguf` package)."""
+    return {"gguf_file": entry.gguf_file} if entry.gguf_file else {}
 
 
 def _head_class(config, entry: ModelEntry):
@@ -72,8 +77,8 @@ def _head_class(config, entry: ModelEntry):
         return tf.BertForPreTraining  # both heads: fill-mask and next-sentence share one copy
     if config.model_type == "bert":
         return tf.AutoModel  # a bare encoder (e.g. MiniLM): no head weights to report missing
-    if any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in archs):
-        return tf.AutoModelForCausalLM
+    if any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in archs) or entry.gguf_file:
+        return tf.AutoModelForCausalLM  # a GGUF file's config names no architecture: it holds a causal LM
     if any(a.endswith(("ForMaskedLM", "ForPreTraining")) for a in archs):
         return tf.AutoModelForMaskedLM
     return tf.AutoModel
@@ -109,11 +114,11 @@ def load_model(entry: ModelEntry, device: str, dtype: torch.dtype, local_only: b
 
     try:
         with one_load_at_a_time():
-            config = AutoConfig.from_pretrained(entry.source, local_files_only=local_only, **SAFE)
+            config = AutoConfig.from_pretrained(entry.source, local_files_only=local_only, **SAFE, **_gguf(entry))
             cls = _head_class(config, entry)
             model, info = cls.from_pretrained(
                 entry.source, config=config, dtype=torch.float32 if dtype == quantize.INT8 else dtype,
-                local_files_only=local_only, use_safetensors=None, output_loading_info=True, **SAFE,
+                local_files_only=local_only, use_safetensors=None, output_loading_info=True, **SAFE, **_gguf(entry),
             )
         model.to(device).eval()
         if dtype == quantize.INT8:

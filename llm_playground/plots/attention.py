@@ -156,12 +156,14 @@ def model_view_figure(pooled: np.ndarray, labels: list[str], title: str, block: 
     fig.update_layout(
         title=dict(text=plain(title) + f"<br><sup>{tr(lang, 'att_model_sub')}</sup>"),
         shapes=shapes, template="plotly_white", height=max(420, min(1400, 110 + 90 * layers)),
-        margin=dict(l=70, r=20, t=90, b=40),
+        margin=dict(l=70, r=20, t=90, b=80),
         xaxis=dict(tickmode="array", tickvals=cols[mid::side], side="top", showgrid=False,
                    ticktext=[tr(lang, "att_head_n", h=h) for h in range(heads)]),
         yaxis=dict(tickmode="array", tickvals=rows[mid::side],
                    ticktext=[tr(lang, "att_layer_n", k=k) for k in range(layers)],
                    autorange="reversed", showgrid=False))
+    # below the tiles: the head labels are on top here, and a bar across the top covered them
+    fig.update_traces(colorbar=dict(y=-0.01, yanchor="top", title_side="bottom"))
     return fig
 
 

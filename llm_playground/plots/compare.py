@@ -13,7 +13,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..i18n.words import tr
-from .generation import prob_color, underline, visible_piece
+from .axes import plain_numbers
+from .generation import _attr, prob_color, underline, visible_piece
 from .text import md, plain
 
 COLORS = {"a": "#4c6ef5", "b": "#f08c00"}
@@ -24,25 +25,33 @@ def side_label(side: dict, lang: str) -> str:
     return f"{side['model']} · {side['dtype']} · {mode}"
 
 
-def _title(tok: dict, other: str, lang: str) -> str:
+def _lines(tok: dict, other: str, lang: str) -> list[str]:
     lines = [tr(lang, "cmp_chip_own", p=tok["prob"])]
     if tok.get("other_prob") is not None:
-        lines += [tr(lang, "cmp_chip_other", other=other, p=tok["other_prob"]), f"KL = {tok['kl_bits']:.4f} bits"]
-    return html.escape("\n".join(lines), quote=True)
+        lines += [tr(lang, "cmp_chip_other", other=other, p=tok["other_prob"]),
+                  tr(lang, "cmp_chip_kl", kl=tok["kl_bits"])]
+    return lines
 
 
-def _chip(tok: dict, other: str, first_diff: bool, lang: str) -> str:
+def _chip(tok: dict, step: int, other: str, first_diff: bool, lang: str) -> str:
+    """A focusable token: a hover, click, tap or Enter opens the page's token popover (generation_popover.HEAD)
+    with its scores under both models, from data-lines (drawn as text, never parsed as HTML)."""
     piece = visible_piece(tok["token"])
     mark = " cmp-first" if first_diff else ""
-    return (f'<span class="tok{mark}" tabindex="0" title="{_title(tok, other, lang)}" data-prob="{tok["prob"]:.4f}" '
-            f'data-id="{tok["id"]}" style="background:{prob_color(tok["prob"])};border-bottom:'
-            f'{underline(tok["prob"])}px solid #333">{piece}</span>')
+    title = f"{tr(lang, 'pop_step', n=step + 1)} · {tok['token']!r}"
+    lines = _lines(tok, other, lang)
+    label = html.escape(f"{tok['token']!r}: " + "; ".join(lines), quote=True)
+    return (f'<span class="tok{mark}" tabindex="0" role="button" aria-haspopup="dialog" aria-label="{label}" '
+            f'data-title="{html.escape(title, quote=True)}" data-lines=\'{_attr(lines)}\' '
+            f'data-prob="{tok["prob"]:.4f}" data-id="{tok["id"]}" style="background:{prob_color(tok["prob"])};'
+            f'border-bottom:{underline(tok["prob"])}px solid #333">{piece}</span>')
 
 
 def side_html(prompt: str, side: dict, other: str, first_difference: int | None, lang: str = "en") -> str:
-    chips = "".join(_chip(t, other, i == first_difference, lang) for i, t in enumerate(side["tokens"]))
-    return (f'<div class="tok-view"><span class="prompt">{html.escape(prompt).replace(chr(10), "<br>")}</span>'
-            f"{chips}</div>")
+    chips = "".join(_chip(t, i, other, i == first_difference, lang) for i, t in enumerate(side["tokens"]))
+    words = _attr({"pop_close": tr(lang, "pop_close")})
+    return (f"<div class='tok-root' data-words='{words}'><div class=\"tok-view\"><span class=\"prompt\">"
+            f'{html.escape(prompt).replace(chr(10), "<br>")}</span>{chips}</div></div>')
 
 
 def summary(data: dict, lang: str) -> str:
@@ -79,4 +88,4 @@ def figure(data: dict, lang: str = "en") -> go.Figure | None:
     fig.update_xaxes(title_text=tr(lang, "gen_chart_x"), row=2, col=1)
     fig.update_layout(height=520, template="plotly_white", barmode="group", margin=dict(l=50, r=20, t=40, b=40),
                       legend=dict(orientation="h", y=-0.15))
-    return fig
+    return plain_numbers(fig)

@@ -51,7 +51,8 @@ def progress_line(snapshot: dict, lang: str = "en") -> str:
 
 def result_summary(result: dict, lang: str = "en") -> str:
     """Markdown: how the run ended, the registered name, the losses and the held-out perplexity before/after."""
-    lines = [tr(lang, f"ft_end_{result['reason'].replace(' ', '_')}", steps=result["steps"], s=result["seconds"]),
+    steps = tr(lang, "ft_steps_n", n=result["steps"]) if result["steps"] != 1 else tr(lang, "ft_steps_one")
+    lines = [tr(lang, f"ft_end_{result['reason'].replace(' ', '_')}", steps=steps, s=result["seconds"]),
              tr(lang, "ft_registered", name=md(result["model"])),
              tr(lang, "ft_losses", mean=result["training_loss"],
                 last="–" if result["last_loss"] is None else f"{result['last_loss']:.4f}")]

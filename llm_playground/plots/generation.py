@@ -8,6 +8,7 @@ import json
 import plotly.graph_objects as go
 
 from ..i18n.words import tr
+from .axes import plain_numbers
 from .text import plain
 
 LEGEND_STEPS = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -114,4 +115,4 @@ def probability_figure(tokens: list[dict], lang: str = "en") -> go.Figure:
         title=tr(lang, "gen_chart_title"), xaxis_title=tr(lang, "gen_chart_x"), yaxis_title=tr(lang, "gen_chart_y"),
         yaxis_range=[0, 1.1], height=320, margin=dict(l=50, r=20, t=50, b=40), template="plotly_white",
     )
-    return fig
+    return plain_numbers(fig)

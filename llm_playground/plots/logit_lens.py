@@ -6,6 +6,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from ..i18n.words import tr
+from .axes import plain_numbers
 from .next_token import shown
 from .text import plain
 
@@ -49,7 +50,7 @@ def grid_figure(data: dict, lang: str = "en") -> go.Figure:
                                  automargin=True, nticks=60),
                       yaxis=dict(tickmode="array", tickvals=list(range(len(grid))),
                                  ticktext=layer_names(len(grid), lang), automargin=True))
-    return fig
+    return plain_numbers(fig)
 
 
 def first_top1(track: dict) -> int | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from ..i18n.words import tr
+from .axes import plain_numbers
 from .text import plain
 
 TABLE_HEADERS = tr("en", "nt_table")
@@ -36,7 +37,7 @@ def candidates_figure(candidates: list[dict], lang: str = "en") -> go.Figure:
                       xaxis_title=tr(lang, "nt_axis"),
                       yaxis=dict(autorange="reversed", automargin=True), height=max(320, 26 * len(candidates) + 120),
                       legend=dict(orientation="h", y=-0.12), margin=dict(l=20, r=30, t=50, b=60))
-    return fig
+    return plain_numbers(fig)
 
 
 def candidate_rows(candidates: list[dict], lang: str = "en") -> list[list]:

@@ -33,7 +33,8 @@ class AttentionViews:
             start = attention_task.generated_start(self._tokenizer(values["model"]), result.ids, values["text"],
                                                    prompt_chars)
             result = dataclasses.replace(result, generated_start=start)
-        return Outcome(result, self._info_of(values["model"], ATTENTION), values | {"prompt_chars": prompt_chars})
+        info = self._info_of(values["model"], ATTENTION, dtype=key[1])  # the dtype the cached weights were made in
+        return Outcome(result, info, values | {"prompt_chars": prompt_chars})
 
     def attention_view(self, model: str, text: str, text_pair: str = "", view: str = "heatmap", layer=0,
                        head="mean", token=0, progress: Progress | None = None, prompt_chars: int = 0) -> Outcome:

@@ -4,6 +4,9 @@ kept apart because none of it runs a task."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from ..backends.base import ModelInfo
 from ..backends.local import model_info
 from ..errors import InvalidInput
@@ -74,6 +77,24 @@ class ModelDirectory:
             return usable_positions(loaded.model.config)
         entry = self.catalog.entries.get(name)
         return config_positions(entry.source) if entry and entry.local else None
+
+    def layers_and_heads(self, name: str) -> tuple[int, int] | None:
+        """A model's blocks and attention heads, read without loading its weights where possible (the forward-pass
+        tab's sliders); None when only loading it would tell."""
+        loaded = next((m for m in self.manager.loaded() if m.name == name), None)
+        entry = self.catalog.entries.get(name)
+        if loaded is not None:
+            config = loaded.model.config.get_text_config().to_dict()
+        elif entry and entry.local:
+            try:
+                config = json.loads((Path(entry.source) / "config.json").read_text())
+            except (OSError, ValueError):
+                return None
+        else:
+            return None
+        layers = config.get("num_hidden_layers") or config.get("n_layer")
+        heads = config.get("num_attention_heads") or config.get("n_head")
+        return (int(layers), int(heads)) if layers and heads else None
 
     def local_model_names(self, builtin: bool = True) -> list[str]:
         return [name for name, entry in self.catalog.entries.items()

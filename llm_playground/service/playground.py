@@ -144,11 +144,14 @@ class PlaygroundService(GenerationTasks, ModelDirectory, Comparisons, AttentionV
         except TaskNotSupported as exc:
             raise TaskNotSupported("lens.not_causal", model=name) from exc
 
-    def _info_of(self, name: str, task: str) -> ModelInfo:
+    def _info_of(self, name: str, task: str, dtype: str) -> ModelInfo:
+        """The model a cached result was computed with: its checkpoint's loaded copy in `dtype`, the dtype that
+        named the result. Another copy (Compare's bfloat16 side) did not compute it, even when listed first (#32)."""
         entry = self.catalog.resolve(name, task)
-        loaded = next((m for m in self.manager.loaded() if m.entry.source == entry.source), None)
+        loaded = next((m for m in self.manager.loaded()
+                       if m.entry.source == entry.source and dtype_name(m.dtype) == dtype), None)
         return model_info(loaded) if loaded else ModelInfo(entry.name, entry.source, entry.local,
-                                                           self.manager.device, dtype_name(self.manager.default_dtype))
+                                                           self.manager.device, dtype)
 
     # ---- reproduce and export -------------------------------------------------------------------
     def python(self, task: str, outcome: Outcome, **extra) -> str:

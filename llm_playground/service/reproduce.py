@@ -86,4 +86,14 @@ def python_code(task: str, values: Mapping, info: ModelInfo | None, local_source
     sources = list(local_sources) + ([info.source] if info is not None and info.local_folder else [])
     for src in sources:
         code = code.replace(f"source = {src!r}\n", f"source = {src!r}{LOCAL_NOTE}\n", 1)
-    return code
+    return with_gguf_file(code, info.gguf_file) if info is not None and info.gguf_file else code
+
+
+def with_gguf_file(code: str, gguf_file: str) -> str:
+    """A GGUF folder's model is read with gguf_file= (transformers dequantizes it; pip install gguf)."""
+    lines = code.split("\n")
+    at = next((i for i, line in enumerate(lines) if line.startswith("source = ")), None)
+    if at is None:
+        return code
+    lines.insert(at + 1, f"gguf_file = {gguf_file!r}  # the folder's .gguf file (pip install gguf)")
+    return "\n".join(lines).replace("from_pretrained(source", "from_pretrained(source, gguf_file=gguf_file")

@@ -19,6 +19,7 @@ MAX_TOKENIZERS = 6
 MAX_ATTENTION_TOKENS = 512  # a 512x512 matrix per head is already ~1 pixel per cell
 MAX_LENS_TOP_K = 10  # logit lens: predictions kept per layer and position (the JSON grows with it)
 MAX_LENS_TOKENS = 512  # logit lens: positions per run, whatever the model's context
+FORWARD_PASS_TOKENS = 128  # inside one prediction: the head's T x T and T x head_dim matrices stay under ~1 MB of JSON
 # Logit lens: predictions (layers x positions x top_k) per run: stories260K's whole context (6 x 512) at the default
 # top-k of 5, about 0.94 MB of JSON (docs/tabs/logit-lens.md). A deeper model reads fewer positions, or fewer
 # predictions per position.
@@ -69,6 +70,9 @@ class TaskSpec:
     # An engine model only generates text: what this task needs the model's internals for, in the refusal's
     # words ("" where an engine model serves every use; generation's is for scoring a prompt).
     needs_internals: str = ""
+    # Whether a link's run=1 presses the tab's button. Never where a run costs more than a normal one: a link
+    # or a reload must not start minutes of training and take the server's only training slot (#32).
+    link_runs: bool = True
 
     def api_params(self) -> tuple[Param, ...]:
         return tuple(p for p in self.params if p.api)

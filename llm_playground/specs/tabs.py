@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from ..models.catalog import ATTENTION, FILL_MASK, GENERATION, NEXT_SENTENCE, TOKENIZER
-from .params import (ATTENTION_VIEWS, BOOL, CHOICE, DTYPES, FLOAT, HEAD_MAX, HEAD_MEAN, HEATMAP, IDS, INT,
-                     LINK_MAX_SEED, MAX_ATTENTION_TOKENS, MAX_LENS_TOKENS, MAX_LENS_TOP_K, MAX_SEED, MAX_TOKENIZERS,
+from .params import (ATTENTION_VIEWS, BOOL, CHOICE, DTYPES, FLOAT, FORWARD_PASS_TOKENS, HEAD_MAX, HEAD_MEAN,
+                     HEATMAP, IDS, INT, LINK_MAX_SEED, MAX_ATTENTION_TOKENS, MAX_LENS_TOKENS, MAX_LENS_TOP_K,
+                     MAX_SEED, MAX_TOKENIZERS,
                      MAX_TOP_K, MODEL, MODELS, TEXT, Param, TaskSpec)
 
 def _text(name: str, label: str, doc: str, max_chars: int, **kw) -> Param:
@@ -150,6 +151,25 @@ def _logit_lens(max_chars: int) -> TaskSpec:
            "with `track`, the token you name (`chosen`) (prob and rank, 1 = most likely) across layers.")
 
 
+def _forward_pass(max_chars: int) -> TaskSpec:
+    return TaskSpec("forward-pass", "forward_pass", "tab_forward_pass", model_task=GENERATION,
+                    concurrency_id="forward_pass", needs_internals="the forward-pass view (the model's modules)",
+                    params=(
+        _model("a causal language model's name from /models (Llama-style or GPT-2)"),
+        _text("text", "fp_text", "the text; the model predicts the token after `position`", max_chars),
+        # their ranges depend on the model: the spec bounds them, the task checks them against the model
+        Param("layer", INT, 0, 0, 255, label="fp_layer", doc="block index (0 = first)"),
+        Param("head", INT, 0, 0, 255, label="fp_head", doc="attention head index (0 = first)"),
+        Param("position", INT, -1, -1, FORWARD_PASS_TOKENS - 1, label="fp_position",
+              doc="the position whose next token is predicted; -1 = the last"),
+    ), doc="One block of one forward pass with the model's own numbers: for the chosen layer and head, q, k, v "
+           "([T][head_dim], q and k after RoPE where the model uses it), the scaled scores ([T][T], null where the "
+           "causal mask hides a key), their softmax (`weights`, equal to output_attentions) and weights · v "
+           "(`head_output`); at `position`: the embeddings, the block's input (`resid_in`), its norm, each head's "
+           "share of the attention output (`head_norms`), `attn_out`, the MLP's strongest neurons, `mlp_out`, the "
+           "block's output (`resid_out` = resid_in + attn_out + mlp_out), the final norm and the next token's top 5.")
+
+
 def _tokenize(max_chars: int) -> TaskSpec:
     return TaskSpec("tokenizer", "tokenize", "tab_tokenizer", model_task=TOKENIZER, concurrency_id="tokenize",
                     needs_internals="the tokenizer view", params=(
@@ -175,7 +195,7 @@ MAX_TRAIN_SECONDS = 600
 
 def _fine_tune() -> TaskSpec:
     return TaskSpec("fine-tune", "fine_tune", "tab_fine_tune", model_task=GENERATION, concurrency_id="fine_tune",
-                    needs_internals="fine-tuning (training needs the weights)", params=(
+                    needs_internals="fine-tuning (training needs the weights)", link_runs=False, params=(
         _model("the base causal LM (a name from /models)"),
         _text("train_text", "ft_train_text", "the text to train on", MAX_TRAIN_CHARS, link=False),
         _text("eval_text", "ft_eval_text", "optional held-out text: eval loss, perplexity and the before/after "

@@ -61,6 +61,7 @@ class LensResult:
     chosen_id: int | None = None  # the token followed at every position (`track`), if any
     chosen_probs: list | None = None  # [layer][position]
     chosen_ranks: list | None = None
+    chosen_pieces: list[str] | None = None  # a followed text of several tokens: all of them (the first is followed)
 
     @property
     def num_layers(self) -> int:
@@ -93,6 +94,8 @@ class LensResult:
                "tracked": [{"final": self.track(t, "final"), "next": self.track(t, "next")} for t in positions]}
         if self.chosen_id is not None:  # one token at every position: named once (the JSON stays under 1 MB)
             out["track"] = {"id": self.chosen_id, "token": self.vocab[self.chosen_id]}
+            if self.chosen_pieces:
+                out["track"]["pieces"] = self.chosen_pieces
             for t, tracked in zip(positions, out["tracked"]):
                 chosen = self.track(t, "chosen")
                 tracked["chosen"] = {"prob": chosen["prob"], "rank": chosen["rank"]}
@@ -194,19 +197,24 @@ def postprocess(loaded, ids: torch.Tensor, t: LensTensors, chosen: int | None = 
                       {i: detok.alternative(i) for i in sorted(shown)}, **follow)
 
 
-def track_id(tokenizer, text: str, track: str) -> int | None:
-    """The token a `track` text names, read as it would follow `text` (so " Paris" keeps its leading space in
-    BPE and sentencepiece alike): the first id where text + track is tokenized differently from text."""
+def track_pieces(tokenizer, text: str, track: str) -> list[int]:
+    """The tokens a `track` text is, read as it would follow `text` (so " Paris" keeps its leading space in
+    BPE and sentencepiece alike): the ids from the first one where text + track is tokenized differently from text."""
     if not track:
-        return None
+        return []
     base, full = encode_prompt(tokenizer, text)[0].tolist(), encode_prompt(tokenizer, text + track)[0].tolist()
     at = next((i for i, (a, b) in enumerate(zip(base, full)) if a != b), min(len(base), len(full)))
     if at >= len(full):
         raise InvalidInput("lens.track_adds_nothing", track=repr(track[:40]))
-    return full[at]
+    return full[at:]
 
 
 def logit_lens(loaded, text: str, top_k: int = 5, track: str = "") -> LensResult:
     ids = preprocess(loaded, text, top_k)
-    chosen = track_id(loaded.tokenizer, text, track)
-    return postprocess(loaded, ids, forward(loaded, ids, top_k, chosen), chosen)
+    pieces = track_pieces(loaded.tokenizer, text, track)
+    chosen = pieces[0] if pieces else None
+    result = postprocess(loaded, ids, forward(loaded, ids, top_k, chosen), chosen)
+    if len(pieces) > 1:  # " Zorbly" is several tokens: the page says which one the lens follows
+        reads = Detokenizer(loaded.tokenizer, ids[0].tolist())  # each piece as it reads after the text, like vocab
+        result.chosen_pieces = [reads.alternative(i) for i in pieces]
+    return result

@@ -81,12 +81,14 @@ def build_tabs(service: PlaygroundService, tabs: gr.Tabs, lang: gr.Radio | None 
         # Switching tabs puts that tab's inputs in the address bar (without run=1).
         tab.select(None, links.js_inputs(link), None, api_visibility="private",
                    js=links.link_js(link, share.defaults_of(service, tab_id), "select"))
+    share.wire_language(lang)  # every tab's result follows the language switch, in one event
     by_tab = {link.tab: link for link in tab_links}
     if "generate" in by_tab and "attention" in by_tab:
         handoff.wire(service, tabs, by_tab["generate"], by_tab["attention"], lang)
     with gr.Tab(t("tab_models"), id="models", elem_id="tab-models") as models:
         refresh, inputs, outputs = models_tab.build(service, lang)
     models.select(refresh, inputs, outputs, api_visibility="private")
+    lang.change(refresh, inputs, outputs, api_visibility="private", show_progress="hidden")  # follows it (#32)
     models.select(None, None, None, api_visibility="private", js=links.MODELS_URL_JS)
     return tab_links
 
@@ -124,7 +126,7 @@ def build_app(service: PlaygroundService) -> gr.Blocks:
     # delete_cache: what Gradio itself puts in its cache (uploads nobody read, examples) goes after an hour.
     with gr.Blocks(title="LLM Playground", delete_cache=(600, 3600)) as app:
         lang, banner = header()
-        with gr.Tabs(elem_id="tabs") as tabs:
+        with gr.Tabs(elem_id="tabs", overflow_behavior="wrap") as tabs:  # a phone shows every tab
             tab_links = build_tabs(service, tabs, lang)
         page = links.Page(tabs, gr.Textbox(visible=False, elem_id="share-run"), lang, banner, tab_links)
         links.install(service, page, app)

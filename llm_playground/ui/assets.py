@@ -10,7 +10,8 @@ CSS = """
 /* anywhere: a text with no spaces (code, a URL) is one word, and would run off the page unbroken */
 .tok-view { font-family: ui-monospace, monospace; line-height: 2.1; white-space: pre-wrap; overflow-wrap: anywhere; }
 .tok-view .prompt { color: #555; }
-.tok { border-radius: 4px; padding: 1px 2px; margin: 0 1px; border: 1px solid rgba(0,0,0,.12); color: #111; }
+.tok { border-radius: 4px; padding: 1px 2px; margin: 0 1px; border: 1px solid rgba(0,0,0,.12); color: #111;
+  white-space: nowrap; }  /* one token, one chip: ' the' wrapped at its space and looked like two */
 .tok-legend { font-size: 0.85em; color: #666; margin-top: 6px; }
 .ft-compare { border-top: 1px solid rgba(0,0,0,.1); padding: 6px 0; }
 .ft-row { margin: 4px 0 8px 0; }
@@ -19,7 +20,15 @@ CSS = """
 .tok-seq { font-weight: 600; font-size: 0.9em; margin-top: 8px; }
 .share-row { align-items: end; }
 .run-error { background: #fff1f2; border: 1px solid #fda4af; border-radius: 6px; padding: 4px 10px; color: #9f1239; }
-#ll-grid { overflow-x: auto; }  /* the lens grid keeps readable cells: a phone scrolls it sideways */
+/* Wide views keep readable cells and scroll sideways in their box (Gradio writes overflow: hidden inline) */
+#ll-grid, #att-plot { overflow-x: auto !important; }
+/* Plotly's toolbar sits above a chart, not over its title */
+.js-plotly-plot { padding-top: 28px; }
+.js-plotly-plot .modebar-container { top: -28px !important; }
+/* Table headers break between words, never inside one */
+table th, table th * { word-break: normal !important; overflow-wrap: normal !important; hyphens: none; }
+.cut-note { margin-top: 4px; padding: 3px 8px; border-radius: 6px; background: #fff4e6; color: #9a3412;
+  font-size: 0.9em; }
 #offline-banner { background: #fefce8; border: 1px solid #fde68a; border-radius: 6px; padding: 4px 10px; }
 #lang { flex-grow: 0 !important; min-width: 230px; }
 #lang .wrap { flex-wrap: nowrap; }
@@ -116,5 +125,39 @@ new MutationObserver(() => {
 }).observe(document.documentElement, {childList: true, subtree: true, characterData: true});
 </script>
 """ % json.dumps(TOAST_TITLES, ensure_ascii=False)
+
+# A paste longer than a text box's limit (maxlength, from the spec) is cut by the browser without a word: 28,000
+# pasted characters silently became 5,000. Say so under the box, and where the text now ends. The note is made
+# with textContent (the pasted text is anybody's); it goes with the next paste into that box or when it is emptied.
+CUT_NOTE = {lang: tr(lang, "cut_note") for lang in ("en", "ja")}
+HEAD += """
+<script>
+window.playgroundCutNote = %s;
+(() => {
+  // below the box's own row (Gradio lays a textarea out in a flex row with its buttons)
+  const rowOf = (box) => box.closest(".input-container") || box;
+  const noteOf = (box) => rowOf(box).parentElement?.querySelector(":scope > .cut-note");
+  document.addEventListener("paste", (e) => {
+    const box = e.target;
+    if (!(box instanceof HTMLTextAreaElement || box instanceof HTMLInputElement) || !(box.maxLength > 0)) return;
+    noteOf(box)?.remove();
+    const pasted = e.clipboardData ? e.clipboardData.getData("text") : "";
+    const kept = box.maxLength - (box.value.length - (box.selectionEnd - box.selectionStart));
+    if (pasted.length <= kept) return;
+    const words = window.playgroundCutNote[document.documentElement.lang] || window.playgroundCutNote.en;
+    const n = (x) => Math.max(0, x).toLocaleString(document.documentElement.lang || "en");
+    const note = document.createElement("div");
+    note.className = "cut-note";
+    note.setAttribute("role", "status");
+    note.textContent = words.replace("{pasted}", n(pasted.length)).replace("{limit}", n(box.maxLength))
+      .replace("{kept}", n(kept))  // a function: a replacement string would read "$&" in the text as a pattern
+      .replace("{end}", () => pasted.slice(Math.max(0, kept - 30), Math.max(0, kept)));
+    rowOf(box).insertAdjacentElement("afterend", note);
+    const gone = () => { if (!box.value) { note.remove(); box.removeEventListener("input", gone); } };
+    box.addEventListener("input", gone);
+  }, true);
+})();
+</script>
+""" % json.dumps(CUT_NOTE, ensure_ascii=False)
 
 SWITCH_LANGUAGE_JS = "async (lang) => { await window.playgroundSetLanguage(lang); return lang; }"

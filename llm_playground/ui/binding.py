@@ -69,7 +69,14 @@ class _Call:
         text = message_of(exc, self.lang)  # quotes names and texts: escaped for the toast (HTML) and the box (Markdown)
         gr.Warning(plain(text), title=tr(self.lang, "warning_title"))
         return {self.error: gr.update(value=tr(self.lang, "error", message=md(text)), visible=True),
-                **{component: None for component in self.clear}}
+                **{component: _cleared(component) for component in self.clear}}
+
+
+def _cleared(component):
+    """Empty; a download also hidden: after an error it offered the previous result as if it were this one's."""
+    if isinstance(component, (gr.DownloadButton, gr.File)):
+        return gr.update(value=None, visible=False)
+    return None
 
 
 def bind(service, fn: Callable, *bound, rate_limited: bool = True, for_page: bool = True, error=None,

@@ -18,7 +18,7 @@ from ..i18n.words import tr
 from ..models.catalog import HUB_ID_RE
 from ..plots.text import plain
 from ..serving.body_limit import MAX_URL_BYTES
-from ..specs import Param, link_params
+from ..specs import NOT_RUN_BY_LINKS, Param, link_params
 from .tab_link import TabLink
 
 # ---- links in the browser -------------------------------------------------------------------------
@@ -27,10 +27,12 @@ LINK_JS = """
 (...values) => {
   %(guard)s
   const spec = %(spec)s;
+  const shown = %(shown)s ? values[values.length - 1] : null;  // the result's own values, while one is shown
   const q = new URLSearchParams({tab: %(tab)s});
   spec.forEach((s, i) => {
     if (!s.name) return;
     let v = values[i];
+    if (shown && typeof shown === "object" && s.name in shown) v = shown[s.name];
     if (s.when && values[s.when[0]] !== s.when[1]) return;
     if (s.random !== undefined && v === s.random && values[s.from] !== null && values[s.from] !== undefined
         && values[s.from] !== "") v = values[s.from];
@@ -73,12 +75,15 @@ def link_js(link: TabLink, defaults: dict, action: str) -> str:
     guard = "if (!window.__playgroundRestored) return;" if action == "select" else ""
     copy = COPY_ACTION.replace("%(too_long)s", json.dumps(TOO_LONG))
     return LINK_JS % {"guard": guard, "spec": json.dumps(spec), "tab": json.dumps(link.tab),
-                      "run": "false" if action == "select" else "true", "max": MAX_LINK_BYTES,
+                      "shown": "true" if link.shown is not None else "false",
+                      # a tab whose link never runs (fine-tuning: specs' link_runs) gets no run=1, after a run either
+                      "run": "true" if action != "select" and link.tab not in NOT_RUN_BY_LINKS else "false",
+                      "max": MAX_LINK_BYTES,
                       "action": copy if action == "copy" else ""}
 
 
 def js_inputs(link: TabLink) -> list:
-    return [f.component for f in link.fields] + list(link.extra_js)
+    return [f.component for f in link.fields] + list(link.extra_js) + ([link.shown] if link.shown is not None else [])
 
 
 # ---- restoring from the URL -----------------------------------------------------------------------

@@ -33,5 +33,8 @@ class TabLink:
     panel: Panel | None = None
     run_button: str | None = None  # elem_id pressed when the link says run=1
     extra_js: list = field(default_factory=list)  # hidden components LINK_JS may read (spec "from": index)
+    # A hidden gr.JSON of the values the result on the page was made with (None: no result): while it is set,
+    # links name them rather than the controls, which the learner may have changed since (#32).
+    shown: Any = None
     on_load: Callable | None = None  # called with the restore event (e.g. to render after restoring)
     ui: Any = None  # the tab's output components (its handlers' first argument): tests call handlers with it

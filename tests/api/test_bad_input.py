@@ -27,15 +27,16 @@ GOOD = {
     "/next_sentence": dict(model="tiny-bert", sentence_a="What is baseball?", sentence_b="It is a game."),
     "/attention": dict(model="tiny-bert", text="The bank raised the rate.", layer=0, head=-1),
     "/logit_lens": dict(model="stories260K", text="Once upon a time", top_k=3),
+    "/forward_pass": dict(model="stories260K", text="Once upon a time", layer=1, head=2),
     "/tokenize": dict(tokenizers=["tiny-gpt2", "minilm"], text="Hello world"),
     "/detokenize": dict(tokenizer="tiny-gpt2", ids=[72, 73]),
     "/models": dict(),
 }
 TEXT_FIELDS = [("/generate", "prompt"), ("/fill_mask", "text"), ("/next_sentence", "sentence_a"),
                ("/next_sentence", "sentence_b"), ("/attention", "text"), ("/attention", "text_pair"),
-               ("/logit_lens", "text"), ("/tokenize", "text")]
+               ("/logit_lens", "text"), ("/forward_pass", "text"), ("/tokenize", "text")]
 MODEL_FIELDS = {"/generate": "model", "/fill_mask": "model", "/next_sentence": "model", "/attention": "model",
-                "/logit_lens": "model", "/tokenize": "tokenizers", "/detokenize": "tokenizer"}
+                "/logit_lens": "model", "/forward_pass": "model", "/tokenize": "tokenizers", "/detokenize": "tokenizer"}
 WHAT = {"prompt": "prompt", "text": "text", "sentence_a": "sentence A", "sentence_b": "sentence B",
         "text_pair": "sentence B"}
 GENERIC = ("Something went wrong", "Traceback", "Error(", "AttributeError", "TypeError", "KeyError")
@@ -112,6 +113,13 @@ BAD = [
     _bad("/logit_lens", "Lower top_k or shorten the text", text="Once upon a time there was a girl. " * 40, top_k=10),
     _bad("/logit_lens", "The logit lens needs a causal language model", model="tiny-bert"),
     _bad("/logit_lens", "The logit lens needs a causal language model", model="gpt2-tokenizer"),
+    # --- inside one prediction ---------------------------------------------------------------------------------
+    _bad("/forward_pass", "Layer 9 does not exist: stories260K has layers 0 to 4", model="stories260K", text="Hi",
+         layer=9),
+    _bad("/forward_pass", "Head 8 does not exist", model="stories260K", text="Hi", head=8),
+    _bad("/forward_pass", "Position 50 is outside", model="stories260K", text="Hi", position=50),
+    _bad("/forward_pass", "walks through at most 128 with tiny-gpt2", model="tiny-gpt2", text="word " * 200),
+    _bad("/forward_pass", "layer must be a whole number", model="stories260K", text="Hi", layer=1.5),
     # --- generation parameters ---------------------------------------------------------------------------------
     _bad("/generate", "temperature must be in (0, 100]", do_sample=True, temperature=0),
     _bad("/generate", "temperature must be in (0, 100]", do_sample=True, temperature=-1),
@@ -240,6 +248,7 @@ def check_good(api: str, result: dict) -> None:
         "/next_sentence": lambda r: r["is_next"] + r["not_next"] == pytest.approx(1.0, abs=1e-5),
         "/attention": lambda r: len(r["weights"]) == len(r["tokens"]) and r["tokens"][0] == "[CLS]",
         "/logit_lens": lambda r: r["layers"] == 6 and len(r["grid"][5]) == len(r["tokens"]) == 5,
+        "/forward_pass": lambda r: r["layer"] == 1 and r["head"] == 2 and len(r["weights"]) == len(r["tokens"]) == 5,
         "/tokenize": lambda r: [x["tokenizer"] for x in r["results"]] == ["tiny-gpt2", "minilm"],
         "/detokenize": lambda r: r["text"] == "hi",
         "/models": lambda r: "stories260K" in r["tasks"]["generation"],

@@ -103,6 +103,7 @@ def test_every_api_spec_has_a_route(app_server):
     ("next_sentence", dict(model="tiny-bert", sentence_a="What is baseball?", sentence_b="It is a game.")),
     ("attention", dict(model="stories260K", text="Once upon a time", layer=1, head=2)),
     ("logit_lens", dict(model="stories260K", text="Once upon a time", top_k=2)),
+    ("forward_pass", dict(model="stories260K", text="Once upon a time", layer=1, head=3, position=-1)),
     ("tokenize", dict(tokenizers=["gpt2-tokenizer", "words (baseline)"], text="Hello 東京 world")),
     ("detokenize", dict(tokenizer="gpt2-tokenizer", ids=[15496, 995])),
 ])

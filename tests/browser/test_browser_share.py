@@ -179,7 +179,7 @@ def test_japanese_ui_follows_the_browser(browser, app_server):
         open_link(page, app_server[0], tab="generate", model="stories260K", prompt="Once upon a time",
                   max_new_tokens=20, run=1)
         tabs = page.locator("#tabs > .tab-wrapper [role=tab]").all_inner_texts()
-        assert tabs == ["生成", "次のトークン", "穴埋め", "次文予測", "アテンション", "ロジットレンズ",
+        assert tabs == ["生成", "次のトークン", "穴埋め", "次文予測", "アテンション", "ロジットレンズ", "予測の内側",
                         "比較", "トークナイザー", "ファインチューニング", "モデル"]
         assert page.locator("#gen-run").inner_text() == "生成"
         assert "プロンプト" in page.locator("#gen-prompt").inner_text()

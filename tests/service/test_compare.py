@@ -146,8 +146,10 @@ def test_compare_tab_in_the_browser(browser, app_server, width, lang):
     for side in "ab":
         assert page.locator(f"#cmp-text-{side} .tok").count() == 12
     page.wait_for_selector("#cmp-chart .js-plotly-plot")
-    title = page.locator("#cmp-text-a .tok").first.get_attribute("title")
-    assert "KL =" in title and "tiny-gpt2-b" in title
+    page.locator("#cmp-text-a .tok").first.click()  # its scores open in the token popover (touch, keyboard too)
+    scores = page.locator(".tok-pop").inner_text()
+    assert "KL =" in scores and "tiny-gpt2-b" in scores
+    page.keyboard.press("Escape")
     page.locator("#cmp-python").click()
     assert "scores[name] = (other_prob, kl)" in page.locator("#cmp-code").inner_text()
     screenshot(page, f"compare-{width}-{lang}")

@@ -25,7 +25,8 @@ from ..zerogpu.forked import Forked
 CALLS = [("next_token", ("tiny-gpt2", "Once upon a time"), {}),
          ("fill_mask", ("tiny-bert", "I played [MASK] with my friends."), {}),
          ("next_sentence", ("tiny-bert", "What is baseball?", "It is a game."), {}),
-         ("logit_lens", ("tiny-gpt2", "Once upon a time there was"), {"top_k": 3})]
+         ("logit_lens", ("tiny-gpt2", "Once upon a time there was"), {"top_k": 3}),
+         ("forward_pass", ("stories260K", "Once upon a time there was"), {"layer": 2, "head": 5})]
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,7 @@ def test_every_endpoint_has_a_body():
 def test_a_task_without_a_method_gets_one_from_its_spec_and_nothing_else_does():
     derived = {spec.api_name for spec in SPECS.values() if not hasattr(PlaygroundService, spec.api_name or "-")
                and task_function(spec)}
-    assert derived == {"next_token", "fill_mask", "next_sentence"}
+    assert derived == {"next_token", "fill_mask", "next_sentence", "forward_pass"}
     service = PlaygroundService.__new__(PlaygroundService)
     service.specs = SPECS
     assert service.next_token.args == ("next-token",)

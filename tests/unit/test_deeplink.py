@@ -83,6 +83,14 @@ def test_tokenizers_list_comma_or_repeated():
         assert "'nope' not available" in r.problems[0]
 
 
+def test_a_fine_tune_link_never_starts_training():
+    """#32: the address bar after a run read ?tab=fine-tune&...&run=1, and a reload started a 500-step run."""
+    r = read("tab=fine-tune&model=stories260K&max_steps=500&run=1")
+    assert (r.tab, r.values["max_steps"], r.run) == ("fine-tune", 500, False)
+    assert "run=" not in query("fine-tune", {"model": "stories260K", "max_steps": 500}, SPECS)
+    assert read("tab=next-token&run=1").run  # a normal run still follows its link
+
+
 def test_query_leaves_defaults_out_and_round_trips():
     values = {"model": "stories260K", "prompt": "東京 & ?#=+", "do_sample": True, "max_new_tokens": 40,
               "temperature": 0.7, "top_k": 50, "seed": 1234, "dtype": "auto"}
@@ -154,7 +162,8 @@ def test_every_tab_has_a_link_and_the_copy_script_names_its_parameters(app, shar
         if tab == "models":
             continue
         copy = component(app, {"generate": "gen", "next-token": "nt", "fill-mask": "fm", "next-sentence": "nsp",
-                               "attention": "att", "logit-lens": "ll", "compare": "cmp", "tokenizer": "tok",
+                               "attention": "att", "logit-lens": "ll", "forward-pass": "fp", "compare": "cmp",
+                               "tokenizer": "tok",
                                "fine-tune": "ft"}[tab] + "-copy-link")
         scripts = [fn.js for fn in app.fns.values() if fn.js and (copy._id, "click") in map(tuple, fn.targets)]
         assert scripts, tab

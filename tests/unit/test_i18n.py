@@ -119,7 +119,7 @@ def test_the_page_switches_to_japanese_and_back(browser, app_server):
         page.wait_for_timeout(500)
         assert visible_english(page) == []
         tabs = page.locator("#tabs > .tab-wrapper [role=tab]").all_inner_texts()
-        assert tabs == ["生成", "次のトークン", "穴埋め", "次文予測", "アテンション", "ロジットレンズ",
+        assert tabs == ["生成", "次のトークン", "穴埋め", "次文予測", "アテンション", "ロジットレンズ", "予測の内側",
                         "比較", "トークナイザー", "ファインチューニング", "モデル"]
         page.screenshot(path="test-artifacts/japanese-switched.png", full_page=True)
         page.locator("#lang").get_by_text("English").click()
@@ -148,16 +148,20 @@ def test_a_link_opens_in_its_language(browser, app_server):
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
 def test_offline_banner_asks_for_a_bert_only_when_there_is_none(shared_service, lang):
-    """Offline with a local BERT (the test models) the banner does not send the user looking for one; with
-    only the built-in model it says Fill-mask and Next sentence need one, and how to add it."""
+    """Offline with a local BERT (the test models) or only the built-in models (story-bert) the banner does not
+    send the user looking for one; without any (a catalogue without story-bert) it says Fill-mask and Next
+    sentence need one, and how to add it."""
     from llm_playground.config import Settings
     from llm_playground.service.playground import PlaygroundService
 
     with_bert = shared_service.offline_note(lang)
     builtin_only = PlaygroundService(Settings(), hub_probe=lambda: False)
     try:
+        builtin = builtin_only.offline_note(lang)
+        builtin_only.catalog.remove("story-bert")
         alone = builtin_only.offline_note(lang)
     finally:
         builtin_only.close()
-    assert "stories260K" in with_bert and "stories260K" in alone
-    assert "BERT" not in with_bert and "BERT" in alone and "--models-dir" in alone
+    assert all("stories260K" in note and "story-bert" in note for note in (with_bert, builtin, alone))
+    assert "BERT" not in with_bert and "BERT" not in builtin
+    assert "BERT" in alone and "--models-dir" in alone

@@ -102,6 +102,20 @@ def test_a_followed_token_equals_an_independent_reading(shared_service, name, te
     assert ns["chosen"] == chosen and f"{data['tracked'][-1]['chosen']['prob'][0]:.4f}" in ns["stdout"]
 
 
+def test_following_a_word_of_several_tokens_says_which_piece_is_followed(shared_service):
+    """" Zorbly" is several stories260K tokens and the lens follows the first (a bare '▁'): the summary says so,
+    in both languages, instead of silently following a space; a one-token word adds no note."""
+    text = "Once upon a time, there was a little girl named"
+    data = shared_service.logit_lens("stories260K", text, top_k=3, track=" Zorbly").result.to_dict("stories260K")
+    pieces = data["track"]["pieces"]
+    assert len(pieces) > 1 and pieces[0] == data["track"]["token"] and "".join(pieces).strip() == "Zorbly"
+    en, ja = logit_lens_tab.summary(data, "en"), logit_lens_tab.summary(data, "ja")
+    assert f"**{len(pieces)} tokens**" in en and "follows the first" in en
+    assert f"**{len(pieces)} トークン**" in ja and "最初の" in ja
+    single = shared_service.logit_lens("stories260K", text, top_k=3, track=" Lily").result.to_dict("stories260K")
+    assert "pieces" not in single["track"] and "follows the first" not in logit_lens_tab.summary(single, "en")
+
+
 def test_the_last_layer_is_the_models_own_distribution(shared_service):
     loaded = shared_service.manager.get("stories260K", "generation")
     ids = encode_prompt(loaded.tokenizer, "Lily and Ben went to the")

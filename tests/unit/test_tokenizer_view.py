@@ -7,7 +7,7 @@ import re
 from llm_playground.config import Settings
 from llm_playground.plots.tokens import chips_html, comparison_html, summary_html, visible
 from llm_playground.service.playground import PlaygroundService
-from llm_playground.tasks.baselines import CHARACTERS, WORDS
+from llm_playground.tasks.baselines import WORDS
 from llm_playground.tasks.token_compare import cut_votes, disagreements
 from llm_playground.tasks.tokenize import tokenize_all
 from llm_playground.ui.tabs.tokenizer import default_tokenizers
@@ -68,4 +68,4 @@ def test_default_trio_prefers_local_tokenizers(models_dir):
     hub_only = PlaygroundService(Settings(models_dir=None), hub_probe=lambda: True)
     assert default_tokenizers(hub_only) == ["gpt2", "bert-base-uncased", "rinna/japanese-gpt2-xsmall"]
     offline = PlaygroundService(Settings(models_dir=None), hub_probe=lambda: False)
-    assert default_tokenizers(offline) == [WORDS, CHARACTERS, "stories260K"]  # the built-in model works offline
+    assert default_tokenizers(offline) == [WORDS, "story-bert", "stories260K"]  # the built-in models work offline

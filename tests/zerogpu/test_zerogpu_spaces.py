@@ -87,6 +87,7 @@ def test_the_app_starts_packs_and_reports(space):
     ("/next_sentence", {"model": "tiny-bert", "sentence_a": "What is baseball?", "sentence_b": "It is a game."}),
     ("/logit_lens", {"model": "tiny-gpt2", "text": "Once upon a time"}),
     ("/attention", {"model": "tiny-bert", "text": "The cat sat on the mat."}),
+    ("/forward_pass", {"model": "tiny-gpt2", "text": "Once upon a time", "layer": 1, "head": 1}),
     ("/compare", {"prompt": "Once upon a time", "model_a": "tiny-gpt2", "model_b": "tiny-gpt2-b",
                   "max_new_tokens": 8}),  # both sides and their scoring: one call
 ])

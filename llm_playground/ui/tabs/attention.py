@@ -30,7 +30,7 @@ EXAMPLES = [
 
 @dataclass
 class AttentionUI:
-    key: gr.State  # what to look up in the cache (model, text, pair) — never the weights themselves
+    key: gr.JSON  # what to look up in the cache (model, text, pair) — never the weights themselves
     layer: gr.Slider
     head: gr.Dropdown
     token: gr.Dropdown
@@ -131,6 +131,15 @@ def replot(ui: AttentionUI, service, key, view, layer, head, token, generated_on
     return {ui.plot: plot_payload(*out.result, lang, generated_only), ui.code: python(service, out)}
 
 
+def relabel(ui: AttentionUI, service, key, view, layer, head, token, generated_only=False, lang="en") -> dict:
+    """The shown view in the page's new language (share.on_language), from the stored weights only: when they
+    were evicted the chart stays as it is rather than run the model for a language."""
+    if not key or not service.attention_stored(key["model"], key["text"], key["text_pair"]):
+        return {}
+    out = stored_view(service, key, view, layer, head, token)
+    return {ui.plot: plot_payload(*out.result, lang, generated_only), ui.info: summary(out.result[0], lang)}
+
+
 def export_view(ui: AttentionUI, service, key, view, layer, head, token, generated_only=False, lang="en") -> dict:
     out = stored_view(service, key, view, layer, head, token)
     return {ui.exported: exports.json_download(service, file_name(*out.result), service.attention_json(out), None)}
@@ -177,11 +186,12 @@ def build(service, lang) -> TabLink:
     panel = share.panel("att", with_json=False)  # the JSON export is per view, above
     share.examples(service, EXAMPLES, [text, pair, model], t("examples"), ["ex_text", "ex_sentence_b", "ex_model"],
                    model_column=2)
-    ui = AttentionUI(gr.State(None), layer, head, token, plot, info, exported, panel.code, error)
+    # the key is also the shown result's link values (model, text, sentence B, prompt_chars): links read it
+    ui = AttentionUI(share.shown_link("att-shown"), layer, head, token, plot, info, exported, panel.code, error)
 
     inputs = [model, text, pair, view, layer, head, token, prompt_chars, generated_only]
     outputs = [ui.key, layer, head, token, plot, info, exported, panel.code, error]
-    handler = bind(service, run_attention, ui, service, error=error, clear=[plot, info])
+    handler = bind(service, run_attention, ui, service, error=error, clear=[plot, info, ui.key, exported])
     events = [trigger(handler, inputs + [lang], outputs, concurrency_id=spec.concurrency_id,
                       api_visibility="private") for trigger in (run.click, text.submit)]
     chosen = [ui.key, view, layer, head, token, generated_only, lang]
@@ -190,6 +200,7 @@ def build(service, lang) -> TabLink:
     replots = gr.on([view.input, layer.input, head.input, token.input, generated_only.input],
                     bind(service, replot, ui, service, rate_limited=False), chosen, [plot, panel.code],
                     trigger_mode="always_last", api_visibility="private", show_progress="minimal")
+    share.on_language(service, lang, relabel, (ui, service), chosen[:-1], [plot, info])
     # An export writes a file: it counts against the rate limit, unlike a re-plot (#33).
     export.click(bind(service, export_view, ui, service), chosen, exported,
                  api_visibility="private")
@@ -202,6 +213,6 @@ def build(service, lang) -> TabLink:
                           head=Field("head", head, update=restore_head),
                           token=Field("token", token, js={"when": [3, TOKEN_VIEW]},
                                       update=lambda v: gr.update(choices=[(str(i), i) for i in range(v + 1)], value=v)))
-    link = TabLink(TAB, fields, panel, run_button="att-run", ui=ui)
+    link = TabLink(TAB, fields, panel, run_button="att-run", ui=ui, shown=ui.key)
     share.wire(link, share.defaults_of(service, TAB), [*events, replots])
     return link

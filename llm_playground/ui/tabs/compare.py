@@ -32,6 +32,8 @@ class CompareUI:
     panel: share.Panel
     used_seed: gr.Number
     error: gr.Markdown
+    shown: gr.State | None = None  # the result's dict on the page: the language switch re-renders it
+    link: gr.JSON | None = None  # the link values of that result (share.shown_link)
 
 
 def run_compare(ui: CompareUI, service, prompt, model_a, dtype_a, mode_a, temperature_a, model_b, dtype_b, mode_b,
@@ -43,16 +45,24 @@ def run_compare(ui: CompareUI, service, prompt, model_a, dtype_a, mode_a, temper
                           top_k=top_k, top_p=top_p, seed=seed)
     data = out.result.to_dict()
     stem = exports.safe_name(TAB, data["a"]["model"], data["b"]["model"])
+    return {**relabel(ui, data, lang), ui.shown: data, ui.link: share.link_values(service.specs[TAB], out.values), 
+            ui.panel.json: exports.json_download(service, stem, data),
+            ui.panel.code: service.python(TAB, out, shared=data["shared_vocabulary"]),
+            ui.used_seed: out.values["seed"]}
+
+
+def relabel(ui: CompareUI, data, lang="en") -> dict:
+    """What the page shows of a result (its dict) in `lang`: after a run, and again after the language switch."""
+    if not data:
+        return {}
+    stem = exports.safe_name(TAB, data["a"]["model"], data["b"]["model"])
     fig = plots.figure(data, lang)
     heads = {ui.heads[s]: f"**{s.upper()}** · {md(plots.side_label(data[s], lang))} · "
                           f"{tr(lang, 'cmp_tokens', n=len(data[s]['tokens']))}" for s in SIDES}
     texts = {ui.texts[s]: plots.side_html(data["prompt"], data[s], f"{data[o]['model']} ({o.upper()})",
                                           data["first_difference"], lang) for s, o in (("a", "b"), ("b", "a"))}
     return {ui.summary: plots.summary(data, lang), **heads, **texts,
-            ui.chart: exports.png_plot(fig, stem) if fig is not None else None,
-            ui.panel.json: exports.json_download(service, stem, data),
-            ui.panel.code: service.python(TAB, out, shared=data["shared_vocabulary"]),
-            ui.used_seed: out.values["seed"]}
+            ui.chart: exports.png_plot(fig, stem) if fig is not None else None}
 
 
 def side_controls(service, spec, side: str) -> list:
@@ -99,10 +109,14 @@ def build(service, lang) -> TabLink:
                                  elem_id="cmp-seed")
     panel = share.panel("cmp")
     used_seed = gr.Number(visible=False, elem_id="cmp-used-seed")
-    ui = CompareUI(summary, heads, texts, chart, panel, used_seed, error)
+    ui = CompareUI(summary, heads, texts, chart, panel, used_seed, error, gr.State(None),
+                   share.shown_link("cmp-shown"))
     inputs = [prompt, *a, *b, max_new, top_k, top_p, seed]
-    outputs = [summary, *heads.values(), *texts.values(), chart, panel.json, panel.code, used_seed, error]
-    handler = bind(service, run_compare, ui, service, error=error, clear=[summary, *texts.values(), chart])
+    shown = [summary, *heads.values(), *texts.values(), chart]
+    outputs = [*shown, panel.json, panel.code, used_seed, error, ui.shown, ui.link]
+    handler = bind(service, run_compare, ui, service, error=error,
+                   clear=[summary, *texts.values(), chart, ui.shown, ui.link, panel.json])
+    share.on_language(service, lang, relabel, (ui,), [ui.shown], shown)
     events = [trigger(handler, inputs + [lang], outputs, concurrency_id=spec.concurrency_id,
                       api_visibility="private") for trigger in (run.click, prompt.submit)]
     names = ["prompt", "model_a", "dtype_a", "do_sample_a", "temperature_a", "model_b", "dtype_b", "do_sample_b",
@@ -110,6 +124,6 @@ def build(service, lang) -> TabLink:
     fields = share.fields(spec, dict(zip(names, inputs)), do_sample_a=mode_field("do_sample_a", a[2]),
                           do_sample_b=mode_field("do_sample_b", b[2]),
                           seed=Field("seed", seed, js={"random": -1, "from": len(spec.link_params())}))
-    link = TabLink(TAB, fields, panel, run_button="cmp-run", extra_js=[used_seed], ui=ui)
+    link = TabLink(TAB, fields, panel, run_button="cmp-run", extra_js=[used_seed], ui=ui, shown=ui.link)
     share.wire(link, share.defaults_of(service, TAB), events)
     return link

@@ -22,6 +22,7 @@ EXAMPLES = [
     ["I played [MASK] with my friends at school yesterday"],
     ["The [MASK] raised the interest rate, and the river [MASK] was flooded after the rain."],
     ["What is baseball? It is a game of hitting the ball with the [MASK]."],
+    ["Lily and Ben went to the [MASK] to play with the ball."],  # the built-in story-bert knows this world
 ]
 
 
@@ -34,6 +35,8 @@ class FillMaskUI:
     predictions: gr.Dataframe
     panel: Panel
     error: gr.Markdown
+    shown: gr.State | None = None  # the Outcome on the page: the language switch re-renders it
+    link: gr.JSON | None = None  # the link values of that result (share.shown_link)
 
 
 def summary(outcome, lang: str) -> str:
@@ -47,14 +50,22 @@ def summary(outcome, lang: str) -> str:
 
 def predict(ui: FillMaskUI, service, model, text, k, lang="en", progress=gr.Progress()) -> dict:
     out = service.fill_mask(model, text, k, progress=progress_callback(progress))
+    data, stem = out.result.to_dict(out.model.name), exports.safe_name(TAB, out.model.name)
+    return {**relabel(ui, out, lang), ui.shown: out, ui.link: share.link_values(service.specs[TAB], out.values), 
+            ui.panel.json: exports.json_download(service, stem, data),
+            ui.panel.code: service.python(TAB, out)}
+
+
+def relabel(ui: FillMaskUI, out, lang="en") -> dict:
+    """What the page shows of `out` in `lang` (after a run, and again after the language switch)."""
+    if out is None:
+        return {}
     data, r, stem = out.result.to_dict(out.model.name), out.result, exports.safe_name(TAB, out.model.name)
     positions = [m.position for m in r.masks]
     return {ui.summary: summary(out, lang), ui.chips: token_chips(r.tokens, positions, lang),
             ui.chart: exports.png_plot(prediction_figure(data["masks"], lang), stem + "-predictions"),
             ui.tokens: pd.DataFrame(token_rows(r.tokens, r.input_ids, positions), columns=tr(lang, "fm_tokens")),
-            ui.predictions: pd.DataFrame(prediction_rows(data["masks"]), columns=tr(lang, "fm_predictions")),
-            ui.panel.json: exports.json_download(service, stem, data),
-            ui.panel.code: service.python(TAB, out)}
+            ui.predictions: pd.DataFrame(prediction_rows(data["masks"]), columns=tr(lang, "fm_predictions"))}
 
 
 def build(service, lang) -> TabLink:
@@ -80,12 +91,15 @@ def build(service, lang) -> TabLink:
                                elem_id="fm-predictions")
     panel = share.panel("fm")
     share.examples(service, EXAMPLES, [text], t("examples_course"), ["ex_text"])
-    ui = FillMaskUI(summary_, chart, chips, tokens, predictions, panel, error)
-    outputs = [summary_, chart, chips, tokens, predictions, panel.json, panel.code, error]
-    handler = bind(service, predict, ui, service, error=error, clear=[summary_, chart, chips, tokens, predictions])
+    ui = FillMaskUI(summary_, chart, chips, tokens, predictions, panel, error, gr.State(None),
+                    share.shown_link("fm-shown"))
+    shown = [summary_, chart, chips, tokens, predictions]
+    outputs = [*shown, panel.json, panel.code, error, ui.shown, ui.link]
+    handler = bind(service, predict, ui, service, error=error, clear=[*shown, ui.shown, ui.link, panel.json])
+    share.on_language(service, lang, relabel, (ui,), [ui.shown], shown)
     events = [trigger(handler, [model, text, top_k, lang], outputs, concurrency_id=spec.concurrency_id,
                       api_visibility="private") for trigger in (run.click, text.submit)]
     link = TabLink(TAB, [Field("model", model), Field("text", text), Field("top_k", top_k)], panel,
-                   run_button="fm-run", ui=ui)
+                   run_button="fm-run", ui=ui, shown=ui.link)
     share.wire(link, share.defaults_of(service, TAB), events)
     return link

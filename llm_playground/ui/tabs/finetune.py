@@ -37,6 +37,7 @@ class FineTuneUI:
     panel: Panel
     error: gr.Markdown
     train_text: gr.Textbox
+    shown: gr.State | None = None  # the ended run's last snapshot and result: the language switch re-renders them
 
 
 def _client(service) -> str:
@@ -73,11 +74,21 @@ def live(ui: FineTuneUI, snapshot: dict, lang: str) -> dict:
     return {ui.status: progress_line(snapshot, lang), ui.chart: loss_figure(snapshot, lang)}
 
 
-def finished(ui: FineTuneUI, service, job, lang: str) -> dict:
-    result = job.result.to_dict()
+def finished(ui: FineTuneUI, service, job, snapshot: dict, lang: str) -> dict:
+    shown = {"snapshot": snapshot, "result": job.result.to_dict()}
     zip_path = service.fine_tuner.download(job, owner=_client(service))
-    return {ui.summary: result_summary(result, lang), ui.compare: comparison_html(result["comparisons"], lang),
-            ui.download: gr.update(value=str(zip_path), visible=True), ui.panel.code: service.fine_tuner.python(job)}
+    return {**relabel(ui, shown, lang), ui.shown: shown, ui.download: gr.update(value=str(zip_path), visible=True),
+            ui.panel.code: service.fine_tuner.python(job)}
+
+
+def relabel(ui: FineTuneUI, shown, lang="en") -> dict:
+    """An ended run's progress, curve, summary and before/after in `lang` (after it, and after the language
+    switch); a run under way redraws itself in the language it started in."""
+    if not shown:
+        return {}
+    result = shown["result"]
+    return {**live(ui, shown["snapshot"], lang), ui.summary: result_summary(result, lang),
+            ui.compare: comparison_html(result["comparisons"], lang)}
 
 
 def train(ui: FineTuneUI, service, model, train_text, eval_text, max_steps, learning_rate, batch_size, max_seq_len,
@@ -85,13 +96,13 @@ def train(ui: FineTuneUI, service, model, train_text, eval_text, max_steps, lear
     job = service.fine_tuner.start(model, train_text, eval_text, client=_client(service), max_steps=max_steps,
                                    learning_rate=learning_rate, batch_size=batch_size, max_seq_len=max_seq_len,
                                    max_seconds=max_seconds, seed=seed)
-    yield {ui.summary: "", ui.compare: "", ui.download: gr.update(value=None, visible=False)}
+    yield {ui.summary: "", ui.compare: "", ui.download: gr.update(value=None, visible=False), ui.shown: None}
     snapshot = {}
     for snapshot in wait(job):  # closing this generator (page left) stops the run
         yield live(ui, snapshot, lang)
     if job.status != DONE:
         raise PlaygroundError(job.error)
-    yield live(ui, snapshot, lang) | finished(ui, service, job, lang)
+    yield finished(ui, service, job, snapshot, lang)
 
 
 def stop(ui: FineTuneUI, service, lang="en") -> dict:
@@ -134,11 +145,13 @@ def build(service, lang) -> TabLink:
             seed = gr.Number(value=spec.param("seed").default, precision=0, label=t("ft_seed"), minimum=0,
                              elem_id="ft-seed")
     panel = share.panel("ft", with_json=False)
-    ui = FineTuneUI(status, chart, summary, compare, download, panel, error, train_text)
+    ui = FineTuneUI(status, chart, summary, compare, download, panel, error, train_text, gr.State(None))
     inputs = [model, train_text, eval_text, steps, lr, batch, seq_len, seconds, seed]
-    handler = bind(service, train, ui, service, error=error, clear=[status, summary, compare])
-    events = [run.click(handler, inputs + [lang], [status, chart, summary, compare, download, panel.code, error],
-                        concurrency_id=spec.concurrency_id, api_visibility="private")]
+    handler = bind(service, train, ui, service, error=error, clear=[status, summary, compare, download, ui.shown])
+    events = [run.click(handler, inputs + [lang], [status, chart, summary, compare, download, panel.code, error,
+                                                   ui.shown], concurrency_id=spec.concurrency_id,
+                        api_visibility="private")]
+    share.on_language(service, lang, relabel, (ui,), [ui.shown], [status, chart, summary, compare])
     # Stop only sets the run's flag: it must not wait behind the training event's queue.
     halt.click(bind(service, stop, ui, service, rate_limited=False), [lang], [status], queue=False,
                api_visibility="private")
@@ -146,6 +159,6 @@ def build(service, lang) -> TabLink:
                   api_visibility="private")
     names = ["model", "max_steps", "learning_rate", "batch_size", "max_seq_len", "max_seconds", "seed"]
     link = TabLink(TAB, share.fields(spec, dict(zip(names, [model, steps, lr, batch, seq_len, seconds, seed]))),
-                   panel, run_button="ft-run", ui=ui)
+                   panel, ui=ui)  # no run_button: a link or a reload never starts training (specs: link_runs)
     share.wire(link, share.defaults_of(service, TAB), events)
     return link

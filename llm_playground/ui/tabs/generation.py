@@ -12,10 +12,10 @@ from ...specs import DTYPES
 from .. import controls, share
 from ..common import bind
 from ..share import Field, TabLink
-from .generation_run import GenerationUI, choose_branch, run_generation, show_branch, show_step
+from .generation_run import KEPT, GenerationUI, choose_branch, relabel, run_generation, show_branch, show_step
 
 TAB = "generate"
-BRANCH_PICK_JS = "(pick, seed, used) => [window.playgroundBranchPick || '', seed, used]"
+BRANCH_PICK_JS = "(pick, seed, used, made) => [window.playgroundBranchPick || '', seed, used, made]"
 EXAMPLES = [
     ["Once upon a time", "stories260K"],
     ["Lily wanted to play in the park, but", "stories260K"],
@@ -55,9 +55,10 @@ def wire_events(service, ui: GenerationUI, spec, run: gr.Button, stop: gr.Button
     """Generate (button, Enter), a popover's branch, a branch chosen from the list, the sampler's step, Stop.
     Returns the events after which the address bar follows the inputs."""
     handler = bind(service, run_generation, ui, service, error=ui.error,
-                   clear=[ui.tokens, ui.stats, ui.chart, ui.table, ui.output])
+                   clear=[ui.tokens, ui.stats, ui.chart, ui.table, ui.output, ui.made, ui.panel.json])
     outputs = [ui.output, ui.tokens, ui.stats, ui.chart, ui.table, ui.panel.json, ui.panel.code, ui.used_seed,
-               ui.error, ui.last, ui.show_attention, ui.tree, ui.branches, ui.smp_step, ui.smp_chart, ui.smp_summary]
+               ui.error, ui.last, ui.show_attention, ui.tree, ui.branches, ui.smp_step, ui.smp_chart, ui.smp_summary,
+               ui.made]
     limits = {"concurrency_id": spec.concurrency_id,
               "concurrency_limit": service.concurrency_limit(spec.concurrency_id)}
     args = inputs + [ui.tree, lang]
@@ -67,8 +68,10 @@ def wire_events(service, ui: GenerationUI, spec, run: gr.Button, stop: gr.Button
     # A popover's choice: the page script leaves it in window.playgroundBranchPick and presses this button.
     go = gr.Button("branch", visible="hidden", elem_id="gen-branch-go")
     pick = gr.Textbox(visible="hidden", elem_id="gen-branch-pick")
-    chosen = go.click(bind(service, choose_branch, ui, service, rate_limited=False), [pick, ui.seed, ui.used_seed],
-                      [ui.prefix, ui.seed], js=BRANCH_PICK_JS, api_visibility="private", queue=False)
+    chosen = go.click(bind(service, choose_branch, ui, service, rate_limited=False),
+                      [pick, ui.seed, ui.used_seed, ui.made],
+                      [ui.prefix, ui.seed, *(c for name, c in ui.controls.items() if name not in KEPT)],
+                      js=BRANCH_PICK_JS, api_visibility="private", queue=False)
     runs.append(chosen.success(handler, args, outputs, api_visibility="private", **limits))
     shown = ui.branches.input(bind(service, show_branch, ui, service, rate_limited=False),
                               [ui.branches, ui.tree, lang], outputs + [ui.prefix], api_visibility="private")
@@ -77,13 +80,30 @@ def wire_events(service, ui: GenerationUI, spec, run: gr.Button, stop: gr.Button
                       [ui.smp_chart, ui.smp_summary, ui.smp_step], api_visibility="private", show_progress="hidden",
                       trigger_mode="always_last")
 
-    def stop_this_page(request: gr.Request):  # the stream ends itself and shows what it made, marked stopped
-        if not service.stop_generations(request.session_hash):
-            raise gr.Error("nothing is generating", visible=False, print_exception=False)
-
-    # Nothing streaming yet (queued, loading the model): cancelling the event is all that can be done.
-    stop.click(stop_this_page, None, None, queue=False, api_visibility="private").failure(None, cancels=runs)
+    wire_stop(service, stop, runs, [run.click, prompt.submit, go.click])
+    share.on_language(service, lang, relabel, (ui, service), [ui.tree, ui.made, ui.smp_step], outputs)
     return runs + [shown]
+
+
+# Stop with nothing streaming cancels the Generate events still queued, but only those pressed before it: it used
+# to fail (an HTTP 500 nobody saw) and its failure cancelled a Generate pressed just after it too (#32).
+MARK_JS = "() => { window.playgroundGenerateAt = Date.now(); }"
+STOP_JS = "() => { window.playgroundStopAt = Date.now(); return []; }"
+CANCEL_JS = """(streaming) => { if (streaming === "idle" && !(window.playgroundGenerateAt > window.playgroundStopAt))
+  document.getElementById("gen-cancel")?.click(); }"""
+
+
+def wire_stop(service, stop: gr.Button, runs: list, presses: list) -> None:
+    def stop_this_page(request: gr.Request) -> str:  # the stream ends itself and shows what it made, marked stopped
+        return "stopping" if service.stop_generations(request.session_hash) else "idle"
+
+    for press in presses:  # when Generate was last pressed, in the page's clock
+        press(None, None, None, js=MARK_JS, api_visibility="private", queue=False)
+    answer = gr.Textbox(visible="hidden", elem_id="gen-stop-answer")
+    cancel = gr.Button("cancel", visible="hidden", elem_id="gen-cancel")
+    cancel.click(None, None, None, cancels=runs, api_visibility="private", queue=False)
+    stop.click(stop_this_page, None, answer, js=STOP_JS, queue=False, api_visibility="private").then(
+        None, answer, None, js=CANCEL_JS, api_visibility="private", queue=False)
 
 
 def build(service, lang) -> TabLink:
@@ -99,7 +119,7 @@ def build(service, lang) -> TabLink:
                 run = gr.Button(t("gen_run"), variant="primary", elem_id="gen-run")
                 stop = gr.Button(t("gen_stop"), variant="stop", elem_id="gen-stop")
             error = share.error_box("gen-error")
-            with gr.Tabs(elem_id="gen-views"):
+            with gr.Tabs(elem_id="gen-views", overflow_behavior="wrap"):
                 with gr.Tab(t("gen_view_tokens")):
                     tokens_view = gr.HTML(elem_id="gen-tokens")
                 with gr.Tab(t("gen_view_chart")):
@@ -140,16 +160,17 @@ def build(service, lang) -> TabLink:
 
     ui = GenerationUI(output, tokens_view, stats_, chart, table, panel, used_seed, error, gr.State(None),
                       show_attention, model, engines, prefix, seed, branch_list, gr.State(None), smp_step, smp_chart,
-                      smp_summary)
+                      smp_summary, gr.JSON(None, visible="hidden", elem_id="gen-made"))
     inputs = [model, prompt, mode, max_new, temperature, top_k, top_p, rep, ngram, seed, nseq, dtype, prefix]
+    names = ["model", "prompt", "do_sample", "max_new_tokens", "temperature", "top_k", "top_p", "repetition_penalty",
+             "no_repeat_ngram_size", "seed", "num_sequences", "dtype", "prefix_ids"]
+    ui.controls = dict(zip(names, inputs))
     events = wire_events(service, ui, spec, run, stop, prompt, inputs, lang)
     model.change(bind(service, fit_slider, service, rate_limited=False), model, max_new, api_visibility="private",
                  queue=False)
     for edited in (prompt, model):  # a branch belongs to its prompt and model: a new one starts from the prompt
         edited.input(None, None, prefix, js="() => ''", api_visibility="private")
 
-    names = ["model", "prompt", "do_sample", "max_new_tokens", "temperature", "top_k", "top_p", "repetition_penalty",
-             "no_repeat_ngram_size", "seed", "num_sequences", "dtype", "prefix_ids"]
     fields = share.fields(spec, dict(zip(names, inputs)), do_sample=Field(
         "do_sample", mode, update=lambda v: gr.update(value="sampling" if v else "greedy"),
         js={"map": {"greedy": "false", "sampling": "true"}}),
@@ -161,6 +182,7 @@ def build(service, lang) -> TabLink:
             restored.then(bind(service, refresh_engines, ui, service, rate_limited=False), [lang], [model, engines],
                           api_visibility="private", show_progress="hidden")
 
-    link = TabLink(TAB, fields, panel, run_button="gen-run", extra_js=[used_seed], on_load=engines_on_load, ui=ui)
+    link = TabLink(TAB, fields, panel, run_button="gen-run", extra_js=[used_seed], on_load=engines_on_load, ui=ui,
+                   shown=ui.made)
     share.wire(link, share.defaults_of(service, TAB), events)
     return link

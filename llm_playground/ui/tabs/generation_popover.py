@@ -1,4 +1,5 @@
-"""The Generate tab's token popover: a generated token's top alternatives, opened by hover, click, tap or Enter.
+"""The token popover: a generated token's top alternatives, opened by hover, click, tap or Enter (Generate), or
+its scores under both models (Compare's chips, whose lines the server writes in data-lines).
 
 The chips (plots/generation.py) carry their data in attributes; this script, in the page head, draws the
 popover from them with textContent (token texts are never parsed as HTML). Choosing an alternative stores
@@ -21,6 +22,9 @@ CSS = """
 .tok-pop-head { display: flex; justify-content: space-between; align-items: baseline; gap: 8px; font-weight: 600; }
 .tok-pop-close { border: none; background: none; font-size: 18px; line-height: 1; cursor: pointer; color: #555; }
 .tok-pop-note { color: #555; font-size: 12px; margin: 4px 0; }
+.tok-pop-line { margin: 4px 0; font-variant-numeric: tabular-nums; }
+.tok[data-lines] { cursor: pointer; }
+.tok[data-lines]:focus-visible { outline: 3px solid #1c7ed6; outline-offset: 1px; }
 .tok-pop-list { display: flex; flex-direction: column; gap: 3px; margin-top: 4px; }
 .tok-alt { box-sizing: border-box; display: grid; grid-template-columns: minmax(60px, 7.5em) 1fr auto;
   align-items: center; gap: 6px;
@@ -102,6 +106,7 @@ HEAD = """
     close(false);
     const root = chip.closest(".tok-root");
     const words = JSON.parse(root.dataset.words);
+    if (chip.dataset.lines) { showLines(chip, words, pinned, keyboard); return; }
     const alts = JSON.parse(chip.dataset.alts);
     const id = Number(chip.dataset.id), forced = chip.classList.contains("forced");
     const known = chip.dataset.after !== "";
@@ -109,18 +114,7 @@ HEAD = """
     const changed = known && (!words.greedy || alts.some((a) => a[3] !== null && Math.abs(a[3] - a[2]) > 5e-5));
     if (!alts.some((a) => a[1] === id))
       alts.push([chip.textContent, id, Number(chip.dataset.prob), known ? Number(chip.dataset.after) : null, null]);
-    const pop = el("div", "tok-pop");
-    pop.setAttribute("role", "dialog");
-    const title = words.pop_step.replace("{n}", Number(chip.dataset.step) + 1);
-    pop.setAttribute("aria-label", title);
-    const head = el("div", "tok-pop-head");
-    head.append(el("span", "", title));
-    const x = el("button", "tok-pop-close", "\\u00d7");
-    x.type = "button";
-    x.setAttribute("aria-label", words.pop_close);
-    x.addEventListener("click", (e) => { e.stopPropagation(); close(true); });
-    head.append(x);
-    pop.append(head);
+    const pop = popup(words, words.pop_step.replace("{n}", Number(chip.dataset.step) + 1));
     const note = (text) => pop.append(el("div", "tok-pop-note", text));
     if (known && !words.greedy && chip.dataset.kept) note(words.pop_kept.replace("{n}", chip.dataset.kept));
     if (!known) note(words.pop_no_filters);
@@ -137,6 +131,29 @@ HEAD = """
     key.append(swatch("", words.pop_model));
     if (changed) key.append(swatch("after", words.pop_after));
     pop.append(key, el("div", "tok-pop-note", words.pop_hint));
+    place(chip, pop, pinned, keyboard);
+  };
+  // Compare's chips: their scores under both models, lines of text made by the server (data-lines)
+  const showLines = (chip, words, pinned, keyboard) => {
+    const pop = popup(words, chip.dataset.title);
+    JSON.parse(chip.dataset.lines).forEach((line) => pop.append(el("div", "tok-pop-line", line)));
+    place(chip, pop, pinned, keyboard);
+  };
+  const popup = (words, title) => {
+    const pop = el("div", "tok-pop");
+    pop.setAttribute("role", "dialog");
+    pop.setAttribute("aria-label", title);
+    const head = el("div", "tok-pop-head");
+    head.append(el("span", "", title));
+    const x = el("button", "tok-pop-close", "\\u00d7");
+    x.type = "button";
+    x.setAttribute("aria-label", words.pop_close);
+    x.addEventListener("click", (e) => { e.stopPropagation(); close(true); });
+    head.append(x);
+    pop.append(head);
+    return pop;
+  };
+  const place = (chip, pop, pinned, keyboard) => {
     pop.addEventListener("mouseenter", () => clearTimeout(hideTimer));
     pop.addEventListener("mouseleave", () => {
       if (open && !open.pinned) hideTimer = setTimeout(() => close(false), 300);
@@ -154,9 +171,10 @@ HEAD = """
     pop.style.left = left + window.scrollX + "px";
     pop.style.top = top + window.scrollY + "px";
     open = {chip, pop, pinned};
-    if (keyboard) (pop.querySelector("button.tok-alt") || x).focus();
+    if (keyboard) (pop.querySelector("button.tok-alt") || pop.querySelector(".tok-pop-close")).focus();
   };
-  const chipOf = (target) => target && target.closest ? target.closest(".tok-root .tok[data-step]") : null;
+  const chipOf = (target) => target && target.closest
+    ? target.closest(".tok-root .tok[data-step], .tok-root .tok[data-lines]") : null;
   document.addEventListener("click", (e) => {
     const chip = chipOf(e.target);
     if (chip) { show(chip, true, false); return; }

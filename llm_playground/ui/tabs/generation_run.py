@@ -42,6 +42,10 @@ class GenerationUI:
     smp_step: gr.Slider | None = None  # the sampler view: a step, its figure and its summary line
     smp_chart: gr.Plot | None = None
     smp_summary: gr.Markdown | None = None
+    # the checked values the text on the page was made with (model, prompt, settings): a hidden gr.JSON that
+    # links read (TabLink.shown) and a branch sets the controls back to
+    made: gr.JSON | None = None
+    controls: dict | None = None  # the tab's inputs by parameter name: a branch sets them back to `made`
 
 
 def weights_note(info, lang: str) -> str:
@@ -90,8 +94,8 @@ def sampler_view(ui: GenerationUI, state, run: GenerationRun, step: int, lang: s
                                             chosen=step == len(run.values.get("prefix_ids") or []) - 1)}
 
 
-def finished(ui: GenerationUI, service, run: GenerationRun, state, lang: str, tree: branches.Tree | None = None
-             ) -> dict:
+def finished(ui: GenerationUI, service, run: GenerationRun, state, lang: str, tree: branches.Tree | None = None,
+             export: bool = True) -> dict:
     info, tokens = run.model, sequences(state)[0]
     twin = service.local_model_for(info.name, service.specs["attention"].model_task)  # an engine model: its local twin
     result = {**state.to_dict(info.name, info.device), "dtype": info.dtype}
@@ -101,9 +105,11 @@ def finished(ui: GenerationUI, service, run: GenerationRun, state, lang: str, tr
     if state.stopped:
         code = tr(lang, "gen_code_stopped", n=state.new_tokens) + code
     listed = branches.worth_listing(tree)
-    return {**streaming(ui, run, state, lang), ui.chart: chart,
+    panel = {ui.panel.code: code}
+    if export:  # a new result: its JSON file (a re-render in another language keeps the one offered)
+        panel[ui.panel.json] = exports.json_download(service, stem, result)
+    return {**streaming(ui, run, state, lang), ui.chart: chart, **panel, ui.made: run.values,
             ui.table: pd.DataFrame(token_table(tokens), columns=table_headers(lang)),
-            ui.panel.json: exports.json_download(service, stem, result), ui.panel.code: code,
             ui.last: {"model": twin, "prompt": state.prompt, "text": result["text"]},
             ui.show_attention: gr.update(visible=twin is not None),
             ui.tree: tree, ui.branches: gr.update(choices=branches.choices(tree, lang), visible=listed,
@@ -118,7 +124,8 @@ def run_generation(ui: GenerationUI, service, model, prompt, mode, max_new, temp
         max_new_tokens=max_new, do_sample=mode == "sampling", temperature=temperature, top_k=top_k, top_p=top_p,
         repetition_penalty=rep, no_repeat_ngram_size=ngram, seed=seed, num_sequences=nseq, dtype=dtype,
         prefix_ids=prefix)
-    hide = {ui.panel.json: gr.update(value=None, visible=False)}  # no stale export while a new text streams
+    # no stale export while a new text streams; what the shown text is made with, once (links read it)
+    hide = {ui.panel.json: gr.update(value=None, visible=False), ui.made: run.values}
     state = None
     for state in run.states:
         if state.done:
@@ -142,13 +149,26 @@ def update_interval(tokens: int) -> float:
     return min(0.3, 0.15 + tokens / 3000)
 
 
-def choose_branch(ui: GenerationUI, service, pick, seed, used_seed) -> dict:
-    """A popover's alternative was chosen: stop this page's running generation and set the branch to run,
-    with the seed the shown text used (seed -1 would draw another)."""
+def choose_branch(ui: GenerationUI, service, pick, seed, used_seed, made=None) -> dict:
+    """A popover's alternative was chosen: stop this page's running generation and set the branch to run, with
+    the model, prompt and settings that made the shown text (controls changed since would continue it with
+    another model, silently: #32) and the seed it used (seed -1 would draw another)."""
     prefix = branches.picked_prefix(pick)
     service.stop_generations(page_session())
+    seed = made.get("seed", seed) if made else seed
     keep_seed = used_seed if seed == -1 and used_seed is not None else seed
-    return {ui.prefix: ",".join(map(str, prefix)), ui.seed: keep_seed}
+    return {**controls_of(ui, made), ui.prefix: ",".join(map(str, prefix)), ui.seed: keep_seed}
+
+
+KEPT = ("prefix_ids", "seed", "max_new_tokens")  # set by the branch itself, or free to differ (branches.NOT_KEY)
+
+
+def controls_of(ui: GenerationUI, made: dict | None) -> dict:
+    """The tab's controls set to the values the shown text was made with (nothing when no text is shown)."""
+    if not made or not ui.controls:
+        return {}
+    shown = {**made, "do_sample": "sampling" if made.get("do_sample") else "greedy"}  # the Radio's values
+    return {component: shown[name] for name, component in ui.controls.items() if name in shown and name not in KEPT}
 
 
 def show_branch(ui: GenerationUI, service, index, tree, lang="en") -> dict:
@@ -159,6 +179,16 @@ def show_branch(ui: GenerationUI, service, index, tree, lang="en") -> dict:
     branch = tree.shown
     return finished(ui, service, branch.run, branch.state, lang, tree) | {
         ui.prefix: ",".join(map(str, branch.prefix)), ui.error: gr.update(value="", visible=False)}
+
+
+def relabel(ui: GenerationUI, service, tree, made, step, lang="en") -> dict:
+    """The text on the page in the page's new language (share.on_language), at the sampler step shown; nothing
+    when no finished text is shown (none yet, or a run failed and cleared it)."""
+    if tree is None or made is None or made != tree.shown.run.values:
+        return {}
+    branch = tree.shown
+    return finished(ui, service, branch.run, branch.state, lang, tree, export=False) | sampler_view(
+        ui, branch.state, branch.run, int(step or 1) - 1, lang)
 
 
 def show_step(ui: GenerationUI, tree, step, lang="en") -> dict:

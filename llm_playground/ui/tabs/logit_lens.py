@@ -11,7 +11,7 @@ from ...i18n.labels import t
 from ...i18n.words import tr
 from ...plots.logit_lens import first_top1, grid_figure, trajectory_figure
 from ...plots.next_token import shown
-from ...plots.text import md
+from ...plots.text import code_span, md
 from .. import controls, share
 from .. import export_panel as exports
 from ..common import bind, progress_callback
@@ -33,6 +33,7 @@ class LensUI:
     position: gr.Dropdown
     panel: share.Panel
     error: gr.Markdown
+    link: gr.JSON | None = None  # the link values of the shown result (share.shown_link)
 
 
 def chosen(data: dict, position) -> int:
@@ -45,8 +46,18 @@ def summary(data: dict, lang: str) -> str:
     last = data["tracked"][-1]["final"]
     first = first_top1(last)
     note = "" if first is None else tr(lang, "ll_first_embeddings") if first == 0 else tr(lang, "ll_first", layer=first)
-    return tr(lang, "ll_summary", n=len(data["tokens"]), layers=data["layers"], blocks=data["layers"] - 1,
+    line = tr(lang, "ll_summary", n=len(data["tokens"]), layers=data["layers"], blocks=data["layers"] - 1,
               name=md(data["model"]), token=md(shown(last["token"])), prob=last["prob"][-1], first=note)
+    return line + pieces(data, lang)
+
+
+def pieces(data: dict, lang: str) -> str:
+    """Which piece the lens follows, when the text to follow is several tokens (else nothing)."""
+    track = data.get("track") or {}
+    if len(track.get("pieces") or ()) < 2:
+        return ""
+    return tr(lang, "ll_track_pieces", n=len(track["pieces"]),
+              pieces=" ".join(code_span(shown(p)) for p in track["pieces"]), first=code_span(shown(track["token"])))
 
 
 def position_choices(tokens: list[str]) -> list[tuple]:
@@ -62,7 +73,8 @@ def run_lens(ui: LensUI, service, model, text, top_k, track, position, lang="en"
     out = service.logit_lens(model, text, top_k, track, progress=progress_callback(progress))
     data, stem = out.result.to_dict(out.model.name), exports.safe_name(TAB, out.model.name)
     position = position if isinstance(position, int) and position < len(data["tokens"]) else LAST
-    return {ui.data: data, ui.summary: summary(data, lang), ui.grid: exports.png_plot(grid_figure(data, lang), stem),
+    return {ui.data: data, ui.link: share.link_values(service.specs[TAB], out.values, view=("position",)),
+            ui.summary: summary(data, lang), ui.grid: exports.png_plot(grid_figure(data, lang), stem),
             ui.trajectory: trajectory(data, position, lang),
             ui.position: gr.update(choices=position_choices(data["tokens"]), value=position),
             ui.panel.json: exports.json_download(service, stem, data), ui.panel.code: service.python(TAB, out)}
@@ -70,6 +82,15 @@ def run_lens(ui: LensUI, service, model, text, top_k, track, position, lang="en"
 
 def replot(ui: LensUI, service, data, position, lang="en") -> dict:
     return {ui.trajectory: trajectory(data, position, lang)} if data else {}
+
+
+def relabel(ui: LensUI, data, position, lang="en") -> dict:
+    """The shown result in the page's new language (share.on_language): summary, grid and trajectory."""
+    if not data:
+        return {}
+    stem = exports.safe_name(TAB, data["model"])
+    return {ui.summary: summary(data, lang), ui.grid: exports.png_plot(grid_figure(data, lang), stem),
+            ui.trajectory: trajectory(data, position, lang)}
 
 
 def restore_position(v: int):
@@ -97,10 +118,12 @@ def build(service, lang) -> TabLink:
     trajectory_ = gr.Plot(elem_id="ll-trajectory", show_label=False)
     panel = share.panel("ll")
     share.examples(service, EXAMPLES, [text, model], t("examples"), ["ex_text", "ex_model"], model_column=1)
-    ui = LensUI(gr.State(None), summary_, grid, trajectory_, position, panel, error)
+    ui = LensUI(gr.State(None), summary_, grid, trajectory_, position, panel, error, share.shown_link("ll-shown"))
     inputs = [model, text, top_k, track, position, lang]
-    outputs = [ui.data, summary_, grid, trajectory_, position, panel.json, panel.code, error]
-    handler = bind(service, run_lens, ui, service, error=error, clear=[summary_, grid, trajectory_])
+    outputs = [ui.data, summary_, grid, trajectory_, position, panel.json, panel.code, error, ui.link]
+    handler = bind(service, run_lens, ui, service, error=error, clear=[summary_, grid, trajectory_, ui.data, ui.link,
+                                                                       panel.json])
+    share.on_language(service, lang, relabel, (ui,), [ui.data, position], [summary_, grid, trajectory_])
     events = [trigger(handler, inputs, outputs, concurrency_id=spec.concurrency_id, api_visibility="private")
               for trigger in (run.click, text.submit, track.submit)]
     # .input: the learner's picks only, not the choices a run sets; a re-plot of stored numbers, not a run
@@ -108,6 +131,6 @@ def build(service, lang) -> TabLink:
                              [trajectory_], api_visibility="private", show_progress="minimal")
     fields = share.fields(spec, dict(zip(["model", "text", "top_k", "track", "position"], inputs)),
                           position=Field("position", position, update=restore_position))
-    link = TabLink(TAB, fields, panel, run_button="ll-run", ui=ui)
+    link = TabLink(TAB, fields, panel, run_button="ll-run", ui=ui, shown=ui.link)
     share.wire(link, share.defaults_of(service, TAB), [*events, replots])
     return link

@@ -52,7 +52,9 @@ def refresh(ui: ModelsUI, service, lang="en") -> dict:
 
 
 def unload(ui: ModelsUI, service, name, lang="en") -> dict:
-    if service.unload(name):
+    if not name:  # the button pressed with the list empty: say what to do, not "'None' is not loaded."
+        gr.Warning(tr(lang, "models_unload_none"), title=tr(lang, "warning_title"))
+    elif service.unload(name):
         gr.Info(tr(lang, "models_unloaded", name=plain(name)), title=tr(lang, "info_title"))
     else:
         gr.Warning(plain(tr(lang, "models_not_loaded", name=name)), title=tr(lang, "warning_title"))

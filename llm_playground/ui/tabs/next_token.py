@@ -28,6 +28,8 @@ class NextTokenUI:
     table: gr.Dataframe
     panel: Panel
     error: gr.Markdown
+    shown: gr.State | None = None  # the Outcome on the page: the language switch re-renders it
+    link: gr.JSON | None = None  # the link values of that result (share.shown_link)
 
 
 def summary(outcome, lang: str) -> str:
@@ -43,10 +45,18 @@ def predict(ui: NextTokenUI, service, model, prompt, top_k, temperature, top_p, 
     out = service.next_token(model, prompt, progress=progress_callback(progress), top_k=top_k,
                              temperature=temperature, top_p=top_p)
     data, stem = out.result.to_dict(out.model.name), exports.safe_name(TAB, out.model.name)
-    rows = candidate_rows(data["candidates"], lang)
-    return {ui.summary: summary(out, lang), ui.chart: exports.png_plot(candidates_figure(data["candidates"], lang), stem),
-            ui.table: pd.DataFrame(rows, columns=tr(lang, "nt_table")),
+    return {**relabel(ui, out, lang), ui.shown: out, ui.link: share.link_values(service.specs[TAB], out.values),
             ui.panel.json: exports.json_download(service, stem, data), ui.panel.code: service.python(TAB, out)}
+
+
+def relabel(ui: NextTokenUI, out, lang="en") -> dict:
+    """What the page shows of `out` in `lang` (after a run, and again after the language switch)."""
+    if out is None:
+        return {}
+    data, stem = out.result.to_dict(out.model.name), exports.safe_name(TAB, out.model.name)
+    chart = exports.png_plot(candidates_figure(data["candidates"], lang), stem)
+    return {ui.summary: summary(out, lang), ui.chart: chart,
+            ui.table: pd.DataFrame(candidate_rows(data["candidates"], lang), columns=tr(lang, "nt_table"))}
 
 
 def build(service, lang) -> TabLink:
@@ -67,10 +77,12 @@ def build(service, lang) -> TabLink:
     table = gr.Dataframe(headers=tr("en", "nt_table"), label=t("nt_table"), elem_id="nt-table", max_height=420)
     panel = share.panel("nt")
     share.examples(service, EXAMPLES, [prompt, model], t("examples"), ["ex_prompt", "ex_model"], model_column=1)
-    ui = NextTokenUI(summary_, chart, table, panel, error)
+    ui = NextTokenUI(summary_, chart, table, panel, error, gr.State(None), share.shown_link("nt-shown"))
     inputs = [model, prompt, top_k, temperature, top_p, lang]
-    outputs = [summary_, chart, table, panel.json, panel.code, error]
-    handler = bind(service, predict, ui, service, error=error, clear=[summary_, chart, table])
+    outputs = [summary_, chart, table, panel.json, panel.code, error, ui.shown, ui.link]
+    handler = bind(service, predict, ui, service, error=error,
+                   clear=[summary_, chart, table, ui.shown, ui.link, panel.json])
+    share.on_language(service, lang, relabel, (ui,), [ui.shown], [summary_, chart, table])
     events = [trigger(handler, inputs, outputs, concurrency_id=spec.concurrency_id, api_visibility="private")
               for trigger in (run.click, prompt.submit)]
     # Moving a filter re-computes at once: one forward pass of a small model, and what the tab is for.
@@ -78,6 +90,6 @@ def build(service, lang) -> TabLink:
         events.append(control.release(handler, inputs, outputs, concurrency_id=spec.concurrency_id,
                                       api_visibility="private", trigger_mode="always_last", show_progress="minimal"))
     link = TabLink(TAB, share.fields(spec, dict(zip(["model", "prompt", "top_k", "temperature", "top_p"], inputs))),
-                   panel, run_button="nt-run", ui=ui)
+                   panel, run_button="nt-run", ui=ui, shown=ui.link)
     share.wire(link, share.defaults_of(service, TAB), events)
     return link

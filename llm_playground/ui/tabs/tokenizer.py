@@ -28,7 +28,7 @@ EXAMPLES = [
 # One per family, best first: a local folder works offline, the Hub id needs the Hub.
 FAMILIES = [
     ["gpt2-tokenizer", "gpt2"],  # byte-level BPE
-    ["minilm", "bert-base-uncased"],  # WordPiece
+    ["minilm", "bert-base-uncased", "story-bert"],  # WordPiece
     ["rinna/japanese-gpt2-xsmall", "stories260K"],  # sentencepiece
 ]
 
@@ -41,6 +41,8 @@ class TokenizerUI:
     decoded_tokens: gr.HTML
     tokenizers: gr.Dropdown
     error: gr.Markdown
+    shown: gr.State | None = None  # the Outcome on the page: the language switch re-renders it
+    link: gr.JSON | None = None  # the link values of that result (share.shown_link)
 
 
 def default_tokenizers(service) -> list[str]:
@@ -79,14 +81,24 @@ def show(ui: TokenizerUI, service, names, text, add_special, lang="en") -> dict:
     names = completed(service, names)
     if not names:  # mid-edit of the multiselect: a hint, not an error toast
         return {ui.view: f"<p><i>{tr(lang, 'tok_nothing')}</i></p>", ui.summary: "", ui.panel.code: "",
-                ui.panel.json: gr.update(value=None, visible=False)}
+                ui.panel.json: gr.update(value=None, visible=False), ui.shown: None,
+                ui.link: None}
     out = service.tokenize(names, text, bool(add_special), partial=True)
     c = out.result
     data = {"text": c.text, "results": [r.to_dict() for r in c.results]}  # what /tokenize returns
     stem = exports.safe_name("tokenize", *out.values["tokenizers"])
-    return {ui.view: comparison_html(c.results, c.differs, c.votes, lang, failure_lines(c.failures, lang)),
-            ui.summary: summary_html(c.results, lang), ui.panel.code: service.python(TAB, out),
+    return {**relabel(ui, out, lang), ui.shown: out, ui.link: share.link_values(service.specs[TAB], out.values), 
+            ui.panel.code: service.python(TAB, out),
             ui.panel.json: exports.json_download(service, stem, data), ui.tokenizers: gr.update(value=names)}
+
+
+def relabel(ui: TokenizerUI, out, lang="en") -> dict:
+    """What the page shows of `out` in `lang` (after a run, and again after the language switch)."""
+    if out is None:
+        return {}
+    c = out.result
+    return {ui.view: comparison_html(c.results, c.differs, c.votes, lang, failure_lines(c.failures, lang)),
+            ui.summary: summary_html(c.results, lang)}
 
 
 def complete_typed(ui: TokenizerUI, service, names, text, add_special, lang="en") -> dict:
@@ -135,14 +147,17 @@ def build(service, lang) -> TabLink:
             decode_run = gr.Button(t("tok_decode"), elem_id="tok-decode", scale=0)
         decoded = gr.Textbox(label=t("tok_decoded"), interactive=False, buttons=["copy"], elem_id="tok-decoded")
         decoded_tokens = gr.HTML(css_template=CSS, js_on_load=None, elem_id="tok-decoded-tokens")
-    ui = TokenizerUI(view, summary, panel, decoded, decoded_tokens, tokenizers, error)
-    handler = bind(service, show, ui, service, error=error, clear=[view, summary])
+    ui = TokenizerUI(view, summary, panel, decoded, decoded_tokens, tokenizers, error, gr.State(None),
+                     share.shown_link("tok-shown"))
+    handler = bind(service, show, ui, service, error=error, clear=[view, summary, ui.shown, ui.link, panel.json])
+    share.on_language(service, lang, relabel, (ui,), [ui.shown], [view, summary])
 
     # Not on every keystroke: with a public rate limit, live typing would spend a client's budget. `.input`,
     # not `.change`: a link restoring the controls must not render once per control (the page load renders
     # once, below). Page renders have their own concurrency id: opening a heavy link never makes /tokenize
     # API callers wait behind it.
-    inputs, outputs = [tokenizers, text, specials, lang], [view, summary, panel.json, panel.code, tokenizers, error]
+    inputs = [tokenizers, text, specials, lang]
+    outputs = [view, summary, panel.json, panel.code, tokenizers, error, ui.shown, ui.link]
     page_id = f"{spec.concurrency_id}_page"
     events = [event(handler, inputs, outputs, trigger_mode="always_last", concurrency_id=page_id,
                     api_visibility="private")
@@ -159,6 +174,7 @@ def build(service, lang) -> TabLink:
                       api_visibility="private")  # not a "run": the URL stays as it is
 
     link = TabLink(TAB, share.fields(spec, {"tokenizers": tokenizers, "text": text,
-                                            "add_special_tokens": specials}), panel, on_load=render_on_load, ui=ui)
+                                            "add_special_tokens": specials}), panel, on_load=render_on_load, ui=ui,
+                   shown=ui.link)
     share.wire(link, share.defaults_of(service, TAB), events)
     return link
