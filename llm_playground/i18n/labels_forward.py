@@ -18,7 +18,7 @@ FORWARD_LABELS: dict[str, tuple[str, str]] = {
                 "GPT-2. Every number is the model's own, from one forward pass; hover a chart to read it, zoom to "
                 "see every dimension, or download the JSON.",
                 f"最大 **{FORWARD_PASS_TOKENS} トークン**。Llama 系"
-                f"（stories260K、SmolLM2、Qwen）と GPT-2 に対応します。"
+                "（stories260K、SmolLM2、Qwen）と GPT-2 に対応します。"
                 "数値はすべて1回の順伝播でモデル自身が計算したものです。グラフにマウスを重ねると値が読め、拡大すると"
                 "すべての次元が見え、JSON もダウンロードできます。"),
 }

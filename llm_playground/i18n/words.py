@@ -212,11 +212,12 @@ W: dict[str, tuple[str, str]] = {
     "models_deleted": ("Deleted {repo} ({size} freed).", "{repo} を削除しました（{size} を解放）。"),
     # Models offline / pickers / links
     "offline": ("The Hugging Face Hub cannot be reached, so only models that work offline are offered now: the built-in "
-                "`stories260K` (Generate, Next token, Attention, Logit lens, Compare, Tokenizer, Fine-tune), the "
+                "`stories260K` (Generate, Next token, Attention, Logit lens, Inside one prediction, Compare, Tokenizer, "
+                "Fine-tune), the "
                 "built-in `story-bert` (Fill-mask, Next sentence, Attention, Tokenizer) and any `--models-dir` "
                 "folders.",
                 "Hugging Face Hub に接続できないため、オフラインで使えるモデルだけを表示しています：内蔵の `stories260K`"
-                "（生成・次のトークン・アテンション・ロジットレンズ・比較・トークナイザー・"
+                "（生成・次のトークン・アテンション・ロジットレンズ・予測の内側・比較・トークナイザー・"
                 "ファインチューニング）、内蔵の `story-bert`（穴埋め・次文予測・アテンション・トークナイザー）と "
                 "`--models-dir` のフォルダ。"),
     "offline_no_bert": (" Fill-mask and Next sentence need a BERT checkpoint: start the app with `--models-dir` pointing "

@@ -25,4 +25,5 @@ COMPARE_WORDS: dict[str, tuple] = {
     "cmp_kl_a": ("KL(A ‖ B) along A's text", "A のテキスト上の KL(A ‖ B)"),
     "cmp_kl_b": ("KL(B ‖ A) along B's text", "B のテキスト上の KL(B ‖ A)"),
     "cmp_tokens": ("{n} tokens", "{n} トークン"),
+    "cmp_bits": ("KL (bits)", "KL（ビット）"),
 }

@@ -19,41 +19,39 @@ FORWARD_WORDS: dict[str, tuple] = {
                 "2つずつ組にして、位置とともに大きくなる角度で回転させる"
                 "ので、q·k は2つのトークンの距離によって変わります。"),
     "fp_learned": ("A learned position embedding (row {position} of another matrix) is added to it: the block "
-                   "reads their sum.", "学習された位置埋め込み（別の行"
-                   "列の {position} 行目）が足され、ブロックはその和を読みます。"),
+                   "reads their sum.",
+                   "学習された位置埋め込み（別の行列の {position} 行目）が足され、"
+                   "ブロックはその和を読みます。"),
     "fp_step2": ("**2. The block's input and its norm.** The residual stream entering block {layer} `[{d}]`, "
                  "and the same vector after the norm, which is what attention reads.",
-                 "**2. ブロックの入力とその正規化.** ブロック {laye"
-                 "r} に入る残差ストリーム `[{d}]` と、アテンションが読む"
-                 "正規化後のベクトル。"),
+                 "**2. ブロックの入力とその正規化.** ブロック {layer} に入る残差ストリーム `[{d}]` と、"
+                 "アテンションが読む正規化後のベクトル。"),
     "fp_step3": ("**3. Query, key and value of head {head}.** Three projections of every token's normed vector "
                  "`[{n} tokens × {hd}]`.{gqa}{rope}",
                  "**3. ヘッド {head} のクエリ・キー・バリュー.** 各トークンの正規化ベクトルの3つの射影 "
                  "`[{n} トークン × {hd}]`。{gqa}{rope}"),
     "fp_gqa": (" Grouped-query attention: {group} query heads share one key/value head; head {head} uses key/value "
-               "head {kv}.", " グループ化クエリアテンション：{g"
-               "roup} 個のクエリヘッドが1つのキー/バリューヘッドを共有し、"
+               "head {kv}.",
+               " グループ化クエリアテンション：{group} 個のクエリヘッドが1つのキー/バリューヘッドを共有し、"
                "ヘッド {head} はキー/バリューヘッド {kv} を使います。"),
     "fp_rotated": (" q and k are shown as they are multiplied: after the rotation.",
                    " q と k は掛け合わされる形、つまり回転後で示します。"),
-    "fp_step4": ("**4. Scores and weights.** Each query is multiplied with every earlier key: `q·k × {scale:.4g}` "
-                 "(1/√{hd}) `[{n} × {n}]`; later keys are masked (blank), so a token never sees the future. The "
+    "fp_step4": ("**4. Scores and weights.** Each query is multiplied with every earlier key: `q·k × {scale:.4g}`"
+                 "{root} `[{n} × {n}]`; later keys are masked (blank), so a token never sees the future. The "
                  "softmax of each row gives the attention weights, each row summing to 1: the same matrix as the "
                  "Attention tab's.",
-                 "**4. スコアと重み.** 各クエリに、それ以前のすべてのキーを掛けます：`q·k × {scale:.4g}`（1/√{hd}）"
-                 "`[{n} × {n}]`。後ろのキーはマスクされ（空白）、ト"
-                 "ークンは未来を見ません。各行の softmax がアテンション"
-                 "の重みで、各行の和は 1 です。アテンションタブと同じ行列です。"),
+                 "**4. スコアと重み.** 各クエリに、それ以前のすべてのキーを掛けます：`q·k × {scale:.4g}`{root}"
+                 "`[{n} × {n}]`。後ろのキーはマスクされ（空白）、トークンは未来を見ません。"
+                 "各行の softmax がアテンションの重みで、各行の和は 1 です。アテンションタブと同じ行列です。"),
+    "fp_root": (" (1/√{hd})", "（1/√{hd}）"),
+    "fp_scale": ("scale", "係数"),
     "fp_step5": ("**5. The head's output, then all heads together.** Weights · values `[{n} × {hd}]`: each "
-                 "token's mix of the values it attends to. All {head"
-                 "s} heads' outputs are concatenated and the output "
-                 "projection turns them into the attention output `[{d}]`; the bars show how much each head adds "
-                 "at position {position}.",
-                 "**5. ヘッドの出力、そして全ヘッド.** 重み · バリュー "
-                 "`[{n} × {hd}]`：各トークンが注目したバリューの混合。"
-                 "{heads} 個のヘッドの出力を連結し、出力射影でアテンション出"
-                 "力 `[{d}]` にします。棒は位置 {position} で各"
-                 "ヘッドが加える大きさです。"),
+                 "token's mix of the values it attends to. All {heads} heads' outputs are concatenated and the "
+                 "output projection turns them into the attention output `[{d}]`; the bars show how much each head "
+                 "adds at position {position}.",
+                 "**5. ヘッドの出力、そして全ヘッド.** 重み · バリュー `[{n} × {hd}]`："
+                 "各トークンが注目したバリューの混合。{heads} 個のヘッドの出力を連結し、"
+                 "出力射影でアテンション出力 `[{d}]` にします。棒は位置 {position} で各ヘッドが加える大きさです。"),
     "fp_step6": ("**6. The MLP.** After a second norm, the MLP expands the vector to {neurons} neurons, applies "
                  "its activation, and projects back to `[{d}]`. The strongest neurons at this position:",
                  "**6. MLP.** 2つ目の正規化の後、MLP はベクトルを {neurons} 個のニューロンに広げ、活性化関数をかけ、"
@@ -83,7 +81,7 @@ FORWARD_WORDS: dict[str, tuple] = {
     "fp_fig_input": ("Block {layer}'s input and its norm at position {position}",
                      "位置 {position} でのブロック {layer} の入力と正規化"),
     "fp_fig_qkv": ("q, k and v of head {head}", "ヘッド {head} の q・k・v"),
-    "fp_fig_scores": ("Scores q·k × scale", "スコア q·k × scale"),
+    "fp_fig_scores": ("Scores q·k × scale", "スコア q·k × 係数"),
     "fp_fig_weights": ("Weights: the softmax of each row", "重み：各行の softmax"),
     "fp_fig_head_output": ("Head {head}'s output: weights · v", "ヘッド {head} の出力：重み · v"),
     "fp_fig_shares": ("Each head's share at position {position}", "位置 {position} での各ヘッドの寄与"),

@@ -154,7 +154,7 @@ def models_dir_note(models_dir: Path) -> tuple[str, bool]:
     if entries:
         added = "; ".join(f"{e.name} ({', '.join(sorted(e.tasks))})" for e in entries)
         return f"--models-dir {models_dir} added {len(entries)} model(s): {added}", False
-    line = (f"--models-dir {models_dir} holds no model folder (a folder with a config.json or a tokenizer file): "
+    line = (f"--models-dir {models_dir} holds no model folder (a folder with a config.json, a tokenizer file or one .gguf file): "
             "no local models are offered")
     below = [sub for sub in sorted(models_dir.iterdir()) if sub.is_dir() and not sub.name.startswith(".")
              and scan_local(sub)]

@@ -15,4 +15,5 @@ def plain_numbers(fig: go.Figure) -> go.Figure:
     fig.update_xaxes(exponentformat=PLAIN)
     fig.update_yaxes(exponentformat=PLAIN)
     fig.update_traces(colorbar_exponentformat=PLAIN, selector=dict(type="heatmap"))
+    fig.update_coloraxes(colorbar_exponentformat=PLAIN)  # heatmaps sharing one colour bar (a layout coloraxis)
     return fig

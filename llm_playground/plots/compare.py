@@ -84,7 +84,7 @@ def figure(data: dict, lang: str = "en") -> go.Figure | None:
     if data["first_difference"] is not None:
         fig.add_vline(x=data["first_difference"] + 1, line_dash="dot", line_color="#e03131")
     fig.update_yaxes(range=[0, 1.05], title_text=tr(lang, "smp_x"), row=1, col=1)
-    fig.update_yaxes(title_text="bits", row=2, col=1)
+    fig.update_yaxes(title_text=tr(lang, "cmp_bits"), row=2, col=1)
     fig.update_xaxes(title_text=tr(lang, "gen_chart_x"), row=2, col=1)
     fig.update_layout(height=520, template="plotly_white", barmode="group", margin=dict(l=50, r=20, t=40, b=40),
                       legend=dict(orientation="h", y=-0.15))

@@ -8,15 +8,16 @@ from plotly.subplots import make_subplots
 
 from ..i18n.words import tr
 from .axes import plain_numbers
+from .next_token import shown
 from .text import plain
 
 DIVERGING, SEQUENTIAL = "RdBu_r", "Blues"
 BAR = "#4c6ef5"
 
 
-def token_labels(tokens: list[str]) -> list[str]:
-    """Each token once on an axis: its index and its text (plotly merges equal category labels)."""
-    return [f"{i}: {plain(t)}" for i, t in enumerate(tokens)]
+def token_labels(pieces: list[str]) -> list[str]:
+    """Each token once on an axis: its index and how it reads, spaces shown (plotly merges equal labels)."""
+    return [f"{i}: {plain(shown(t))}" for i, t in enumerate(pieces)]
 
 
 def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
@@ -37,7 +38,7 @@ def vectors(rows: dict[str, list[float]], title: str, lang: str) -> go.Figure:
 
 
 def qkv(d: dict, lang: str) -> go.Figure:
-    labels = token_labels(d["tokens"])
+    labels = token_labels(d["pieces"])
     fig = make_subplots(rows=1, cols=3, subplot_titles=("q", "k", "v"), shared_yaxes=True, horizontal_spacing=0.04)
     for col, name in enumerate(("q", "k", "v"), start=1):
         fig.add_trace(go.Heatmap(z=d[name], y=labels, colorscale=DIVERGING, zmid=0, coloraxis="coloraxis",
@@ -50,15 +51,15 @@ def qkv(d: dict, lang: str) -> go.Figure:
 
 def scores(d: dict, lang: str) -> go.Figure:
     """q·k × scale for every query and key; cells the causal mask hides are left blank (the model never adds them)."""
-    labels = token_labels(d["tokens"])
+    labels = token_labels(d["pieces"])
+    hover = f"q %{{y}} · k %{{x}} × {tr(lang, 'fp_scale')} = %{{z:.4g}}<extra></extra>"
     fig = go.Figure(go.Heatmap(z=d["scores"], x=labels, y=labels, colorscale=DIVERGING, zmid=0, hoverongaps=False,
-                               colorbar=dict(thickness=12),
-                               hovertemplate="q %{y} · k %{x} × scale = %{z:.4g}<extra></extra>"))
+                               colorbar=dict(thickness=12), hovertemplate=hover))
     return _square(fig, labels, tr(lang, "fp_fig_scores"), lang)
 
 
 def weights(d: dict, lang: str) -> go.Figure:
-    labels = token_labels(d["tokens"])
+    labels = token_labels(d["pieces"])
     fig = go.Figure(go.Heatmap(z=d["weights"], x=labels, y=labels, colorscale=SEQUENTIAL, zmin=0, zmax=1,
                                colorbar=dict(thickness=12), hovertemplate="%{y} → %{x}: %{z:.4f}<extra></extra>"))
     return _square(fig, labels, tr(lang, "fp_fig_weights"), lang)
@@ -72,7 +73,7 @@ def _square(fig: go.Figure, labels: list[str], title: str, lang: str) -> go.Figu
 
 def head_output(d: dict, lang: str) -> go.Figure:
     """The chosen head's weights · v at every position."""
-    labels = token_labels(d["tokens"])
+    labels = token_labels(d["pieces"])
     fig = go.Figure(go.Heatmap(z=d["head_output"], y=labels, colorscale=DIVERGING, zmid=0, colorbar=dict(thickness=12),
                                hovertemplate="%{y}, %{x}: %{z:.4g}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", automargin=True)

@@ -151,7 +151,7 @@ class PlaygroundService(GenerationTasks, ModelDirectory, Comparisons, AttentionV
         loaded = next((m for m in self.manager.loaded()
                        if m.entry.source == entry.source and dtype_name(m.dtype) == dtype), None)
         return model_info(loaded) if loaded else ModelInfo(entry.name, entry.source, entry.local,
-                                                           self.manager.device, dtype)
+                                                           self.manager.device, dtype, gguf_file=entry.gguf_file)
 
     # ---- reproduce and export -------------------------------------------------------------------
     def python(self, task: str, outcome: Outcome, **extra) -> str:

@@ -53,6 +53,8 @@ def shift(base_loaded, prompt_ids: list[int], reply_ids: list[int]) -> Shift:
     """Each reply token's probability and rank under the base model, given the prompt and the reply before it."""
     if not reply_ids:
         return Shift([])
+    if not prompt_ids:  # the first reply token is predicted from the prompt's last position
+        raise InvalidInput("chat.no_prompt")
     from .validation import out_of_memory_as_error
 
     ids = torch.tensor([prompt_ids + reply_ids], device=base_loaded.device)

@@ -26,7 +26,8 @@ TOP_K, TOP_NEURONS = 5, 10
 
 @dataclass
 class ForwardPass:
-    tokens: list[str]
+    tokens: list[str]  # as the tokenizer names them (Ġ, ▁ and special tokens kept)
+    pieces: list[str]  # how each token reads in the text (a special token or a broken character: its name)
     ids: list[int]
     layer: int  # 0-based
     head: int
@@ -135,11 +136,13 @@ def postprocess(loaded, ids: torch.Tensor, layer: int, head: int, position: int,
     probs = torch.softmax(f["logits"], dim=-1)
     top = probs.topk(min(TOP_K, probs.shape[-1]))
     detok = Detokenizer(loaded.tokenizer, id_list)
+    names, reader = loaded.tokenizer.convert_ids_to_tokens(id_list), Detokenizer(loaded.tokenizer, [])
+    pieces = [reader.push(i) or name for i, name in zip(id_list, names)]
     neurons = seen["neurons"][0, position].float()
     order = neurons.abs().argsort(descending=True)[:TOP_NEURONS]
     scores = f["scores"].masked_fill(~f["visible"], float("nan")).tolist()
     return ForwardPass(
-        loaded.tokenizer.convert_ids_to_tokens(id_list), id_list, layer, head, f["kv_head"],
+        names, pieces, id_list, layer, head, f["kv_head"],
         loaded.model.config.get_text_config().num_hidden_layers, b.heads, b.kv_heads, neurons.shape[-1], position,
         b.positions is None, float(b.attn.scaling), at(seen["token_embedding"]),
         at(seen["position_embedding"]) if "position_embedding" in seen else None,

@@ -102,7 +102,7 @@ def test_in_japanese_the_language_switch_redraws_without_a_run(browser, app_serv
         ctx.close()
 
 
-def test_a_model_this_view_cannot_read_says_why(page, app_server):
+def test_a_layer_the_model_lacks_says_which_exist(page, app_server):
     open_link(page, app_server[0], tab="forward-pass", model="stories260K", text=TEXT, layer=9, run=1)
     wait_text(page, "#fp-error", "Layer 9 does not exist")
     assert "0 to 4" in page.locator("#fp-error").inner_text()

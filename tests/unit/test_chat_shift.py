@@ -61,3 +61,9 @@ def test_different_vocabularies_are_refused(shared_manager):
     with pytest.raises(InvalidInput) as refused:
         same_vocabulary(a, b, "tiny-gpt2", "stories260K")
     assert refused.value.key == "chat.vocab_differs"
+
+
+def test_an_empty_prompt_is_refused(shared_manager):
+    with pytest.raises(InvalidInput) as refused:
+        shift(shared_manager.get("tiny-gpt2-b", "generation"), [], [3, 4])
+    assert refused.value.key == "chat.no_prompt"

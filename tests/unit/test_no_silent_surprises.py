@@ -88,3 +88,14 @@ def test_probability_and_kl_axes_use_no_si_prefixes(name):
            "logit_lens": lambda: logit_lens.grid_figure(lens)}[name]()
     assert axes(fig) and all(axis.exponentformat == "power" for axis in axes(fig))
     assert all(t.colorbar.exponentformat == "power" for t in fig.data if t.type == "heatmap")
+
+
+def test_compares_chart_in_japanese_has_no_english_axis_title():
+    """The KL axis read "bits" in the Japanese page (#32: no text in the other language after the switch)."""
+    import re
+
+    tokens = [{"token": " a", "id": 1, "prob": 0.5, "other_prob": 0.4, "kl_bits": 0.1}] * 3
+    side = {"model": "m", "dtype": "float32", "do_sample": False, "temperature": 1.0, "tokens": tokens}
+    fig = compare.figure({"a": side, "b": side, "first_difference": None, "shared_vocabulary": True}, "ja")
+    titles = [axis.title.text or "" for axis in axes(fig)] + [a.text for a in fig.layout.annotations]
+    assert titles and not [t for t in titles if re.search(r"[A-Za-z]{3,}", t.replace("KL", ""))], titles

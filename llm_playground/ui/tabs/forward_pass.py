@@ -36,6 +36,7 @@ class ForwardUI:
     position: gr.Slider
     panel: share.Panel
     error: gr.Markdown
+    link: gr.JSON | None = None  # the link values of the shown result (share.shown_link)
 
 
 def step_texts(d: dict, lang: str) -> list[str]:
@@ -47,7 +48,8 @@ def step_texts(d: dict, lang: str) -> list[str]:
             tr(lang, "fp_step2", layer=d["layer"], d=d_model),
             tr(lang, "fp_step3", head=d["head"], n=n, hd=hd, gqa=gqa,
                rope=tr(lang, "fp_rotated") if d["rotary"] else ""),
-            tr(lang, "fp_step4", scale=d["scale"], hd=hd, n=n),
+            tr(lang, "fp_step4", scale=d["scale"], n=n,
+               root=tr(lang, "fp_root", hd=hd) if abs(d["scale"] - hd ** -0.5) < 1e-4 else ""),
             tr(lang, "fp_step5", n=n, hd=hd, heads=d["heads"], d=d_model, position=d["position"]),
             tr(lang, "fp_step6", neurons=d["mlp_neurons"], d=d_model),
             tr(lang, "fp_step7", **d["norms"]),
@@ -65,7 +67,7 @@ def figures(d: dict, lang: str) -> list:
 def summary(d: dict, lang: str) -> str:
     best = d["top"][0]
     return tr(lang, "fp_summary", model=md(d["model"]), layer=d["layer"], layers=d["layers"], head=d["head"],
-              heads=d["heads"], token=md(shown(d["tokens"][d["position"]])), position=d["position"],
+              heads=d["heads"], token=md(shown(d["pieces"][d["position"]])), position=d["position"],
               best=md(shown(best["token"])), prob=best["prob"])
 
 
@@ -80,18 +82,25 @@ def relabel(ui: ForwardUI, d, lang="en") -> dict:
 def walk(ui: ForwardUI, service, model, text, layer, head, position, lang="en", progress=gr.Progress()) -> dict:
     out = service.forward_pass(model, text, layer, head, position, progress=progress_callback(progress))
     d, stem = out.result.to_dict(out.model.name), exports.safe_name(TAB, out.model.name)
-    return {**relabel(ui, d, lang), ui.data: d, ui.layer: gr.update(maximum=max(1, d["layers"] - 1)),
-            ui.head: gr.update(maximum=max(1, d["heads"] - 1)), ui.position: gr.update(maximum=len(d["tokens"]) - 1),
+    return {**relabel(ui, d, lang), ui.data: d, **ranges(ui, d["layers"], d["heads"]),
+            ui.position: gr.update(maximum=max(1, len(d["tokens"]) - 1)),
+            ui.link: share.link_values(service.specs[TAB], out.values),
             ui.panel.json: exports.json_download(service, stem, d), ui.panel.code: service.python(TAB, out)}
+
+
+def ranges(ui: ForwardUI, layers: int, heads: int) -> dict:
+    """The sliders' ranges for a model (Gradio refuses a slider from 0 to 0: one block or head is fixed)."""
+    return {ui.layer: gr.update(maximum=max(1, layers - 1), interactive=layers > 1),
+            ui.head: gr.update(maximum=max(1, heads - 1), interactive=heads > 1)}
 
 
 def fit_sliders(ui: ForwardUI, service, model) -> dict:
     """A picked model's blocks and heads as the sliders' ranges, read from its config where that needs no load."""
     shape = service.layers_and_heads(model) if isinstance(model, str) else None
-    if shape is None:
-        return {}
-    layers, heads = shape
-    return {ui.layer: gr.update(maximum=max(1, layers - 1)), ui.head: gr.update(maximum=max(1, heads - 1))}
+    if shape is None:  # a Hub model not loaded yet: the spec's whole range until its first walk
+        spec = service.specs[TAB]
+        return ranges(ui, int(spec.param("layer").high) + 1, int(spec.param("head").high) + 1)
+    return ranges(ui, *shape)
 
 
 fit_sliders.places_itself = True  # a config read, no model: on the web server's thread
@@ -120,10 +129,12 @@ def build(service, lang) -> TabLink:
                 charts.append(gr.Plot(elem_id=f"fp-chart{len(charts) + 1}", show_label=False, min_width=320))
     panel = share.panel("fp")
     share.examples(service, EXAMPLES, [text, model], t("examples"), ["ex_text", "ex_model"], model_column=1)
-    ui = ForwardUI(gr.State(None), summary_, texts, charts, layer, head, position, panel, error)
+    ui = ForwardUI(gr.State(None), summary_, texts, charts, layer, head, position, panel, error,
+                   share.shown_link("fp-shown"))
     inputs = [model, text, layer, head, position, lang]
-    outputs = [ui.data, summary_, *texts, *charts, layer, head, position, panel.json, panel.code, error]
-    handler = bind(service, walk, ui, service, error=error, clear=[summary_, *texts, *charts, ui.data, panel.json])
+    outputs = [ui.data, summary_, *texts, *charts, layer, head, position, panel.json, panel.code, error, ui.link]
+    handler = bind(service, walk, ui, service, error=error,
+                   clear=[summary_, *texts, *charts, ui.data, ui.link, panel.json])
     share.on_language(service, lang, relabel, (ui,), [ui.data], [summary_, *texts, *charts])
     events = [trigger(handler, inputs, outputs, concurrency_id=spec.concurrency_id, api_visibility="private")
               for trigger in (run.click, text.submit)]
@@ -134,6 +145,6 @@ def build(service, lang) -> TabLink:
     fitted = model.change(bind(service, fit_sliders, ui, service, rate_limited=False), [model], [layer, head],
                           api_visibility="private", show_progress="hidden")
     link = TabLink(TAB, share.fields(spec, dict(zip(["model", "text", "layer", "head", "position"], inputs))),
-                   panel, run_button="fp-run", ui=ui)
+                   panel, run_button="fp-run", ui=ui, shown=ui.link)
     share.wire(link, share.defaults_of(service, TAB), [*events, fitted])
     return link
