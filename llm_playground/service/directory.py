@@ -4,9 +4,6 @@ kept apart because none of it runs a task."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 from ..backends.base import ModelInfo
 from ..backends.local import model_info
 from ..errors import InvalidInput
@@ -15,7 +12,7 @@ from ..models import hub_cache
 from ..models.catalog import FILL_MASK, NEXT_SENTENCE, TOKENIZER
 from ..models.devices import dtype_name
 from ..tasks.baselines import BASELINES
-from ..tasks.encoder import config_positions, usable_positions
+from ..tasks.encoder import config_positions, local_config, usable_positions
 
 
 class ModelDirectory:
@@ -85,12 +82,9 @@ class ModelDirectory:
         entry = self.catalog.entries.get(name)
         if loaded is not None:
             config = loaded.model.config.get_text_config().to_dict()
-        elif entry and entry.local:
-            try:
-                config = json.loads((Path(entry.source) / "config.json").read_text())
-            except (OSError, ValueError):
-                return None
         else:
+            config = local_config(entry.source) if entry and entry.local else None
+        if config is None:
             return None
         layers = config.get("num_hidden_layers") or config.get("n_layer")
         heads = config.get("num_attention_heads") or config.get("n_head")

@@ -20,17 +20,23 @@ def usable_positions(config) -> int | None:
     return limit
 
 
-def config_positions(folder: str) -> int | None:
-    """usable_positions of a local checkpoint, from its config.json alone (no weights loaded)."""
+def local_config(folder: str) -> dict | None:
+    """A local checkpoint's config.json as a dict (None when it has none, or an unreadable one): no weights loaded."""
     import json
     from pathlib import Path
-    from types import SimpleNamespace
 
     try:
-        config = json.loads((Path(folder) / "config.json").read_text())
+        return json.loads((Path(folder) / "config.json").read_text())
     except (OSError, ValueError):
         return None
-    return usable_positions(SimpleNamespace(**config))
+
+
+def config_positions(folder: str) -> int | None:
+    """usable_positions of a local checkpoint, from its config.json alone (no weights loaded)."""
+    from types import SimpleNamespace
+
+    config = local_config(folder)
+    return None if config is None else usable_positions(SimpleNamespace(**config))
 
 
 def token_limit(loaded) -> int:

@@ -114,7 +114,6 @@ def record_block(recorder: Recorder, b: Block) -> None:
     recorder.output("mlp_out", b.mlp)
     recorder.input("neurons", b.neurons)
     recorder.output("token_embedding", b.embed)
-    recorder.input("final_in", b.final_norm)
     recorder.output("final_normed", b.final_norm)
     if b.positions is not None:
         recorder.output("position_embedding", b.positions)

@@ -225,3 +225,8 @@ def test_a_16_bit_model_is_walked_through_too(shared_manager):
     _, r32 = run(shared_manager.get("stories260K", "generation"), 2, 5)
     close(r16.weights, torch.tensor(r32.weights), atol=3e-2)
     assert [t["id"] for t in r16.top[:2]] == [t["id"] for t in r32.top[:2]]
+
+
+def test_the_sliders_ranges_come_from_the_config_without_a_load(shared_service):
+    assert shared_service.layers_and_heads("stories260K") == (5, 8)  # built in: its config.json (or the loaded copy)
+    assert shared_service.layers_and_heads("gpt2") is None  # a Hub model not loaded: only loading it would tell

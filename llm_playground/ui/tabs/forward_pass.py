@@ -21,8 +21,9 @@ TAB = "forward-pass"
 EXAMPLES = [["Once upon a time there was a little girl named Lily. She", "stories260K"],
             ["Lily and Ben went to the park. They saw a big", "stories260K"],
             ["The capital of France is", "gpt2"]]
-STEPS = 8
-CHARTS = (1, 1, 1, 2, 2, 1, 1, 1)  # per step: scores beside weights, the head's output beside every head's share
+# Each step's charts, in page order: scores beside weights, the head's output beside every head's share.
+STEP_CHARTS = ((plots.embeddings,), (plots.block_input,), (plots.qkv,), (plots.scores, plots.weights),
+               (plots.head_output, plots.head_shares), (plots.neurons,), (plots.residual,), (plots.prediction,))
 
 
 @dataclass
@@ -58,9 +59,7 @@ def step_texts(d: dict, lang: str) -> list[str]:
 
 def figures(d: dict, lang: str) -> list:
     stem = exports.safe_name(TAB, d["model"])
-    made = [plots.embeddings(d, lang), plots.block_input(d, lang), plots.qkv(d, lang), plots.scores(d, lang),
-            plots.weights(d, lang), plots.head_output(d, lang), plots.head_shares(d, lang), plots.neurons(d, lang),
-            plots.residual(d, lang), plots.prediction(d, lang)]
+    made = [draw(d, lang) for step in STEP_CHARTS for draw in step]
     return [exports.png_plot(fig, f"{stem}-chart{i + 1}") for i, fig in enumerate(made)]
 
 
@@ -122,10 +121,10 @@ def build(service, lang) -> TabLink:
             position = controls.slider(spec, "position", "fp-position")
             gr.Markdown(t("fp_help"))
     texts, charts = [], []
-    for i, count in enumerate(CHARTS):
+    for i, step in enumerate(STEP_CHARTS):
         texts.append(gr.Markdown(elem_id=f"fp-step{i + 1}", elem_classes=["fp-step"]))
         with gr.Row(equal_height=False):  # side by side when there is room, one under the other on a phone
-            for _ in range(count):
+            for _ in step:
                 charts.append(gr.Plot(elem_id=f"fp-chart{len(charts) + 1}", show_label=False, min_width=320))
     panel = share.panel("fp")
     share.examples(service, EXAMPLES, [text, model], t("examples"), ["ex_text", "ex_model"], model_column=1)
